@@ -1,0 +1,201 @@
+"""Settings read once from the environment and `.env`, validated, then passed down explicitly."""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from typing import Annotated, Any
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite:///refbot.db"
+
+_HOW_TO = "create the app from manifest.yml (api.slack.com/apps > Create New App > From a manifest)"
+
+# One sentence per variable: what it is and where to get it.
+HINTS: dict[str, str] = {
+    "slack_bot_token": (
+        "SLACK_BOT_TOKEN must be the app's Bot User OAuth Token (starts with xoxb-): "
+        f"{_HOW_TO}, install it, then copy it from OAuth & Permissions into .env."
+    ),
+    "slack_signing_secret": (
+        "SLACK_SIGNING_SECRET must be the app's Signing Secret (needed in HTTP mode): "
+        f"{_HOW_TO}, then copy it from Basic Information > App Credentials into .env."
+    ),
+    "slack_app_token": (
+        "SLACK_APP_TOKEN must be an app-level token starting with xapp- (Socket Mode): "
+        f"{_HOW_TO}, then generate one with the connections:write scope under Basic Information "
+        "> App-Level Tokens; leave it unset to run in HTTP mode."
+    ),
+    "slack_api_url": (
+        "SLACK_API_URL must be an http(s) URL of the Slack Web API, like https://slack.com/api/ "
+        "(leave it unset for Slack's own)."
+    ),
+    "database_url": (
+        "DATABASE_URL must be a SQLAlchemy database URL such as sqlite:///refbot.db or "
+        "postgresql://user:password@host/refbot."
+    ),
+    "port": "PORT must be a whole number from 1 to 65535 (the HTTP port, default 3000).",
+    "refbot_timezone": (
+        "REFBOT_TIMEZONE must be an IANA timezone name such as Europe/Berlin or America/New_York."
+    ),
+    "refbot_admins": (
+        "REFBOT_ADMINS must be a comma-separated list of Slack user ids (U…) or emails of the program managers."
+    ),
+    "refbot_leaderboard_channel": (
+        "REFBOT_LEADERBOARD_CHANNEL must be a channel id (C…) or a channel name such as #sales."
+    ),
+}
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is one sentence for the operator."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    slack_bot_token: str = Field(min_length=1)
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    port: int = Field(default=3000, ge=1, le=65535)
+    refbot_timezone: str = "UTC"
+    refbot_admins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    refbot_leaderboard_channel: str | None = None
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token(cls, v: str) -> str:
+        v = v.strip()
+        if not v.startswith("xoxb-"):
+            raise ValueError("must start with xoxb-")
+        return v
+
+    @field_validator("slack_app_token", "slack_signing_secret", "refbot_leaderboard_channel", mode="before")
+    @classmethod
+    def _blank_is_none(cls, v: Any) -> Any:
+        if isinstance(v, str) and not v.strip():
+            return None
+        return v.strip() if isinstance(v, str) else v
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token(cls, v: str | None) -> str | None:
+        if v is not None and not v.startswith("xapp-"):
+            raise ValueError("must start with xapp-")
+        return v
+
+    @field_validator("slack_api_url", mode="before")
+    @classmethod
+    def _api_url(cls, v: Any) -> Any:
+        if v is None or (isinstance(v, str) and not v.strip()):
+            return DEFAULT_SLACK_API_URL
+        v = str(v).strip()
+        if not re.match(r"^https?://[^\s/]+", v):
+            raise ValueError("must be an http(s) URL")
+        return v if v.endswith("/") else v + "/"
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _database_url(cls, v: Any) -> Any:
+        if v is None or (isinstance(v, str) and not v.strip()):
+            return DEFAULT_DATABASE_URL
+        v = str(v).strip()
+        for prefix in ("postgres://", "postgresql://"):
+            if v.startswith(prefix):
+                return "postgresql+psycopg://" + v[len(prefix) :]
+        if not re.match(r"^(sqlite|postgresql\+psycopg)://", v):
+            raise ValueError("unsupported database URL")
+        return v
+
+    @field_validator("refbot_timezone")
+    @classmethod
+    def _timezone(cls, v: str) -> str:
+        v = v.strip() or "UTC"
+        try:
+            zoneinfo.ZoneInfo(v)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError("unknown timezone") from None
+        return v
+
+    @field_validator("refbot_admins", mode="before")
+    @classmethod
+    def _admins(cls, v: Any) -> Any:
+        if v is None:
+            return []
+        items = v.split(",") if isinstance(v, str) else list(v)
+        out = []
+        for item in (str(i).strip() for i in items):
+            if not item:
+                continue
+            if not (re.fullmatch(r"[UW][A-Z0-9]{2,}", item) or re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", item)):
+                raise ValueError(f"'{item}' is neither a Slack user id nor an email")
+            out.append(item.lower() if "@" in item else item)
+        return out
+
+    @model_validator(mode="after")
+    def _signing_secret_in_http_mode(self) -> Settings:
+        if self.slack_app_token is None and not self.slack_signing_secret:
+            raise ValueError("slack_signing_secret: required in HTTP mode")
+        return self
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.refbot_timezone)
+
+    @property
+    def admin_ids(self) -> frozenset[str]:
+        return frozenset(a for a in self.refbot_admins if "@" not in a)
+
+    @property
+    def admin_emails(self) -> frozenset[str]:
+        return frozenset(a for a in self.refbot_admins if "@" in a)
+
+    def __repr__(self) -> str:  # never print secrets
+        return f"Settings(database_url={_redact_url(self.database_url)!r}, socket_mode={self.socket_mode})"
+
+    __str__ = __repr__
+
+
+def _redact_url(url: str) -> str:
+    return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
+
+
+def _message_for(error: ValidationError) -> str:
+    first = error.errors()[0]
+    loc = [str(p) for p in first.get("loc", ())]
+    field = loc[0] if loc else ""
+    msg = first.get("msg", "")
+    if not field and "slack_signing_secret" in msg:
+        field = "slack_signing_secret"
+    hint = HINTS.get(field)
+    if hint is None:
+        return f"Invalid setting {field.upper() or '(unknown)'}: {msg}."
+    if first.get("type") == "missing" or (field == "slack_signing_secret" and "required" in msg):
+        return hint.replace(" must be ", " is missing. It must be ", 1)
+    return hint
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings from the environment and `.env`; raise ConfigError with one clear sentence."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(_message_for(exc)) from None
+
+
+def redact_url(url: str) -> str:
+    """A database URL safe to print or log (password masked)."""
+    return _redact_url(url)

@@ -1,0 +1,158 @@
+"""Engine and sessions: one unit of work per handler or job, never shared across threads."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+class DatabaseUnavailable(Exception):
+    """The database could not be reached or was locked; the user should try again shortly."""
+
+
+def create_engine(url: str, **kwargs: Any) -> sa.Engine:
+    if url.startswith("sqlite"):
+        connect_args = {"check_same_thread": False, "timeout": 15}
+        engine = sa.create_engine(url, connect_args=connect_args, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            if ":memory:" not in url and url not in ("sqlite://", "sqlite:///"):
+                cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=15000")
+            cur.close()
+
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 10)
+    return sa.create_engine(url, **kwargs)
+
+
+AfterCommitHook = Callable[[set[int]], None]
+
+
+class Database:
+    """Owns the engine and the session factory. `unit_of_work()` is the only way code opens a session."""
+
+    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+        self.url = url
+        self.engine = create_engine(url, **engine_kwargs)
+        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        self._after_commit: list[AfterCommitHook] = []
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def on_outbox_commit(self, hook: AfterCommitHook) -> None:
+        """Call `hook(outbox_ids)` after a unit of work that wrote outbox rows commits."""
+        self._after_commit.append(hook)
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """A session in a transaction: commit on success, roll back on error, then run after-commit hooks."""
+        session = self.sessionmaker()
+        session.info["outbox_ids"] = set()
+        try:
+            yield session
+            session.commit()
+        except (OperationalError, DBAPIError) as exc:
+            session.rollback()
+            if _is_unavailable(exc):
+                raise DatabaseUnavailable(str(exc.orig) if exc.orig else str(exc)) from exc
+            raise
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            ids: set[int] = session.info.get("outbox_ids", set())
+            session.close()
+        if ids:
+            for hook in self._after_commit:
+                try:
+                    hook(set(ids))
+                except Exception:  # delivery is retried by the outbox job
+                    log.exception("after-commit outbox delivery failed; the outbox job will retry")
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _is_unavailable(exc: DBAPIError) -> bool:
+    if isinstance(exc, OperationalError):
+        return True
+    text = str(exc.orig or exc).lower()
+    return any(s in text for s in ("database is locked", "could not connect", "connection refused", "timeout"))
+
+
+@event.listens_for(Session, "after_flush")
+def _track_outbox(session: Session, _ctx: Any) -> None:
+    from refbot.models.outbox import OutboxMessage
+
+    ids = session.info.get("outbox_ids")
+    if ids is None:
+        return
+    for obj in session.new:
+        if isinstance(obj, OutboxMessage) and obj.id is not None:
+            ids.add(obj.id)
+
+
+# ---------------------------------------------------------------- migrations
+
+
+def alembic_config(url: str) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    cfg.attributes["configure_logger"] = False
+    return cfg
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(url), revision)
+
+
+def downgrade(url: str, revision: str = "base") -> None:
+    from alembic import command
+
+    command.downgrade(alembic_config(url), revision)
+
+
+def current_revision(url: str) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def head_revision(url: str) -> str | None:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+
+
+def pending_migrations(url: str) -> bool:
+    return current_revision(url) != head_revision(url)
