@@ -18,5 +18,5 @@ f=$(ls migrations/versions/0001_*.py)
 [ "$f" = migrations/versions/0001_initial_schema.py ] || mv "$f" migrations/versions/0001_initial_schema.py
 # Stable header: no creation date, so regenerating twice gives the same file.
 sed -i 's/^Create Date: .*/Create Date: pre-release (regenerated from refbot\/models)/' migrations/versions/0001_initial_schema.py
-$PY -m ruff check --fix -q migrations/versions/0001_initial_schema.py >/dev/null 2>&1 || true
+sed -i "s/[[:space:]]*$//" migrations/versions/0001_initial_schema.py; $PY -m ruff check --fix -q migrations/versions/0001_initial_schema.py >/dev/null 2>&1 || true
 echo "wrote migrations/versions/0001_initial_schema.py"
