@@ -54,39 +54,33 @@ class ConfigError(Exception):
     """A setting is missing or malformed; the message is one sentence for the operator."""
 
 
-class Settings(BaseSettings):
+class CoreSettings(BaseSettings):
+    """What every command needs: the database, the program timezone, the program managers.
+
+    Offline commands (`refbot db`, `import`, `export`, `search`, ...) need only these.
+    """
+
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    slack_bot_token: str = Field(min_length=1)
-    slack_signing_secret: str | None = None
-    slack_app_token: str | None = None
+    slack_bot_token: str | None = None
     slack_api_url: str = DEFAULT_SLACK_API_URL
     database_url: str = DEFAULT_DATABASE_URL
-    port: int = Field(default=3000, ge=1, le=65535)
     refbot_timezone: str = "UTC"
     refbot_admins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     refbot_leaderboard_channel: str | None = None
 
-    @field_validator("slack_bot_token")
-    @classmethod
-    def _bot_token(cls, v: str) -> str:
-        v = v.strip()
-        if not v.startswith("xoxb-"):
-            raise ValueError("must start with xoxb-")
-        return v
-
-    @field_validator("slack_app_token", "slack_signing_secret", "refbot_leaderboard_channel", mode="before")
+    @field_validator("slack_bot_token", "refbot_leaderboard_channel", mode="before")
     @classmethod
     def _blank_is_none(cls, v: Any) -> Any:
         if isinstance(v, str) and not v.strip():
             return None
         return v.strip() if isinstance(v, str) else v
 
-    @field_validator("slack_app_token")
+    @field_validator("slack_bot_token")
     @classmethod
-    def _app_token(cls, v: str | None) -> str | None:
-        if v is not None and not v.startswith("xapp-"):
-            raise ValueError("must start with xapp-")
+    def _bot_token(cls, v: str | None) -> str | None:
+        if v is not None and not v.startswith("xoxb-"):
+            raise ValueError("must start with xoxb-")
         return v
 
     @field_validator("slack_api_url", mode="before")
@@ -137,16 +131,6 @@ class Settings(BaseSettings):
             out.append(item.lower() if "@" in item else item)
         return out
 
-    @model_validator(mode="after")
-    def _signing_secret_in_http_mode(self) -> Settings:
-        if self.slack_app_token is None and not self.slack_signing_secret:
-            raise ValueError("slack_signing_secret: required in HTTP mode")
-        return self
-
-    @property
-    def socket_mode(self) -> bool:
-        return self.slack_app_token is not None
-
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
@@ -162,6 +146,44 @@ class Settings(BaseSettings):
     @property
     def admin_emails(self) -> frozenset[str]:
         return frozenset(a for a in self.refbot_admins if "@" in a)
+
+    def __repr__(self) -> str:  # never print secrets
+        return f"{type(self).__name__}(database_url={_redact_url(self.database_url)!r})"
+
+    __str__ = __repr__
+
+
+class Settings(CoreSettings):
+    """Everything `refbot start` needs to talk to Slack."""
+
+    slack_bot_token: str = Field(min_length=1)  # type: ignore[assignment]
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    port: int = Field(default=3000, ge=1, le=65535)
+
+    @field_validator("slack_app_token", "slack_signing_secret", mode="before")
+    @classmethod
+    def _blank_secret_is_none(cls, v: Any) -> Any:
+        if isinstance(v, str) and not v.strip():
+            return None
+        return v.strip() if isinstance(v, str) else v
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token(cls, v: str | None) -> str | None:
+        if v is not None and not v.startswith("xapp-"):
+            raise ValueError("must start with xapp-")
+        return v
+
+    @model_validator(mode="after")
+    def _signing_secret_in_http_mode(self) -> Settings:
+        if self.slack_app_token is None and not self.slack_signing_secret:
+            raise ValueError("slack_signing_secret: required in HTTP mode")
+        return self
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
 
     def __repr__(self) -> str:  # never print secrets
         return f"Settings(database_url={_redact_url(self.database_url)!r}, socket_mode={self.socket_mode})"
@@ -192,6 +214,14 @@ def load_settings(**overrides: Any) -> Settings:
     """Read settings from the environment and `.env`; raise ConfigError with one clear sentence."""
     try:
         return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(_message_for(exc)) from None
+
+
+def load_core_settings(**overrides: Any) -> CoreSettings:
+    """Settings for offline commands (no Slack tokens needed)."""
+    try:
+        return CoreSettings(**overrides)
     except ValidationError as exc:
         raise ConfigError(_message_for(exc)) from None
 

@@ -1,0 +1,113 @@
+"""Formatting helpers shared by every Block Kit builder. Pure."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+
+from refbot.domain import Seniority
+
+_PLURALS = {"opportunity": "opportunities", "activity": "activities", "company": "companies", "reply": "replies"}
+
+
+def plural(count: int, word: str, plural_form: str | None = None) -> str:
+    """plural(1, "request") -> "1 request"; plural(2, "request") -> "2 requests"."""
+    if count == 1:
+        return f"1 {word}"
+    form = plural_form or _PLURALS.get(word) or (word + "es" if word.endswith(("s", "sh", "ch", "x")) else word + "s")
+    return f"{count:,} {form}"
+
+
+def escape(text: str | None) -> str:
+    """Escape user text for mrkdwn (&, <, >) so it cannot mention @channel or inject links."""
+    if not text:
+        return ""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def truncate(text: str | None, limit: int) -> str:
+    if not text:
+        return ""
+    return text if len(text) <= limit else text[: max(0, limit - 1)].rstrip() + "…"
+
+
+def money(amount: int | float | None) -> str:
+    """$950, $12K, $1.2M, $3B."""
+    if amount is None:
+        return "—"
+    a = float(amount)
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if abs(a) >= limit:
+            value = a / limit
+            text = f"{value:.1f}".rstrip("0").rstrip(".") if value < 100 else f"{value:.0f}"
+            return f"${text}{suffix}"
+    return f"${a:,.0f}"
+
+
+def employees(n: int | None) -> str:
+    if n is None:
+        return "size unknown"
+    return plural(n, "employee")
+
+
+def seniority_label(value: str | Seniority | None) -> str:
+    if not value:
+        return "—"
+    return Seniority(value).label
+
+
+def _tz(tz_name: str | None) -> dt.tzinfo:
+    if tz_name:
+        try:
+            return zoneinfo.ZoneInfo(tz_name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            pass
+    return dt.UTC
+
+
+def local_datetime(when: dt.datetime, tz_name: str | None) -> dt.datetime:
+    return when.astimezone(_tz(tz_name))
+
+
+def date_text(day: dt.date) -> str:
+    """Mon 23 Nov 2026."""
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def datetime_text(when: dt.datetime, tz_name: str | None) -> str:
+    """Mon 23 Nov 2026, 14:30 CET — in the reader's own timezone."""
+    local = local_datetime(when, tz_name)
+    return f"{date_text(local.date())}, {local:%H:%M} {local.tzname() or 'UTC'}"
+
+
+def slack_datetime(when: dt.datetime, tz_name: str | None) -> str:
+    """A Slack date token: every reader sees it in their own timezone; the fallback uses `tz_name`."""
+    ts = int(when.timestamp())
+    return f"<!date^{ts}^{{date_short_pretty}} at {{time}}|{datetime_text(when, tz_name)}>"
+
+
+def slack_date(day: dt.date) -> str:
+    """A calendar date (needed-by dates are dates, not instants)."""
+    return date_text(day)
+
+
+def relative_days(day: dt.date, today: dt.date) -> str:
+    delta = (day - today).days
+    if delta == 0:
+        return "today"
+    if delta == 1:
+        return "tomorrow"
+    if delta == -1:
+        return "yesterday"
+    return f"in {delta} days" if delta > 0 else f"{-delta} days ago"
+
+
+_MENTION = re.compile(r"<[@#!][^>]*>")
+
+
+def plain(text: str | None) -> str:
+    """Strip Slack markup to plain text (for plain_text fields and notification fallbacks)."""
+    if not text:
+        return ""
+    return _MENTION.sub("", text).replace("*", "").replace("_", " ").strip()

@@ -1,0 +1,52 @@
+"""The one app-wide error handler: log, then tell the user something useful, privately."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from refbot.context import AppContext
+from refbot.db import DatabaseUnavailable
+from refbot.errors import RefBotError
+
+log = logging.getLogger(__name__)
+
+TRY_AGAIN = "RefBot's database is busy right now, so nothing was changed. Please try again in a minute."
+UNEXPECTED = "Sorry, something went wrong on RefBot's side and nothing was changed. Please try again; if it keeps happening, tell your program manager."
+
+
+def user_message(error: BaseException) -> str:
+    if isinstance(error, RefBotError):
+        return error.message
+    if isinstance(error, DatabaseUnavailable):
+        return TRY_AGAIN
+    return UNEXPECTED
+
+
+def register(app: App, ctx: AppContext) -> None:
+    @app.error
+    def on_error(error: BaseException, body: dict[str, Any], client: WebClient, respond: Any = None) -> None:
+        if isinstance(error, RefBotError):
+            log.info("refused: %s", error.message)
+        else:
+            log.error("unhandled error in a Slack listener: %s", error, exc_info=error)
+        tell_user(body, client, respond, user_message(error))
+
+
+def tell_user(body: dict[str, Any], client: WebClient, respond: Any, text: str) -> None:
+    """Reply privately through the response URL, else an ephemeral message, else a DM. Never raises."""
+    body = body or {}
+    user_id = body.get("user_id") or (body.get("user") or {}).get("id")
+    channel_id = body.get("channel_id") or (body.get("channel") or {}).get("id")
+    try:
+        if respond is not None and (body.get("response_url") or body.get("response_urls")):
+            respond(text=text, response_type="ephemeral", replace_original=False)
+        elif user_id and channel_id:
+            client.chat_postEphemeral(channel=channel_id, user=user_id, text=text)
+        elif user_id:
+            client.chat_postMessage(channel=user_id, text=text)
+    except Exception:
+        log.warning("could not tell the user about an error", exc_info=True)

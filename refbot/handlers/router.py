@@ -1,0 +1,148 @@
+"""`/reference <subcommand> …`: one slash command, many subcommands, each registered by its surface module."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz import process
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from refbot.blocks.help import help_message
+from refbot.context import AppContext
+from refbot.errors import RefBotError
+from refbot.services.users import is_admin
+
+log = logging.getLogger(__name__)
+
+COMMAND = "/reference"
+
+
+@dataclass
+class CommandRequest:
+    """What a subcommand handler gets. `ack()` was already called: open modals first, then do slow work."""
+
+    ctx: AppContext
+    body: dict[str, Any]
+    user_id: str
+    channel_id: str | None
+    text: str
+    trigger_id: str | None
+    respond: Respond
+    client: WebClient
+    subcommand: str
+
+
+Handler = Callable[[CommandRequest], None]
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    name: str
+    handler: Handler
+    summary: str
+    usage: str
+    admin_only: bool = False
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass
+class CommandRouter:
+    subcommands: dict[str, Subcommand] = field(default_factory=dict)
+    default: str | None = None  # run for `/reference` with no text
+    fallback: str | None = None  # run with the whole text when the first word is not a subcommand
+
+    def add(
+        self,
+        name: str,
+        handler: Handler,
+        *,
+        summary: str,
+        usage: str | None = None,
+        admin_only: bool = False,
+        aliases: tuple[str, ...] = (),
+    ) -> None:
+        sub = Subcommand(name, handler, summary, usage or f"{COMMAND} {name}", admin_only, aliases)
+        self.subcommands[name] = sub
+        for alias in aliases:
+            self.subcommands.setdefault(alias, sub)
+
+    def listed(self, *, admin: bool) -> list[Subcommand]:
+        seen: dict[str, Subcommand] = {}
+        for sub in self.subcommands.values():
+            if (admin or not sub.admin_only) and sub.name not in seen:
+                seen[sub.name] = sub
+        return list(seen.values())
+
+    def resolve(self, text: str) -> tuple[Subcommand | None, str, str | None]:
+        """(subcommand, remaining text, suggestion) for the text after `/reference`."""
+        text = (text or "").strip()
+        if not text:
+            name = self.default or "help"
+            return self.subcommands.get(name), "", None
+        first, _, rest = text.partition(" ")
+        sub = self.subcommands.get(first.lower())
+        if sub is not None:
+            return sub, rest.strip(), None
+        best = process.extractOne(first.lower(), list(self.subcommands), score_cutoff=80)
+        if best is not None and len(first) >= 3:
+            return None, text, best[0]
+        if self.fallback and self.fallback in self.subcommands:
+            return self.subcommands[self.fallback], text, None
+        return None, text, None
+
+
+def register(app: App, ctx: AppContext, router: CommandRouter) -> None:
+    router.add("help", _help(router), summary="What RefBot does and how to use it", aliases=("?",))
+
+    @app.command(COMMAND)
+    def on_command(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        ack()
+        user_id = body.get("user_id", "")
+        sub, rest, suggestion = router.resolve(body.get("text", ""))
+        if sub is None:
+            first = (body.get("text") or "").split(" ")[0]
+            hint = f" Did you mean `{COMMAND} {suggestion}`?" if suggestion else ""
+            respond(
+                response_type="ephemeral",
+                text=f"I don't know `{first[:40]}`.{hint} Try `{COMMAND} help` to see what I can do.",
+            )
+            return
+        if sub.admin_only:
+            with ctx.db.unit_of_work() as session:
+                allowed = is_admin(settings=ctx.settings, session=session, client=client, slack_id=user_id)
+            if not allowed:
+                respond(
+                    response_type="ephemeral",
+                    text=f"`{COMMAND} {sub.name}` is for program managers. Ask one of them if you need it.",
+                )
+                return
+        request = CommandRequest(
+            ctx=ctx,
+            body=body,
+            user_id=user_id,
+            channel_id=body.get("channel_id"),
+            text=rest,
+            trigger_id=body.get("trigger_id"),
+            respond=respond,
+            client=client,
+            subcommand=sub.name,
+        )
+        try:
+            sub.handler(request)
+        except RefBotError as exc:
+            respond(response_type="ephemeral", text=exc.message)
+
+
+def _help(router: CommandRouter) -> Handler:
+    def handler(req: CommandRequest) -> None:
+        with req.ctx.db.unit_of_work() as session:
+            admin = is_admin(settings=req.ctx.settings, session=session, client=req.client, slack_id=req.user_id)
+        usages = [(s.usage, s.summary) for s in router.listed(admin=admin)]
+        text, blocks = help_message(usages, admin=admin)
+        req.respond(response_type="ephemeral", text=text, blocks=blocks)
+
+    return handler

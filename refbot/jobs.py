@@ -1,0 +1,119 @@
+"""Scheduled jobs: reminders, escalations, debrief prompts, leaderboard, outbox delivery.
+
+Every job is a function `run(ctx) -> str` (a one-line summary) registered in JOBS. Jobs are
+reconcilers: each run does whatever is due *now* and records what it did (outbox dedupe keys,
+ScheduledRun rows), so running a job twice, from two instances, or late after downtime, does the
+work exactly once. `refbot jobs run NAME` runs one on demand under the same rules.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from refbot.context import AppContext
+from refbot.models import ScheduledRun
+
+log = logging.getLogger(__name__)
+
+JobFunc = Callable[[AppContext], str]
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    func: JobFunc
+    every_seconds: int
+    description: str
+
+
+JOBS: dict[str, Job] = {}
+
+
+def job(name: str, *, every_seconds: int, description: str) -> Callable[[JobFunc], JobFunc]:
+    """Register a job. Modules that define jobs are imported by `load_jobs()`."""
+
+    def decorator(func: JobFunc) -> JobFunc:
+        JOBS[name] = Job(name=name, func=func, every_seconds=every_seconds, description=description)
+        return func
+
+    return decorator
+
+
+def claim_run(*, session: Session, job_name: str, run_key: str, instance: str | None) -> bool:
+    """Claim (job, run_key) for this transaction. False when any instance already claimed it.
+
+    The claim commits or rolls back with the caller's transaction, so the work and its claim are atomic.
+    """
+    exists = session.scalar(
+        sa.select(ScheduledRun.id).where(ScheduledRun.job == job_name, ScheduledRun.run_key == run_key)
+    )
+    if exists is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(ScheduledRun(job=job_name, run_key=run_key, instance=instance))
+    except IntegrityError:
+        return False
+    return True
+
+
+@job("outbox", every_seconds=10, description="Deliver queued Slack messages and retry failed deliveries")
+def deliver_outbox(ctx: AppContext) -> str:
+    return ctx.deliverer.deliver().summary()
+
+
+def load_jobs() -> dict[str, Job]:
+    """Import every module that registers jobs, then return the registry."""
+    import importlib
+
+    for module in _JOB_MODULES:
+        importlib.import_module(module)
+    return dict(sorted(JOBS.items()))
+
+
+# Modules whose import registers jobs (each feature adds its own).
+_JOB_MODULES: list[str] = []
+
+
+def run_job(ctx: AppContext, name: str) -> str:
+    jobs = load_jobs()
+    if name not in jobs:
+        raise KeyError(name)
+    return jobs[name].func(ctx)
+
+
+def create_scheduler(ctx: AppContext):  # -> apscheduler BackgroundScheduler
+    """A background scheduler running every registered job at its interval (not started)."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    scheduler = BackgroundScheduler(
+        timezone=ctx.settings.refbot_timezone,
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
+    )
+    for spec in load_jobs().values():
+        scheduler.add_job(
+            _safe(ctx, spec),
+            "interval",
+            seconds=spec.every_seconds,
+            id=spec.name,
+            name=spec.description,
+            replace_existing=True,
+        )
+    return scheduler
+
+
+def _safe(ctx: AppContext, spec: Job) -> Callable[[], None]:
+    def runner() -> None:
+        try:
+            summary = spec.func(ctx)
+            log.debug("job %s: %s", spec.name, summary)
+        except Exception:  # the next run tries again; the scheduler keeps going
+            log.exception("job %s failed; it will run again in %s s", spec.name, spec.every_seconds)
+
+    return runner

@@ -1,0 +1,254 @@
+"""Transactional outbox: Slack messages are decided in the same transaction as the state change,
+delivered right after commit, and retried by the `outbox` job until Slack accepts them.
+
+Exactly once: each message has a dedupe key (enqueueing it twice is a no-op), and an instance must
+claim a row (a conditional UPDATE) before sending it, so two instances never send the same row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from refbot.clock import Clock
+from refbot.db import Database
+from refbot.domain import OutboxStatus
+from refbot.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+CLAIM_SECONDS = 60
+MAX_BACKOFF_SECONDS = 300
+# Slack errors that will not go away by retrying the same call.
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "user_not_found",
+        "user_disabled",
+        "account_inactive",
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "msg_too_long",
+        "no_text",
+        "cant_update_message",
+        "message_not_found",
+        "edit_window_closed",
+        "invalid_auth",
+        "not_authed",
+        "token_revoked",
+        "missing_scope",
+        "restricted_action",
+        "cannot_dm_bot",
+    }
+)
+MAX_ATTEMPTS = 50
+
+
+def enqueue(
+    *,
+    session: Session,
+    key: str,
+    channel: str | None,
+    text: str,
+    blocks: list[dict[str, Any]] | None = None,
+    method: str = "chat.postMessage",
+    update_of: str | None = None,
+    extra: dict[str, Any] | None = None,
+    not_before: dt.datetime | None = None,
+) -> OutboxMessage | None:
+    """Queue a Slack call in the caller's transaction. Returns None when `key` was already queued.
+
+    - chat.postMessage: `channel` is a channel id or a user id (a user id posts to the bot's DM).
+    - chat.update: `update_of` names the key of the message to edit; `channel` may be None.
+    - chat.postEphemeral: `extra={"user": ...}`.
+    """
+    if session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)) is not None:
+        return None
+    payload: dict[str, Any] = {"text": text}
+    if blocks is not None:
+        payload["blocks"] = blocks
+    if extra:
+        payload.update(extra)
+    row = OutboxMessage(
+        dedupe_key=key[:255],
+        method=method,
+        channel=channel,
+        payload=payload,
+        update_of=update_of,
+    )
+    if not_before is not None:
+        row.next_attempt_at = not_before
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:  # a concurrent transaction queued the same key first
+        return None
+    return row
+
+
+@dataclass
+class DeliveryStats:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    skipped: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return f"sent {self.sent}, to retry {self.retried}, failed {self.failed}"
+
+
+class OutboxDeliverer:
+    """Sends due outbox rows. Safe to run from many threads and instances at once."""
+
+    def __init__(self, *, db: Database, client: WebClient, clock: Clock | None = None, instance: str | None = None):
+        self.db = db
+        self.client = client
+        self.clock = clock or Clock()
+        self.instance = instance or f"{socket.gethostname()}:{os.getpid()}"
+
+    # -- claiming ---------------------------------------------------------------
+
+    def _due_ids(self, ids: set[int] | None, limit: int) -> list[int]:
+        now = self.clock.now()
+        stmt = (
+            sa.select(OutboxMessage.id)
+            .where(OutboxMessage.status == OutboxStatus.pending, OutboxMessage.next_attempt_at <= now)
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+        if ids is not None:
+            stmt = stmt.where(OutboxMessage.id.in_(ids))
+        with self.db.unit_of_work() as session:
+            return list(session.scalars(stmt))
+
+    def _claim(self, row_id: int) -> bool:
+        now = self.clock.now()
+        with self.db.unit_of_work() as session:
+            result = session.execute(
+                sa.update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == row_id,
+                    OutboxMessage.status == OutboxStatus.pending,
+                    sa.or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+                )
+                .values(claimed_by=self.instance, claimed_until=now + dt.timedelta(seconds=CLAIM_SECONDS))
+                .execution_options(synchronize_session=False)
+            )
+            return result.rowcount == 1  # type: ignore[attr-defined]
+
+    def _finish(self, row_id: int, **values: Any) -> None:
+        with self.db.unit_of_work() as session:
+            session.execute(
+                sa.update(OutboxMessage)
+                .where(OutboxMessage.id == row_id, OutboxMessage.claimed_by == self.instance)
+                .values(claimed_until=None, **values)
+                .execution_options(synchronize_session=False)
+            )
+
+    # -- delivery ---------------------------------------------------------------
+
+    def deliver(self, ids: set[int] | None = None, *, limit: int = 200) -> DeliveryStats:
+        """Deliver due messages (only `ids` when given). Never raises for Slack errors."""
+        stats = DeliveryStats()
+        for row_id in self._due_ids(ids, limit):
+            if not self._claim(row_id):
+                stats.skipped += 1
+                continue
+            self._deliver_one(row_id, stats)
+        return stats
+
+    def _deliver_one(self, row_id: int, stats: DeliveryStats) -> None:
+        with self.db.unit_of_work() as session:
+            row = session.get(OutboxMessage, row_id)
+            assert row is not None
+            method, channel, payload, update_of, attempts = (
+                row.method,
+                row.channel,
+                dict(row.payload),
+                row.update_of,
+                row.attempts,
+            )
+            target = None
+            if update_of:
+                target = session.scalar(sa.select(OutboxMessage).where(OutboxMessage.dedupe_key == update_of))
+                target_state = (target.status, target.result_channel, target.result_ts) if target else None
+        now = self.clock.now()
+        if update_of:
+            if target is None or target_state is None or target_state[0] == OutboxStatus.failed:
+                self._finish(row_id, status=OutboxStatus.failed, last_error="message to update was never sent")
+                stats.failed += 1
+                return
+            if target_state[0] != OutboxStatus.sent:
+                # The original is still on its way: try again shortly, without counting an attempt.
+                self._finish(row_id, next_attempt_at=now + dt.timedelta(seconds=5))
+                stats.retried += 1
+                return
+            channel, payload["ts"] = target_state[1], target_state[2]
+        try:
+            response = self.client.api_call(method, json={"channel": channel, **payload})
+        except SlackApiError as exc:
+            self._on_error(row_id, attempts, exc, stats)
+            return
+        except Exception as exc:  # timeouts, connection errors
+            self._retry(row_id, attempts, f"{type(exc).__name__}: {exc}", None, stats)
+            return
+        data = response.data if isinstance(response.data, dict) else {}
+        self._finish(
+            row_id,
+            status=OutboxStatus.sent,
+            sent_at=self.clock.now(),
+            attempts=attempts + 1,
+            last_error=None,
+            result_channel=data.get("channel") or channel,
+            result_ts=data.get("ts") or data.get("message_ts") or payload.get("ts"),
+        )
+        stats.sent += 1
+
+    def _on_error(self, row_id: int, attempts: int, exc: SlackApiError, stats: DeliveryStats) -> None:
+        status = exc.response.status_code
+        error = exc.response.get("error") if isinstance(exc.response.data, dict) else None
+        if status == 429:
+            retry_after = int(exc.response.headers.get("Retry-After", exc.response.headers.get("retry-after", 1)))
+            self._retry(row_id, attempts, "ratelimited", max(1, retry_after), stats)
+        elif error in PERMANENT_ERRORS:
+            log.warning("outbox message %s failed permanently: %s", row_id, error)
+            self._finish(row_id, status=OutboxStatus.failed, attempts=attempts + 1, last_error=str(error))
+            stats.failed += 1
+            stats.errors.append(str(error))
+        else:
+            self._retry(row_id, attempts, str(error or f"HTTP {status}"), None, stats)
+
+    def _retry(self, row_id: int, attempts: int, error: str, after: int | None, stats: DeliveryStats) -> None:
+        attempts += 1
+        if attempts >= MAX_ATTEMPTS:
+            self._finish(row_id, status=OutboxStatus.failed, attempts=attempts, last_error=error)
+            stats.failed += 1
+            return
+        delay = after if after is not None else min(MAX_BACKOFF_SECONDS, 2 ** min(attempts, 9))
+        self._finish(
+            row_id,
+            attempts=attempts,
+            last_error=error,
+            next_attempt_at=self.clock.now() + dt.timedelta(seconds=delay),
+        )
+        stats.retried += 1
+        stats.errors.append(error)
+
+
+def pending_count(*, session: Session) -> int:
+    return session.scalar(
+        sa.select(sa.func.count()).select_from(OutboxMessage).where(OutboxMessage.status == OutboxStatus.pending)
+    ) or 0

@@ -1,0 +1,104 @@
+"""Slack user profiles (name, email, timezone) cached from users.info, and roles."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import sqlalchemy as sa
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
+
+from refbot.config import Settings
+from refbot.models import SlackUser, utcnow
+
+log = logging.getLogger(__name__)
+
+PROFILE_TTL = dt.timedelta(hours=24)
+
+
+def get_user(
+    *, session: Session, client: WebClient | None, slack_id: str, refresh: bool = False
+) -> SlackUser:
+    """The cached profile of `slack_id`, refreshed from users.info when older than a day.
+
+    Slack being unreachable never fails the caller: the stale (or empty) profile is returned.
+    """
+    user = session.scalar(sa.select(SlackUser).where(SlackUser.slack_id == slack_id))
+    if user is None:
+        user = SlackUser(slack_id=slack_id, name="")
+        session.add(user)
+    stale = user.refreshed_at is None or utcnow() - user.refreshed_at > PROFILE_TTL
+    if client is not None and (refresh or stale):
+        try:
+            info = client.users_info(user=slack_id).get("user") or {}
+        except SlackApiError as exc:
+            log.info("users.info failed for %s: %s", slack_id, exc.response.get("error"))
+        except Exception as exc:  # network trouble: keep the cache
+            log.info("users.info failed for %s: %s", slack_id, exc)
+        else:
+            profile = info.get("profile") or {}
+            user.name = (
+                profile.get("display_name") or profile.get("real_name") or info.get("real_name") or info.get("name") or ""
+            )[:200]
+            email = profile.get("email") or info.get("email")
+            user.email = email.lower() if email else user.email
+            user.tz = info.get("tz") or user.tz
+            user.team_id = info.get("team_id") or user.team_id
+            user.is_bot = bool(info.get("is_bot"))
+            user.refreshed_at = utcnow()
+    session.flush()
+    return user
+
+
+def user_tz(*, session: Session, client: WebClient | None, slack_id: str, default: str = "UTC") -> str:
+    return get_user(session=session, client=client, slack_id=slack_id).tz or default
+
+
+def is_admin(*, settings: Settings, session: Session, client: WebClient | None, slack_id: str) -> bool:
+    """Program managers: REFBOT_ADMINS lists their user ids or emails."""
+    if slack_id in settings.admin_ids:
+        return True
+    if not settings.admin_emails:
+        return False
+    user = get_user(session=session, client=client, slack_id=slack_id)
+    return bool(user.email and user.email.lower() in settings.admin_emails)
+
+
+def admin_ids(*, settings: Settings, session: Session, client: WebClient | None) -> list[str]:
+    """Slack ids of every program manager (emails resolved through users.lookupByEmail)."""
+    ids = list(settings.admin_ids)
+    for email in sorted(settings.admin_emails):
+        uid = resolve_email(session=session, client=client, email=email)
+        if uid and uid not in ids:
+            ids.append(uid)
+    return sorted(ids)
+
+
+def resolve_email(*, session: Session, client: WebClient | None, email: str) -> str | None:
+    """The Slack id for an email: from the cache, else users.lookupByEmail; None when unknown."""
+    email = email.strip().lower()
+    cached = session.scalar(sa.select(SlackUser.slack_id).where(SlackUser.email == email))
+    if cached:
+        return cached
+    if client is None:
+        return None
+    try:
+        info = client.users_lookupByEmail(email=email).get("user") or {}
+    except SlackApiError:
+        return None
+    uid = info.get("id")
+    if not uid:
+        return None
+    user = session.scalar(sa.select(SlackUser).where(SlackUser.slack_id == uid))
+    if user is None:
+        user = SlackUser(slack_id=uid)
+        session.add(user)
+    profile = info.get("profile") or {}
+    user.email = email
+    user.name = (profile.get("display_name") or profile.get("real_name") or info.get("name") or user.name or "")[:200]
+    user.tz = info.get("tz") or user.tz
+    user.refreshed_at = utcnow()
+    session.flush()
+    return uid

@@ -1,0 +1,25 @@
+"""Slack Web API clients: every call goes to SLACK_API_URL."""
+
+from __future__ import annotations
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+
+from refbot.config import Settings
+
+
+def interactive_client(settings: Settings) -> WebClient:
+    """The client listeners use: waits out short rate limits (never call it before ack())."""
+    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
+    return client
+
+
+def delivery_client(settings: Settings) -> WebClient:
+    """The outbox's client: never sleeps on 429; the outbox schedules the retry instead."""
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)],
+    )
