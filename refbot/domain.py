@@ -232,3 +232,39 @@ def parse_enum(enum_cls: type[E], value: str) -> E:
     except ValueError:
         allowed = ", ".join(m.value for m in enum_cls)
         raise ValueError(f"'{value}' is not one of: {allowed}") from None
+
+
+_QUANTITY = re.compile(r"^\$?\s*(\d+(?:[.,]\d+)*)\s*(k|m|mm|b|bn|t|thousand|million|billion)?\.?$", re.I)
+_MULTIPLIERS = {
+    "k": 1_000,
+    "thousand": 1_000,
+    "m": 1_000_000,
+    "mm": 1_000_000,
+    "million": 1_000_000,
+    "b": 1_000_000_000,
+    "bn": 1_000_000_000,
+    "billion": 1_000_000_000,
+    "t": 1_000_000_000_000,
+}
+
+
+def parse_quantity(text: str) -> int:
+    """Parse "5000", "5,000", "5k", "$2.5B", "2bn", "120M" into a whole number; ValueError otherwise."""
+    raw = text.strip().replace(" ", "").replace("$", "", 1) if text else ""
+    m = _QUANTITY.match(raw)
+    if not m:
+        raise ValueError(f"'{text.strip()}' is not a number (examples: 5000, 5,000, 5k, $2.5B)")
+    digits, suffix = m.group(1), (m.group(2) or "").lower()
+    if suffix:
+        number = float(digits.replace(",", "")) if digits.count(",") != 1 or len(digits.split(",")[1]) == 3 else float(digits.replace(",", "."))
+    else:
+        if re.fullmatch(r"\d{1,3}(,\d{3})+", digits) or digits.isdigit():
+            number = float(digits.replace(",", ""))
+        elif re.fullmatch(r"\d+\.\d+", digits):
+            number = float(digits)
+        else:
+            raise ValueError(f"'{text.strip()}' is not a number (examples: 5000, 5,000, 5k, $2.5B)")
+    value = number * _MULTIPLIERS.get(suffix, 1)
+    if value < 0 or value > 10**15:
+        raise ValueError(f"'{text.strip()}' is out of range")
+    return int(round(value))
