@@ -205,7 +205,8 @@ def _message_for(error: ValidationError) -> str:
     hint = HINTS.get(field)
     if hint is None:
         return f"Invalid setting {field.upper() or '(unknown)'}: {msg}."
-    if first.get("type") == "missing" or (field == "slack_signing_secret" and "required" in msg):
+    blank = first.get("input") is None or (isinstance(first.get("input"), str) and not first["input"].strip())
+    if first.get("type") == "missing" or blank or (field == "slack_signing_secret" and "required" in msg):
         return hint.replace(" must be ", " is missing. It must be ", 1)
     return hint
 
