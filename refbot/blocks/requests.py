@@ -1,0 +1,733 @@
+"""Request workflow messages and modals: the request form, approval DMs, seller and owner DMs,
+`/reference my`, and the decline / suggest / schedule modals. Pure: data in, Block Kit out.
+
+A contact's email and phone appear only in `seller_approved_dm` (after approval): every other
+builder gets a `RequestCard`, which has no contact details at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass, field
+from typing import Any
+
+from refbot.blocks.format import date_text, datetime_text, escape, money, plural, slack_datetime, truncate
+from refbot.domain import SALES_STAGES, STAGE_LABELS, ActivityType, RequestStatus
+from refbot.geo import country_name
+
+# Slack ids (CONTRACTS.md)
+FROM_SEARCH_ACTION = "request_from_search"
+REQUEST_MODAL = "request_modal"
+PICK_MODAL = "request_pick_modal"
+DECLINE_MODAL = "request_decline_modal"
+SUGGEST_MODAL = "request_suggest_modal"
+SCHEDULE_MODAL = "request_schedule_modal"
+APPROVE_ACTION = "request_approve"
+DECLINE_ACTION = "request_decline"
+SUGGEST_ACTION = "request_suggest"
+MARK_SCHEDULED_ACTION = "request_mark_scheduled"
+CANCEL_ACTION = "request_cancel"
+SEARCH_AGAIN_ACTION = "search_again"
+# Every input element in these modals uses this action id; the block id names the field.
+VALUE = "value"
+
+MAX_OPEN_LISTED = 20
+MAX_OPTIONS = 100
+
+
+@dataclass(frozen=True)
+class RequestCard:
+    """What any message about a request may show. Deliberately has no contact email or phone."""
+
+    id: int
+    status: RequestStatus
+    requester_id: str
+    owner_id: str | None
+    contact_name: str
+    contact_title: str
+    account_name: str
+    prospect_company: str
+    activity_type: ActivityType
+    needed_by: dt.date
+    created_at: dt.datetime
+    stage: str | None = None
+    amount: int | None = None
+    crm_id: str | None = None
+    industry: str | None = None
+    employees: int | None = None
+    country: str | None = None
+    topics: tuple[str, ...] = ()
+    note: str = ""
+    urgent: bool = False
+    urgent_reason: str | None = None
+    justification: str | None = None
+    flagged: bool = False
+    decided_by: str | None = None
+    decided_at: dt.datetime | None = None
+    decline_reason: str | None = None
+    scheduled_at: dt.datetime | None = None
+    suggested_from_id: int | None = None
+    usage: str = ""  # how often the contact was used recently
+    unavailable_reason: str = ""  # why the contact is resting/busy ('' when available)
+
+
+@dataclass(frozen=True)
+class ContactDetails:
+    name: str
+    title: str
+    email: str | None
+    phone: str | None
+    timezone: str | None
+
+
+@dataclass(frozen=True)
+class RequestPrefill:
+    """Initial values of the request form (from a search, or what the seller typed before)."""
+
+    prospect_company: str = ""
+    crm_id: str = ""
+    stage: str | None = None
+    amount: str = ""
+    industry: str = ""
+    employees: str = ""
+    country: str = ""
+    activity: str | None = None
+    needed_by: dt.date | None = None
+    topics: str = ""
+    note: str = ""
+    urgent: bool = False
+    urgent_reason: str = ""
+    justification: str = ""
+
+
+@dataclass(frozen=True)
+class RequestForm:
+    contact_name: str
+    contact_title: str
+    account_name: str
+    earliest: dt.date  # earliest needed-by date without "urgent"
+    lead_time_days: int
+    min_stage: str
+    unavailable_reason: str = ""
+    activities: tuple[ActivityType, ...] = ()  # what the contact agreed to (empty = anything)
+    contact_topics: tuple[str, ...] = ()
+    prefill: RequestPrefill = field(default_factory=RequestPrefill)
+    notice: str = ""
+
+
+# ------------------------------------------------------------------ small helpers
+
+
+def _pt(text: str, limit: int = 75) -> dict[str, Any]:
+    return {"type": "plain_text", "text": truncate(text, limit) or " "}
+
+
+def _md(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": truncate(text, 3000)}
+
+
+def _section(text: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "section", "text": _md(text), **extra}
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [_md(truncate(text, 2000))]}
+
+
+def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {"type": "button", "text": _pt(text), "action_id": action_id, "value": value}
+    if style:
+        button["style"] = style
+    return button
+
+
+def _option(text: str, value: str) -> dict[str, Any]:
+    return {"text": _pt(text), "value": value[:150]}
+
+
+def who(card: RequestCard) -> str:
+    """'Dana Scully (VP Finance, Globex)'."""
+    inner = ", ".join(x for x in (card.contact_title, card.account_name) if x)
+    return f"{card.contact_name} ({inner})" if inner else card.contact_name
+
+
+def deal_text(card: RequestCard) -> str:
+    """'Initech · Evaluation · $250K'."""
+    parts = [escape(card.prospect_company)]
+    if card.stage:
+        parts.append(STAGE_LABELS.get(card.stage, card.stage))
+    if card.amount is not None:
+        parts.append(money(card.amount))
+    return " · ".join(parts)
+
+
+def prospect_text(card: RequestCard) -> str:
+    parts = [escape(card.industry or "")]
+    if card.employees is not None:
+        parts.append(plural(card.employees, "employee"))
+    if card.country:
+        parts.append(escape(country_name(card.country)))
+    return " · ".join(p for p in parts if p)
+
+
+def topics_text(topics: tuple[str, ...] | list[str]) -> str:
+    return ", ".join(escape(t) for t in topics) if topics else "—"
+
+
+def next_step(card: RequestCard) -> str:
+    s = card.status
+    if s is RequestStatus.pending_approval:
+        return f"waiting for <@{card.owner_id}>" if card.owner_id else "waiting for a program manager"
+    if s is RequestStatus.approved:
+        return "contact them, then *Mark scheduled*"
+    if s is RequestStatus.scheduled:
+        return "have the call; I'll ask for your debrief"
+    if s is RequestStatus.completed:
+        return "file your debrief"
+    return ""
+
+
+def decision_line(card: RequestCard, reader_tz: str | None) -> str:
+    """Who decided what, and when (replaces the buttons of an approval DM)."""
+    when = f" · {slack_datetime(card.decided_at, reader_tz)}" if card.decided_at else ""
+    by = f"<@{card.decided_by}>" if card.decided_by else "RefBot"
+    s = card.status
+    if s is RequestStatus.pending_approval:
+        return ":hourglass_flowing_sand: Waiting for approval"
+    if s is RequestStatus.declined and card.decline_reason == SUGGESTED_REASON:
+        return f":twisted_rightwards_arrows: {by} suggested another contact{when}"
+    if s is RequestStatus.declined:
+        return f":x: Declined by {by}{when}"
+    if s is RequestStatus.cancelled:
+        return f":no_entry_sign: Cancelled by {by}{when}"
+    if s is RequestStatus.expired:
+        return f":hourglass: Expired: not approved by {date_text(card.needed_by)}"
+    return f":white_check_mark: Approved by {by}{when}"
+
+
+SUGGESTED_REASON = "suggested another contact"
+
+
+# ------------------------------------------------------------------ the request form
+
+
+def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool, hint: str | None = None,
+           dispatch: bool = False) -> dict[str, Any]:
+    block: dict[str, Any] = {
+        "type": "input",
+        "block_id": block_id,
+        "optional": optional,
+        "label": _pt(label, 2000),
+        "element": {"action_id": VALUE, **element},
+    }
+    if hint:
+        block["hint"] = _pt(hint, 2000)
+    if dispatch:
+        block["dispatch_action"] = True
+    return block
+
+
+def _text_element(initial: str, *, placeholder: str = "", max_length: int = 200, multiline: bool = False) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "plain_text_input", "max_length": max_length}
+    if multiline:
+        element["multiline"] = True
+    if placeholder:
+        element["placeholder"] = _pt(placeholder, 150)
+    if initial:
+        element["initial_value"] = initial[:max_length]
+    return element
+
+
+def _select_element(options: list[tuple[str, str]], initial: str | None, placeholder: str) -> dict[str, Any]:
+    opts = [_option(t, v) for t, v in options[:MAX_OPTIONS]]
+    element: dict[str, Any] = {"type": "static_select", "placeholder": _pt(placeholder, 150), "options": opts}
+    chosen = next((o for o in opts if o["value"] == initial), None)
+    if chosen:
+        element["initial_option"] = chosen
+    return element
+
+
+URGENT_OPTION = "urgent"
+
+
+def request_modal(form: RequestForm, *, metadata: str) -> dict[str, Any]:
+    """The request form for one contact. Shows a justification field only when the contact is resting/busy."""
+    p = form.prefill
+    first = form.contact_name.split(" ")[0] if form.contact_name else "they"
+    head = f"Request *{escape(form.contact_name)}*"
+    if form.contact_title:
+        head += f", {escape(form.contact_title)}"
+    head += f" at *{escape(form.account_name)}*.\nThe account owner decides; keep it short."
+    blocks: list[dict[str, Any]] = [_section(head)]
+    if form.notice:
+        blocks.append(_context(f":warning: {escape(form.notice)}"))
+    if form.unavailable_reason:
+        blocks.append(
+            _context(
+                f":warning: *{escape(first)} is resting:* {escape(form.unavailable_reason)}. "
+                "You can still ask; say below why this deal needs them. The program managers are told."
+            )
+        )
+    stages = [(STAGE_LABELS[s], s) for s in SALES_STAGES]
+    activities = list(form.activities) or list(ActivityType)
+    activity_initial = p.activity if p.activity in {a.value for a in activities} else activities[0].value
+    needed_hint = (
+        f"At least {plural(form.lead_time_days, 'business day')} ahead ({date_text(form.earliest)} or later), "
+        "unless urgent."
+    )
+    topics_hint = "What the prospect wants to hear about."
+    if form.contact_topics:
+        topics_hint += f" {first} speaks to: {', '.join(form.contact_topics[:12])}."
+    blocks += [
+        _input("prospect", "Prospect company", _text_element(p.prospect_company, placeholder="e.g. Initech"),
+               optional=False),
+        _input("crm_id", "CRM opportunity ID", _text_element(p.crm_id, placeholder="e.g. 0065g00000XyZab",
+                                                             max_length=100),
+               optional=True, hint="Links the request to the deal for influenced-revenue reports."),
+        _input("stage", "Sales stage", _select_element(stages, p.stage, "Pick the deal's stage"), optional=False,
+               hint=f"References start at {STAGE_LABELS.get(form.min_stage, form.min_stage)}."),
+        _input("amount", "Deal amount", _text_element(p.amount, placeholder="e.g. 250k or $1.2M", max_length=30),
+               optional=True),
+        _input("industry", "Prospect industry", _text_element(p.industry, placeholder="e.g. Banking",
+                                                              max_length=100), optional=True),
+        _input("employees", "Prospect employees", _text_element(p.employees, placeholder="e.g. 5000 or 5k",
+                                                                max_length=30), optional=True),
+        _input("country", "Prospect country", _text_element(p.country, placeholder="e.g. Germany",
+                                                             max_length=60), optional=True),
+        _input("activity", "Activity", _select_element([(a.label, a.value) for a in activities],
+                                                       activity_initial, "Pick one"), optional=False),
+        _input(
+            "needed_by",
+            "Needed by",
+            {"type": "datepicker", "initial_date": (p.needed_by or form.earliest).isoformat(),
+             "placeholder": _pt("Pick a date")},
+            optional=False,
+            hint=needed_hint,
+        ),
+        _input("urgent", "Urgency", _urgent_element(p.urgent), optional=True),
+        _input("urgent_reason", "Why is it urgent?", _text_element(p.urgent_reason,
+                                                                   placeholder="e.g. board decision on Friday",
+                                                                   max_length=300),
+               optional=True, hint="Needed only when urgent; the owner sees it."),
+        _input("topics", "Topics to cover", _text_element(p.topics, placeholder="e.g. migration, ROI",
+                                                          max_length=300), optional=True, hint=topics_hint),
+        _input("note", f"Note for {first}", _text_element(p.note, placeholder="Who will join, what they care about",
+                                                            max_length=1000, multiline=True), optional=True),
+    ]
+    if form.unavailable_reason:
+        blocks.append(
+            _input("justification", f"Why {first}?", _text_element(
+                p.justification, placeholder="e.g. the only reference on this core system", max_length=500,
+                multiline=True), optional=False, hint="Required: this contact is resting or busy.")
+        )
+    return {
+        "type": "modal",
+        "callback_id": REQUEST_MODAL,
+        "title": _pt("Request a reference", 24),
+        "submit": _pt("Send request", 24),
+        "close": _pt("Cancel", 24),
+        "private_metadata": metadata[:3000],
+        "blocks": blocks,
+    }
+
+
+def _urgent_element(checked: bool) -> dict[str, Any]:
+    option = _option("Urgent: shorter than the usual lead time", URGENT_OPTION)
+    element: dict[str, Any] = {"type": "checkboxes", "options": [option]}
+    if checked:
+        element["initial_options"] = [option]
+    return element
+
+
+def pick_contact_modal(
+    options: list[tuple[str, list[tuple[str, str]]]], *, total: int, query: str, metadata: str
+) -> dict[str, Any]:
+    """`/reference request` without a search: pick the contact first. `options` = [(account, [(label, id)])]."""
+    shown = sum(len(o) for _, o in options)
+    if shown == 0:
+        text = (
+            f"No active reference contact matches *{escape(query)}*." if query
+            else "There are no active reference contacts yet."
+        ) + " Try `/reference search` or ask your program manager."
+        return {
+            "type": "modal",
+            "callback_id": PICK_MODAL,
+            "title": _pt("Request a reference", 24),
+            "close": _pt("Close", 24),
+            "private_metadata": metadata[:3000],
+            "blocks": [_section(text)],
+        }
+    groups = [
+        {"label": _pt(account, 75), "options": [_option(label, value) for label, value in opts]}
+        for account, opts in options
+        if opts
+    ]
+    element: dict[str, Any] = {"type": "static_select", "placeholder": _pt("Contact or company"),
+                               "option_groups": groups}
+    blocks: list[dict[str, Any]] = [
+        _section("Who should the prospect talk to? Not sure? Run `/reference search` to find the best fit."),
+        _input("contact", "Reference contact", element, optional=False),
+    ]
+    if total > shown:
+        blocks.append(_context(f"Showing {shown} of {plural(total, 'contact')}. Narrow it down: "
+                               "`/reference request globex`."))
+    return {
+        "type": "modal",
+        "callback_id": PICK_MODAL,
+        "title": _pt("Request a reference", 24),
+        "submit": _pt("Next", 24),
+        "close": _pt("Cancel", 24),
+        "private_metadata": metadata[:3000],
+        "blocks": blocks,
+    }
+
+
+def notice_modal(title: str, text: str) -> dict[str, Any]:
+    """A modal that only says something (e.g. replaces a form whose request was decided meanwhile)."""
+    return {
+        "type": "modal",
+        "title": _pt(title, 24),
+        "close": _pt("Close", 24),
+        "blocks": [_section(escape(text))],
+    }
+
+
+# ------------------------------------------------------------------ the account owner's side
+
+
+def _summary_blocks(card: RequestCard, *, lead: str) -> list[dict[str, Any]]:
+    fields = [
+        _md(f"*Deal*\n{deal_text(card)}"),
+        _md(f"*Needed by*\n{date_text(card.needed_by)}"),
+        _md(f"*Activity*\n{card.activity_type.label}"),
+        _md(f"*Topics*\n{truncate(topics_text(card.topics), 1900)}"),
+    ]
+    prospect = prospect_text(card)
+    if prospect:
+        fields.append(_md(f"*Prospect*\n{prospect}"))
+    if card.usage:
+        fields.append(_md(f"*Recent use of {escape(card.contact_name.split(' ')[0])}*\n{escape(card.usage)}"))
+    blocks: list[dict[str, Any]] = [_section(lead), {"type": "section", "fields": fields}]
+    if card.note:
+        blocks.append(_section(f"*Note for {escape(card.contact_name)}:*\n{escape(truncate(card.note, 2500))}"))
+    if card.urgent:
+        blocks.append(_context(f":rotating_light: *Urgent:* {escape(card.urgent_reason or '')}"))
+    if card.flagged:
+        text = f":warning: *{escape(card.contact_name)} is resting*"
+        if card.unavailable_reason:
+            text += f": {escape(card.unavailable_reason)}"
+        if card.justification:
+            text += f"\n*Why this contact:* {escape(card.justification)}"
+        blocks.append(_context(text))
+    return blocks
+
+
+def _ask_line(card: RequestCard) -> str:
+    return (
+        f"*<@{card.requester_id}> asks for a {card.activity_type.label.lower()}* with "
+        f"*{escape(card.contact_name)}*" + (f", {escape(card.contact_title)}" if card.contact_title else "")
+        + f" at *{escape(card.account_name)}*"
+    )
+
+
+def approval_dm(
+    card: RequestCard, *, reader_tz: str | None, can_suggest: bool = True, lead: str | None = None
+) -> tuple[str, list[dict[str, Any]]]:
+    """The account owner's DM with Approve / Decline / Suggest another contact. `lead` prefixes reminders."""
+    top = _ask_line(card)
+    if lead:
+        top = f"{lead}\n{top}"
+    blocks = _summary_blocks(card, lead=top)
+    buttons = [
+        _button("Approve", APPROVE_ACTION, str(card.id), "primary"),
+        _button("Decline", DECLINE_ACTION, str(card.id), "danger"),
+    ]
+    if can_suggest:
+        buttons.append(_button("Suggest another contact", SUGGEST_ACTION, str(card.id)))
+    blocks.append({"type": "actions", "block_id": f"decide_{card.id}", "elements": buttons})
+    blocks.append(_context(f"Request #{card.id} · asked {slack_datetime(card.created_at, reader_tz)}"))
+    text = (
+        f"{'Reminder: ' if lead else ''}<@{card.requester_id}> asks to use {who(card)} for a "
+        f"{card.activity_type.label.lower()}, needed by {date_text(card.needed_by)}."
+    )
+    return text, blocks
+
+
+def decided_dm(card: RequestCard, *, reader_tz: str | None) -> tuple[str, list[dict[str, Any]]]:
+    """The approval DM after the decision: same facts, buttons replaced by who decided and when."""
+    blocks = _summary_blocks(card, lead=_ask_line(card))
+    line = decision_line(card, reader_tz)
+    if card.status is RequestStatus.declined and card.decline_reason and card.decline_reason != SUGGESTED_REASON:
+        line += f"\n*Reason:* {escape(card.decline_reason)}"
+    blocks.append(_section(line))
+    blocks.append(_context(f"Request #{card.id} · asked {slack_datetime(card.created_at, reader_tz)}"))
+    return f"Request #{card.id} from <@{card.requester_id}>: {card.status.label.lower()}.", blocks
+
+
+def owner_cancelled_dm(card: RequestCard) -> tuple[str, list[dict[str, Any]]]:
+    text = f"<@{card.requester_id}> cancelled request #{card.id} for {who(card)}. Nothing more to do."
+    return text, [_section(f":no_entry_sign: <@{card.requester_id}> cancelled request #{card.id} for "
+                           f"*{escape(card.contact_name)}* ({escape(card.account_name)}). Nothing more to do.")]
+
+
+def owner_scheduled_dm(card: RequestCard, *, reader_tz: str | None) -> tuple[str, list[dict[str, Any]]]:
+    assert card.scheduled_at is not None
+    when = slack_datetime(card.scheduled_at, reader_tz)
+    text = (f"<@{card.requester_id}> scheduled the {card.activity_type.label.lower()} with {card.contact_name} "
+            f"for {datetime_text(card.scheduled_at, reader_tz)}.")
+    return text, [_section(f":calendar: <@{card.requester_id}> scheduled the {card.activity_type.label.lower()} "
+                           f"with *{escape(card.contact_name)}* ({escape(card.account_name)}) for {when}.")]
+
+
+def flagged_dm(card: RequestCard) -> tuple[str, list[dict[str, Any]]]:
+    """To the program managers: a request for a resting or busy contact."""
+    approver = f"<@{card.owner_id}>" if card.owner_id else "a program manager"
+    text = f"Flagged: <@{card.requester_id}> asked for {who(card)}, who is resting."
+    lines = [
+        f":warning: *Flagged request #{card.id}:* <@{card.requester_id}> asked for *{escape(card.contact_name)}* "
+        f"({escape(card.account_name)}), who is resting: {escape(card.unavailable_reason or 'over the limit')}.",
+        f"*Why this contact:* {escape(card.justification or '—')}",
+        f"Deal: {deal_text(card)} · needed by {date_text(card.needed_by)} · {approver} decides.",
+    ]
+    return text, [_section("\n".join(lines))]
+
+
+# ------------------------------------------------------------------ the seller's side
+
+
+def seller_created_dm(card: RequestCard, *, approvers: list[str]) -> tuple[str, list[dict[str, Any]]]:
+    names = ", ".join(f"<@{a}>" for a in approvers) or "a program manager"
+    lines = [
+        f":outbox_tray: *Request #{card.id} sent:* {escape(who(card))} for {deal_text(card)}, "
+        f"needed by {date_text(card.needed_by)}.",
+        f"*Status:* {card.status.label}: {names} decides. I'll DM you the answer.",
+    ]
+    if card.urgent:
+        lines.append(":rotating_light: Marked urgent.")
+    if card.flagged:
+        lines.append(f":warning: {escape(card.contact_name)} is resting, so the program managers were told.")
+    text = f"Request #{card.id} sent: {who(card)}, waiting for approval."
+    return text, [_section("\n".join(lines)), _context("`/reference my` lists your requests; you can cancel there.")]
+
+
+def _contact_timezone(details: ContactDetails, now: dt.datetime | None) -> str:
+    if not details.timezone:
+        return "unknown"
+    try:
+        tz = zoneinfo.ZoneInfo(details.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return escape(details.timezone)
+    if now is None:
+        return escape(details.timezone)
+    return f"{escape(details.timezone)} (now {now.astimezone(tz):%H:%M})"
+
+
+def seller_approved_dm(
+    card: RequestCard, details: ContactDetails, *, now: dt.datetime | None = None
+) -> tuple[str, list[dict[str, Any]]]:
+    """The first message that reveals the contact's email and phone, with the next steps."""
+    first = details.name.split(" ")[0] if details.name else "them"
+    by = f"<@{card.decided_by}>" if card.decided_by else "The account owner"
+    email = f"<mailto:{details.email}|{escape(details.email)}>" if details.email else "—"
+    fields = [
+        _md(f"*Name*\n{escape(details.name)}"),
+        _md(f"*Title*\n{escape(details.title) or '—'}"),
+        _md(f"*Email*\n{email}"),
+        _md(f"*Phone*\n{escape(details.phone) or '—'}"),
+        _md(f"*Timezone*\n{_contact_timezone(details, now)}"),
+        _md(f"*Needed by*\n{date_text(card.needed_by)}"),
+    ]
+    steps = (
+        f"*Next:* email {escape(first)} to propose times (copy {by}), brief your prospect, then click "
+        "*Mark scheduled*. I'll ask for your debrief after the call."
+    )
+    blocks = [
+        _section(f":white_check_mark: {by} *approved request #{card.id}*: you can contact "
+                 f"*{escape(details.name)}* at {escape(card.account_name)} for {escape(card.prospect_company)}."),
+        {"type": "section", "fields": fields},
+        _section(steps),
+        {"type": "actions", "block_id": f"seller_{card.id}",
+         "elements": [_button("Mark scheduled", MARK_SCHEDULED_ACTION, str(card.id), "primary")]},
+    ]
+    text = f"Request #{card.id} approved: contact {details.name} ({details.email or 'no email on file'})."
+    return text, blocks
+
+
+def seller_declined_dm(card: RequestCard) -> tuple[str, list[dict[str, Any]]]:
+    by = f"<@{card.decided_by}>" if card.decided_by else "The account owner"
+    text = f"Request #{card.id} for {who(card)} was declined: {card.decline_reason or 'no reason given'}."
+    blocks = [
+        _section(f":x: {by} *declined request #{card.id}* ({escape(card.contact_name)}, "
+                 f"{escape(card.account_name)}).\n*Reason:* {escape(card.decline_reason or 'none given')}"),
+        {"type": "actions", "block_id": f"seller_{card.id}",
+         "elements": [_button("Search again", SEARCH_AGAIN_ACTION, str(card.id), "primary")]},
+    ]
+    return text, blocks
+
+
+def seller_suggested_dm(old: RequestCard, new: RequestCard, *, reason: str) -> tuple[str, list[dict[str, Any]]]:
+    by = f"<@{old.decided_by}>" if old.decided_by else "The account owner"
+    approver = f"<@{new.owner_id}>" if new.owner_id else "a program manager"
+    lines = [
+        f":twisted_rightwards_arrows: {by} suggested *{escape(new.contact_name)}*"
+        + (f" ({escape(new.contact_title)})" if new.contact_title else "")
+        + f" instead of {escape(old.contact_name)} for request #{old.id}.",
+    ]
+    if reason:
+        lines.append(f"*Why:* {escape(reason)}")
+    lines.append(f"New request #{new.id} is waiting for {approver}. I'll DM you the answer.")
+    text = f"Request #{old.id}: {new.contact_name} was suggested instead of {old.contact_name}."
+    return text, [_section("\n".join(lines))]
+
+
+def seller_reminded_dm(card: RequestCard, *, hours: int) -> tuple[str, list[dict[str, Any]]]:
+    approver = f"<@{card.owner_id}>" if card.owner_id else "the program managers"
+    text = f"Request #{card.id} is still waiting for approval after {plural(hours, 'hour')}; I reminded {approver}."
+    return text, [_section(f":hourglass_flowing_sand: {escape(text)}")]
+
+
+def seller_escalated_dm(card: RequestCard, *, hours: int) -> tuple[str, list[dict[str, Any]]]:
+    text = (f"Request #{card.id} has waited {plural(hours, 'hour')} for approval, so I asked the program "
+            "managers to step in.")
+    return text, [_section(f":rotating_light: {text}")]
+
+
+def seller_expired_dm(card: RequestCard) -> tuple[str, list[dict[str, Any]]]:
+    text = (f"Request #{card.id} for {who(card)} expired: it wasn't approved by its needed-by date "
+            f"({date_text(card.needed_by)}).")
+    blocks = [
+        _section(f":hourglass: {escape(text)}"),
+        {"type": "actions", "block_id": f"seller_{card.id}",
+         "elements": [_button("Search again", SEARCH_AGAIN_ACTION, str(card.id), "primary")]},
+    ]
+    return text, blocks
+
+
+def escalation_lead(card: RequestCard, *, hours: int) -> str:
+    owner = f"<@{card.owner_id}>" if card.owner_id else "Nobody"
+    return (f":rotating_light: *Escalated to you:* {owner} hasn't answered in {plural(hours, 'hour')}. "
+            "As a program manager you can decide.")
+
+
+def reminder_lead(*, hours: int) -> str:
+    return f":alarm_clock: *Reminder:* this request has waited {plural(hours, 'hour')} for your answer."
+
+
+# ------------------------------------------------------------------ /reference my
+
+
+def _my_line(card: RequestCard, reader_tz: str | None) -> str:
+    line = (f"*#{card.id} {escape(card.contact_name)}* ({escape(card.account_name)}) for "
+            f"{escape(card.prospect_company)} · {card.status.label}")
+    if card.status is RequestStatus.scheduled and card.scheduled_at:
+        line += f" for {slack_datetime(card.scheduled_at, reader_tz)}"
+    else:
+        line += f" · needed by {date_text(card.needed_by)}"
+    step = next_step(card)
+    if step:
+        line += f"\n_Next:_ {step}"
+    return line
+
+
+def my_requests_message(
+    open_cards: list[RequestCard], closed_cards: list[RequestCard], *, reader_tz: str | None
+) -> tuple[str, list[dict[str, Any]]]:
+    """The seller's requests: open ones first (with Cancel), then the most recent closed ones."""
+    if not open_cards and not closed_cards:
+        text = "You have no reference requests yet. Find a reference with `/reference search`."
+        return text, [_section(text)]
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": _pt("Your reference requests", 150)},
+        _context(f"{plural(len(open_cards), 'open request')} · {plural(len(closed_cards), 'recent closed one')}"),
+    ]
+    for card in open_cards[:MAX_OPEN_LISTED]:
+        blocks.append(_section(_my_line(card, reader_tz), block_id=f"my_{card.id}"))
+        buttons = []
+        if card.status in (RequestStatus.approved, RequestStatus.scheduled):
+            label = "Mark scheduled" if card.status is RequestStatus.approved else "Reschedule"
+            buttons.append(_button(label, MARK_SCHEDULED_ACTION, str(card.id)))
+        cancel = _button("Cancel request", CANCEL_ACTION, str(card.id), "danger")
+        cancel["confirm"] = {
+            "title": _pt("Cancel this request?", 100),
+            "text": _pt(f"Request #{card.id} for {card.contact_name} will be cancelled and the owner told.", 300),
+            "confirm": _pt("Cancel request", 30),
+            "deny": _pt("Keep it", 30),
+        }
+        buttons.append(cancel)
+        blocks.append({"type": "actions", "block_id": f"my_actions_{card.id}", "elements": buttons})
+    if len(open_cards) > MAX_OPEN_LISTED:
+        blocks.append(_context(f"…and {plural(len(open_cards) - MAX_OPEN_LISTED, 'more open request')}."))
+    if closed_cards:
+        blocks.append({"type": "divider"})
+        lines = []
+        for card in closed_cards:
+            line = f"#{card.id} {escape(card.contact_name)} ({escape(card.account_name)}) · {card.status.label}"
+            if card.status is RequestStatus.declined and card.decline_reason:
+                line += f": {escape(truncate(card.decline_reason, 80))}"
+            lines.append(line)
+        blocks.append(_section("*Recently closed*\n" + "\n".join(lines)))
+    text = f"Your reference requests: {plural(len(open_cards), 'open request')}."
+    return text, blocks
+
+
+# ------------------------------------------------------------------ decline / suggest / schedule modals
+
+
+def decline_modal(card: RequestCard, *, metadata: str) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": DECLINE_MODAL,
+        "title": _pt("Decline request", 24),
+        "submit": _pt("Decline", 24),
+        "close": _pt("Back", 24),
+        "private_metadata": metadata[:3000],
+        "blocks": [
+            _section(f"Decline <@{card.requester_id}>'s request #{card.id} for *{escape(card.contact_name)}*?"),
+            _input("reason", "Reason for the seller", _text_element(
+                "", placeholder="e.g. Dana is on leave until January", max_length=500, multiline=True),
+                optional=False, hint="The seller sees this, with a button to search again."),
+        ],
+    }
+
+
+def suggest_modal(card: RequestCard, options: list[tuple[str, str]], *, metadata: str) -> dict[str, Any]:
+    """`options` = [(label, contact id)] of the account's other active contacts."""
+    return {
+        "type": "modal",
+        "callback_id": SUGGEST_MODAL,
+        "title": _pt("Suggest a contact", 24),
+        "submit": _pt("Suggest", 24),
+        "close": _pt("Back", 24),
+        "private_metadata": metadata[:3000],
+        "blocks": [
+            _section(f"Suggest someone else at *{escape(card.account_name)}* instead of "
+                     f"*{escape(card.contact_name)}*. A new request for them comes back to you to approve."),
+            _input("contact", "Contact", _select_element(options, None, "Pick a contact"), optional=False),
+            _input("reason", "Why them?", _text_element("", placeholder="e.g. ran the migration themselves",
+                                                        max_length=500, multiline=True), optional=True),
+        ],
+    }
+
+
+def schedule_modal(
+    card: RequestCard, *, metadata: str, reader_tz: str, initial: dt.datetime | None = None
+) -> dict[str, Any]:
+    """Date and time of the call, in the seller's own timezone."""
+    start = initial.astimezone(zoneinfo.ZoneInfo(reader_tz)) if initial else None
+    day = start.date() if start else card.needed_by
+    time = f"{start:%H:%M}" if start else "10:00"
+    return {
+        "type": "modal",
+        "callback_id": SCHEDULE_MODAL,
+        "title": _pt("Mark scheduled", 24),
+        "submit": _pt("Save", 24),
+        "close": _pt("Cancel", 24),
+        "private_metadata": metadata[:3000],
+        "blocks": [
+            _section(f"When is the {card.activity_type.label.lower()} with *{escape(card.contact_name)}*?"),
+            _input("date", "Date", {"type": "datepicker", "initial_date": day.isoformat()}, optional=False),
+            _input("time", "Time", {"type": "timepicker", "initial_time": time}, optional=False,
+                   hint=f"In your timezone ({reader_tz})."),
+        ],
+    }
