@@ -1,0 +1,609 @@
+"""After the call: debrief prompts and modals, the account owner's debrief summary with its thank-you
+prompt, deal-outcome follow-ups and the "your customer helped close a deal" note. Pure: data in,
+Block Kit out.
+
+None of these messages shows a contact's email or phone: the cards below have neither.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+from typing import Any
+
+from refbot.blocks.format import date_text, escape, money, plural, relative_days, slack_datetime, truncate
+from refbot.domain import ActivityType, MetNeeds, OpportunityOutcome, RequestStatus
+
+# Slack ids (CONTRACTS.md "Loop"). Buttons on request messages carry the request id, outcome buttons
+# the opportunity id.
+HAPPENED_ACTION = "debrief_happened"
+NOT_HAPPENED_ACTION = "debrief_not_happened"
+RESCHEDULED_ACTION = "debrief_rescheduled"
+THANK_YOU_ACTION = "thank_you_open"
+WON_ACTION = "outcome_won"
+LOST_ACTION = "outcome_lost"
+DEBRIEF_MODAL = "debrief_modal"
+NOT_HAPPENED_MODAL = "debrief_not_happened_modal"
+RESCHEDULE_MODAL = "debrief_reschedule_modal"
+THANK_YOU_MODAL = "thank_you_modal"
+OUTCOME_MODAL = "outcome_modal"
+# Owned by the request workflow (issue 4): value = request id.
+MARK_SCHEDULED_ACTION = "request_mark_scheduled"
+SEARCH_AGAIN_ACTION = "search_again"
+# Every input element in these modals uses this action id; the block id names the field.
+VALUE = "value"
+
+CHOICE_RESCHEDULE = "reschedule"
+CHOICE_MISSED = "missed"
+MAX_OPTIONS = 100
+MAX_LISTED = 20
+NOTE_MAX = 2000
+
+MET_NEEDS_LABELS = {MetNeeds.yes: "Yes", MetNeeds.partly: "Partly", MetNeeds.no: "No"}
+RATING_LABELS = {5: "5 – Excellent", 4: "4 – Good", 3: "3 – OK", 2: "2 – Poor", 1: "1 – Bad"}
+
+
+@dataclass(frozen=True)
+class CallCard:
+    """One reference activity (usually a call) as the loop's messages show it."""
+
+    request_id: int
+    status: RequestStatus
+    requester_id: str
+    owner_id: str | None  # who approves and thanks: the account owner, else None
+    contact_name: str
+    contact_title: str
+    account_name: str
+    prospect_company: str
+    activity: ActivityType
+    call_at: dt.datetime | None
+
+    @property
+    def first_name(self) -> str:
+        return self.contact_name.split(" ")[0] if self.contact_name.strip() else "them"
+
+    @property
+    def activity_name(self) -> str:
+        """'reference call', 'site visit', ..."""
+        return self.activity.label[0].lower() + self.activity.label[1:]
+
+
+@dataclass(frozen=True)
+class DebriefView:
+    met_needs: MetNeeds | None
+    rating: int | None
+    insights: str
+    concerns: str
+    redo_needed: bool
+    notes: str
+    filed_by: str
+    filed_at: dt.datetime
+    on_time: bool
+
+
+@dataclass(frozen=True)
+class ThankYouView:
+    note: str
+    thanked_by: str | None
+    thanked_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class MissingDebrief:
+    card: CallCard
+    days_since_call: int
+
+
+@dataclass(frozen=True)
+class HelpedRef:
+    """A reference that helped a deal (its call took place)."""
+
+    request_id: int
+    contact_name: str
+    contact_title: str
+    account_name: str
+    owner_id: str | None
+    activity: ActivityType
+    call_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class DealCard:
+    opportunity_id: int
+    prospect_company: str
+    amount: int | None
+    expected_close_date: dt.date | None
+    seller_id: str | None
+    outcome: OpportunityOutcome
+    outcome_by: str | None
+    references: tuple[HelpedRef, ...]
+
+
+# ------------------------------------------------------------------ small helpers
+
+
+def _pt(text: str, limit: int = 75) -> dict[str, Any]:
+    return {"type": "plain_text", "text": truncate(text, limit) or " "}
+
+
+def _md(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": truncate(text, 3000)}
+
+
+def _section(text: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "section", "text": _md(text), **extra}
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [_md(truncate(text, 2000))]}
+
+
+def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {"type": "button", "text": _pt(text), "action_id": action_id, "value": value}
+    if style:
+        button["style"] = style
+    return button
+
+
+def _option(text: str, value: str) -> dict[str, Any]:
+    return {"text": _pt(text), "value": value[:150]}
+
+
+def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool, hint: str | None = None) -> dict[str, Any]:
+    block: dict[str, Any] = {
+        "type": "input",
+        "block_id": block_id,
+        "optional": optional,
+        "label": _pt(label, 2000),
+        "element": {"action_id": VALUE, **element},
+    }
+    if hint:
+        block["hint"] = _pt(hint, 2000)
+    return block
+
+
+def _text(initial: str = "", *, placeholder: str = "", max_length: int = NOTE_MAX, multiline: bool = True) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "plain_text_input", "max_length": max_length}
+    if multiline:
+        element["multiline"] = True
+    if placeholder:
+        element["placeholder"] = _pt(placeholder, 150)
+    if initial:
+        element["initial_value"] = initial[:max_length]
+    return element
+
+
+def _quote(text: str, limit: int = 900) -> str:
+    return "\n".join("> " + line for line in escape(truncate(text.strip(), limit)).splitlines() if line.strip())
+
+
+def who(card: CallCard | HelpedRef) -> str:
+    """'*Dana Scully* (VP Finance, Globex)'."""
+    inner = ", ".join(escape(x) for x in (card.contact_title, card.account_name) if x)
+    return f"*{escape(card.contact_name)}* ({inner})" if inner else f"*{escape(card.contact_name)}*"
+
+
+def _when(card: CallCard, reader_tz: str | None) -> str:
+    return slack_datetime(card.call_at, reader_tz) if card.call_at else "a date not recorded"
+
+
+def _local_date(when: dt.datetime, tz_name: str | None) -> dt.date:
+    try:
+        tz: dt.tzinfo = zoneinfo.ZoneInfo(tz_name) if tz_name else dt.UTC
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        tz = dt.UTC
+    return when.astimezone(tz).date()
+
+
+def _short_date(day: dt.date) -> str:
+    return f"{day.day} {day:%b}"
+
+
+# ------------------------------------------------------------------ debrief prompt (seller)
+
+
+def debrief_prompt(card: CallCard, *, reader_tz: str | None, reminder: bool = False) -> tuple[str, list[dict[str, Any]]]:
+    """The DM after the call: It happened / It didn't happen / Rescheduled."""
+    what = f"{card.activity_name} with {who(card)} for *{escape(card.prospect_company)}*"
+    if reminder:
+        lead = f":alarm_clock: *Reminder:* your debrief for the {what} ({_when(card, reader_tz)}) is still missing."
+        text = f"Reminder: your debrief for the {card.activity_name} with {card.contact_name} is still missing."
+    else:
+        lead = f":telephone_receiver: *How did it go?* Your {what} was {_when(card, reader_tz)}."
+        text = f"How did your {card.activity_name} with {card.contact_name} for {card.prospect_company} go?"
+    value = str(card.request_id)
+    blocks = [
+        _section(lead),
+        {
+            "type": "actions",
+            "block_id": f"debrief_{card.request_id}",
+            "elements": [
+                _button("It happened", HAPPENED_ACTION, value, "primary"),
+                _button("It didn't happen", NOT_HAPPENED_ACTION, value),
+                _button("Rescheduled", RESCHEDULED_ACTION, value),
+            ],
+        },
+        _context(f"Request #{card.request_id} · a 1-minute debrief records the call for {escape(card.first_name)} "
+                 "and earns you points."),
+    ]
+    return text, blocks
+
+
+def prompt_filed(card: CallCard, *, points: int, on_time: bool) -> tuple[str, list[dict[str, Any]]]:
+    """Replaces the prompt's buttons once the debrief is filed."""
+    earned = f" +{plural(points, 'point')}" + (" (on time)" if on_time else "") + "." if points else ""
+    text = f"Debrief filed for request #{card.request_id}. Thanks!{earned}"
+    line = (f":white_check_mark: *Debrief filed* for the {card.activity_name} with {who(card)}. "
+            f"Thanks!{earned}")
+    return text, [_section(line), _context(f"Request #{card.request_id}")]
+
+
+def prompt_missed(card: CallCard, *, by: str) -> tuple[str, list[dict[str, Any]]]:
+    text = f"Request #{card.request_id} closed as missed: the {card.activity_name} didn't happen."
+    line = (f":heavy_minus_sign: *Closed as missed* by <@{by}>: the {card.activity_name} with {who(card)} "
+            f"didn't happen. Nothing was counted against {escape(card.first_name)}.")
+    return text, [_section(line), _context(f"Request #{card.request_id}")]
+
+
+def prompt_rescheduled(card: CallCard, *, reader_tz: str | None) -> tuple[str, list[dict[str, Any]]]:
+    text = f"Request #{card.request_id} rescheduled; I'll ask for your debrief after the new call."
+    line = (f":calendar: *Rescheduled* to {_when(card, reader_tz)}: the {card.activity_name} with {who(card)}. "
+            "I'll ask for your debrief after the call.")
+    return text, [_section(line), _context(f"Request #{card.request_id}")]
+
+
+def prompt_back_to_approved(card: CallCard) -> tuple[str, list[dict[str, Any]]]:
+    """The call didn't happen and has no new time yet: back to approved, with Mark scheduled."""
+    text = f"Request #{card.request_id} is back to approved: click Mark scheduled once you have a new time."
+    blocks = [
+        _section(f":leftwards_arrow_with_hook: *Back to approved:* the {card.activity_name} with {who(card)} "
+                 "didn't happen. Agree a new time, then click *Mark scheduled*."),
+        {
+            "type": "actions",
+            "block_id": f"debrief_{card.request_id}",
+            "elements": [_button("Mark scheduled", MARK_SCHEDULED_ACTION, str(card.request_id), "primary")],
+        },
+        _context(f"Request #{card.request_id}"),
+    ]
+    return text, blocks
+
+
+def redo_offer(card: CallCard) -> tuple[str, list[dict[str, Any]]]:
+    """The debrief said a redo is needed: offer a new search with the same criteria."""
+    text = f"You said {card.prospect_company} needs another reference. Find one with the same criteria?"
+    blocks = [
+        _section(f":repeat: You said *{escape(card.prospect_company)}* needs another reference. "
+                 "Search again with the same criteria?"),
+        {
+            "type": "actions",
+            "block_id": f"redo_{card.request_id}",
+            "elements": [_button("Find another reference", SEARCH_AGAIN_ACTION, str(card.request_id), "primary")],
+        },
+    ]
+    return text, blocks
+
+
+# ------------------------------------------------------------------ modals (seller)
+
+
+def _call_line(card: CallCard, reader_tz: str | None) -> str:
+    return (f"{card.activity.label} with {who(card)} for *{escape(card.prospect_company)}* · "
+            f"{_when(card, reader_tz)} · request #{card.request_id}")
+
+
+def debrief_modal(card: CallCard, *, metadata: str, reader_tz: str | None) -> dict[str, Any]:
+    met = [_option(MET_NEEDS_LABELS[m], m.value) for m in MetNeeds]
+    ratings = [_option(RATING_LABELS[r], str(r)) for r in (5, 4, 3, 2, 1)]
+    return {
+        "type": "modal",
+        "callback_id": DEBRIEF_MODAL,
+        "title": _pt("Debrief", 24),
+        "submit": _pt("File debrief", 24),
+        "close": _pt("Later", 24),
+        "private_metadata": metadata[:3000],
+        "blocks": [
+            _section(_call_line(card, reader_tz)),
+            _input("met_needs", "Did it meet the prospect's needs?", {"type": "radio_buttons", "options": met},
+                   optional=False),
+            _input("rating", "How did it go?", {"type": "static_select", "placeholder": _pt("1 to 5", 150),
+                                                "options": ratings}, optional=False),
+            _input("insights", "Buyer insights", _text(placeholder="What did the prospect value most?"),
+                   optional=True),
+            _input("concerns", "Lingering concerns", _text(placeholder="What still worries them?"), optional=True),
+            _input("redo", "Redo needed?", {"type": "checkboxes", "options": [
+                _option("Yes, the prospect needs another reference", "yes")]}, optional=True,
+                hint="I'll offer you a new search with the same criteria."),
+            _input("notes", "Notes", _text(placeholder="Anything else the program manager should know"),
+                   optional=True),
+        ],
+    }
+
+
+def _date_time_inputs(card: CallCard, reader_tz: str, initial: dt.datetime | None, *, optional: bool,
+                      hint: str) -> list[dict[str, Any]]:
+    day: dt.date | None = None
+    time = "10:00"
+    if initial is not None:
+        local = initial.astimezone(zoneinfo.ZoneInfo(reader_tz))
+        day, time = local.date(), f"{local:%H:%M}"
+    date_element: dict[str, Any] = {"type": "datepicker"}
+    if day is not None:
+        date_element["initial_date"] = day.isoformat()
+    return [
+        _input("date", "New date", date_element, optional=optional),
+        _input("time", "Time", {"type": "timepicker", "initial_time": time}, optional=optional,
+               hint=f"In your timezone ({reader_tz}). {hint}".strip()),
+    ]
+
+
+def not_happened_modal(card: CallCard, *, metadata: str, reader_tz: str) -> dict[str, Any]:
+    choices = [
+        _option("Reschedule it", CHOICE_RESCHEDULE),
+        _option("Close it as missed (nothing is counted)", CHOICE_MISSED),
+    ]
+    return {
+        "type": "modal",
+        "callback_id": NOT_HAPPENED_MODAL,
+        "title": _pt("It didn't happen", 24),
+        "submit": _pt("Save", 24),
+        "close": _pt("Back", 24),
+        "private_metadata": metadata[:3000],
+        "blocks": [
+            _section(_call_line(card, reader_tz)),
+            _input("choice", "What now?", {"type": "radio_buttons", "options": choices, "initial_option": choices[0]},
+                   optional=False),
+            *_date_time_inputs(card, reader_tz, None, optional=True,
+                               hint="No new time yet? Leave the date empty: the request goes back to approved."),
+            _input("reason", "What happened?", _text(placeholder="e.g. the prospect postponed", max_length=500),
+                   optional=True),
+        ],
+    }
+
+
+def reschedule_modal(card: CallCard, *, metadata: str, reader_tz: str) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": RESCHEDULE_MODAL,
+        "title": _pt("Reschedule", 24),
+        "submit": _pt("Save", 24),
+        "close": _pt("Back", 24),
+        "private_metadata": metadata[:3000],
+        "blocks": [
+            _section(_call_line(card, reader_tz)),
+            *_date_time_inputs(card, reader_tz, card.call_at, optional=False, hint=""),
+        ],
+    }
+
+
+# ------------------------------------------------------------------ account owner: summary + thank-you
+
+
+def _stars(rating: int | None) -> str:
+    if rating is None:
+        return "—"
+    return "★" * rating + "☆" * (5 - rating) + f" {rating}/5"
+
+
+def owner_debrief_dm(
+    card: CallCard, debrief: DebriefView, *, thank_you: ThankYouView | None, reader_tz: str | None
+) -> tuple[str, list[dict[str, Any]]]:
+    """The debrief summary for the account owner, ending with the thank-you prompt (or who sent it)."""
+    met = MET_NEEDS_LABELS.get(debrief.met_needs, "—") if debrief.met_needs else "—"
+    blocks: list[dict[str, Any]] = [
+        _section(f":memo: *Debrief from <@{debrief.filed_by}>:* {card.activity_name} with {who(card)} "
+                 f"for *{escape(card.prospect_company)}* ({_when(card, reader_tz)})."),
+        {
+            "type": "section",
+            "fields": [
+                _md(f"*Met the prospect's needs*\n{met}"),
+                _md(f"*How it went*\n{_stars(debrief.rating)}"),
+                _md(f"*Redo needed*\n{'Yes' if debrief.redo_needed else 'No'}"),
+            ],
+        },
+    ]
+    for title, body in (("Buyer insights", debrief.insights), ("Lingering concerns", debrief.concerns),
+                        ("Notes", debrief.notes)):
+        if body.strip():
+            blocks.append(_section(f"*{title}*\n{_quote(body)}"))
+    if thank_you is None:
+        blocks.append(_section(
+            f":pray: *Thank {escape(card.first_name)}.* A short note from you keeps them happy to help. "
+            "I've drafted one with the deal context.",
+            accessory=_button("Write thank-you", THANK_YOU_ACTION, str(card.request_id), "primary"),
+        ))
+    else:
+        by = f"<@{thank_you.thanked_by}>" if thank_you.thanked_by else "someone"
+        blocks.append(_context(f":white_check_mark: Thank-you sent by {by} · "
+                               f"{slack_datetime(thank_you.thanked_at, reader_tz)}"))
+    blocks.append(_context(f"Request #{card.request_id}"))
+    text = (f"Debrief: {card.activity_name} with {card.contact_name} ({card.account_name}) for "
+            f"{card.prospect_company} — needs met: {met.lower()}, {debrief.rating or '—'}/5.")
+    return text, blocks
+
+
+def thank_you_draft(card: CallCard, *, insights: str, sender_name: str, tz_name: str | None) -> str:
+    """A short, editable note with the deal context: prospect, activity, what the prospect valued."""
+    when = f" on {_short_date(_local_date(card.call_at, tz_name))}" if card.call_at else ""
+    valued = insights.strip().splitlines()[0].strip().rstrip(".") if insights.strip() else ""
+    lines = [
+        f"Hi {card.first_name},",
+        "",
+        f"Thank you for the {card.activity_name} with {card.prospect_company}{when}.",
+    ]
+    if valued:
+        lines.append(f"They especially valued: {truncate(valued, 200)}.")
+    lines += ["Your time and honesty make a real difference.", "", "Best,"]
+    if sender_name.strip():
+        lines.append(sender_name.strip())
+    return "\n".join(lines)
+
+
+def thank_you_modal(card: CallCard, *, draft: str, metadata: str) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": THANK_YOU_MODAL,
+        "title": _pt("Thank-you note", 24),
+        "submit": _pt("Mark as sent", 24),
+        "close": _pt("Cancel", 24),
+        "private_metadata": metadata[:3000],
+        "blocks": [
+            _section(f"Edit the note, send it to {who(card)} (email or your usual channel), "
+                     "then click *Mark as sent*."),
+            _input("note", "Thank-you note", _text(draft, max_length=NOTE_MAX), optional=False),
+        ],
+    }
+
+
+def missed_owner_dm(card: CallCard, *, by: str) -> tuple[str, list[dict[str, Any]]]:
+    text = f"Request #{card.request_id}: the {card.activity_name} with {card.contact_name} didn't happen."
+    line = (f":heavy_minus_sign: The {card.activity_name} with {who(card)} for *{escape(card.prospect_company)}* "
+            f"didn't happen; <@{by}> closed request #{card.request_id}. Nothing was counted against "
+            f"{escape(card.first_name)}.")
+    return text, [_section(line)]
+
+
+def rescheduled_owner_dm(card: CallCard, *, by: str, reader_tz: str | None) -> tuple[str, list[dict[str, Any]]]:
+    text = f"Request #{card.request_id}: the {card.activity_name} with {card.contact_name} was rescheduled."
+    line = (f":calendar: <@{by}> rescheduled the {card.activity_name} with {who(card)} for "
+            f"*{escape(card.prospect_company)}* to {_when(card, reader_tz)}.")
+    return text, [_section(line), _context(f"Request #{card.request_id}")]
+
+
+# ------------------------------------------------------------------ program managers
+
+
+def missing_debriefs_dm(items: list[MissingDebrief], *, reader_tz: str | None) -> tuple[str, list[dict[str, Any]]]:
+    """Escalation: debriefs still missing after the seller's reminder."""
+    n = len(items)
+    head = (f":rotating_light: *{plural(n, 'debrief')} still missing* after a reminder. "
+            "A nudge from you helps:")
+    lines = []
+    for item in items[:MAX_LISTED]:
+        c = item.card
+        ago = "today" if item.days_since_call <= 0 else f"{plural(item.days_since_call, 'day')} ago"
+        lines.append(f"• #{c.request_id} <@{c.requester_id}> — {escape(c.contact_name)} "
+                     f"({escape(c.account_name)}) for {escape(c.prospect_company)} · call {ago}")
+    if n > MAX_LISTED:
+        lines.append(f"…and {n - MAX_LISTED} more (`refbot report` lists them all).")
+    text = f"{plural(n, 'debrief')} still missing after a reminder."
+    return text, [_section(head), _section("\n".join(lines))]
+
+
+# ------------------------------------------------------------------ deal outcome
+
+
+def _refs_line(refs: tuple[HelpedRef, ...] | list[HelpedRef], limit: int = 5) -> str:
+    names = [f"{escape(r.contact_name)} ({escape(r.account_name)})" for r in list(refs)[:limit]]
+    if len(refs) > limit:
+        names.append(f"{len(refs) - limit} more")
+    return ", ".join(names)
+
+
+def outcome_followup_dm(deal: DealCard, *, today: dt.date) -> tuple[str, list[dict[str, Any]]]:
+    """To the seller once the expected close date has passed: Won / Lost."""
+    when = ""
+    if deal.expected_close_date:
+        when = (f" It was expected to close {date_text(deal.expected_close_date)} "
+                f"({relative_days(deal.expected_close_date, today)}).")
+    helped = f"\n{plural(len(deal.references), 'reference')} helped: {_refs_line(deal.references)}."
+    value = str(deal.opportunity_id)
+    blocks = [
+        _section(f":crystal_ball: *Did {escape(deal.prospect_company)} close?*{when}{helped}"),
+        {
+            "type": "actions",
+            "block_id": f"outcome_{deal.opportunity_id}",
+            "elements": [
+                _button("Won", WON_ACTION, value, "primary"),
+                {**_button("Lost", LOST_ACTION, value), "confirm": {
+                    "title": _pt("Mark the deal lost?", 100),
+                    "text": _pt(f"{deal.prospect_company} will be recorded as lost.", 300),
+                    "confirm": _pt("Mark lost", 30),
+                    "deny": _pt("Cancel", 30),
+                }},
+            ],
+        },
+        _context("Won deals tell the customers who helped that it made a difference. "
+                 "You can also use `/reference outcome`."),
+    ]
+    return f"Did {deal.prospect_company} close? Tell me: won or lost.", blocks
+
+
+def outcome_recorded(deal: DealCard) -> tuple[str, list[dict[str, Any]]]:
+    """Replaces a follow-up's buttons once the outcome is known."""
+    by = f" by <@{deal.outcome_by}>" if deal.outcome_by else ""
+    if deal.outcome is OpportunityOutcome.won:
+        amount = f" ({money(deal.amount)})" if deal.amount else ""
+        line = f":trophy: *{escape(deal.prospect_company)}: won*{amount}, recorded{by}. Congratulations!"
+    else:
+        line = f":heavy_minus_sign: *{escape(deal.prospect_company)}: lost*, recorded{by}."
+    return f"{deal.prospect_company}: {deal.outcome.value}.", [_section(line)]
+
+
+def outcome_confirmation(deal: DealCard, *, owners_told: tuple[str, ...]) -> tuple[str, list[dict[str, Any]]]:
+    """To whoever recorded the outcome outside a follow-up DM (`/reference outcome`)."""
+    text, blks = outcome_recorded(deal)
+    if owners_told:
+        names = ", ".join(f"<@{o}>" for o in owners_told)
+        blks.append(_context(f"I told the account {'owner' if len(owners_told) == 1 else 'owners'} "
+                             f"({names}) which customers helped."))
+    return text, blks
+
+
+def outcome_modal(
+    deals: list[DealCard], *, metadata: str, outcome: OpportunityOutcome | None = None, fixed: bool = False
+) -> dict[str, Any]:
+    """Won/lost and the signed amount. `fixed`: for deals[0] only (from a follow-up button), else a picker."""
+    blocks: list[dict[str, Any]] = []
+    if fixed:
+        d = deals[0]
+        helped = f" · {plural(len(d.references), 'reference')} helped" if d.references else ""
+        blocks.append(_section(f"*{escape(d.prospect_company)}*{helped}"))
+    else:
+        options = []
+        for d in deals[:MAX_OPTIONS]:
+            label = d.prospect_company + (f" · {money(d.amount)}" if d.amount else "")
+            options.append(_option(label, str(d.opportunity_id)))
+        blocks.append(_input("deal", "Deal", {"type": "static_select", "placeholder": _pt("Pick a deal", 150),
+                                              "options": options}, optional=False,
+                             hint="Your open deals that used references."))
+    choices = [_option("Won", OpportunityOutcome.won.value), _option("Lost", OpportunityOutcome.lost.value)]
+    radio: dict[str, Any] = {"type": "radio_buttons", "options": choices}
+    if outcome is not None:
+        radio["initial_option"] = next(c for c in choices if c["value"] == outcome.value)
+    blocks.append(_input("outcome", "Outcome", radio, optional=False))
+    initial = str(deals[0].amount) if fixed and deals[0].amount else ""
+    blocks.append(_input("amount", "Signed amount", _text(initial, placeholder="e.g. 250k", max_length=30,
+                                                        multiline=False),
+                         optional=True, hint="For won deals: counts as revenue the references influenced."))
+    return {
+        "type": "modal",
+        "callback_id": OUTCOME_MODAL,
+        "title": _pt("Deal outcome", 24),
+        "submit": _pt("Save", 24),
+        "close": _pt("Cancel", 24),
+        "private_metadata": metadata[:3000],
+        "blocks": blocks,
+    }
+
+
+def owner_won_dm(deal: DealCard, refs: list[HelpedRef], *, tz_name: str | None) -> tuple[str, list[dict[str, Any]]]:
+    """To an account owner: which of their customers helped close which deal, for how much."""
+    amount = f" for *{money(deal.amount)}*" if deal.amount else ""
+    seller = f"<@{deal.seller_id}>" if deal.seller_id else "the seller"
+    lines = []
+    for r in refs[:MAX_LISTED]:
+        when = f" on {_short_date(_local_date(r.call_at, tz_name))}" if r.call_at else ""
+        lines.append(f"• {who(r)}: {r.activity.label.lower()}{when}")
+    first = refs[0]
+    customers = ", ".join(dict.fromkeys(escape(r.account_name) for r in refs))
+    suggestion = (f"Hi {first.contact_name.split(' ')[0] or 'there'}, good news: {deal.prospect_company} "
+                  "signed with us, and your reference played a real part. Thank you!")
+    blocks = [
+        _section(f":tada: *{customers} helped close {escape(deal.prospect_company)}!* {seller} won the deal{amount}."),
+        _section("\n".join(lines)),
+        _section(f"*Tell them their help made a difference.* Suggested note:\n{_quote(suggestion)}"),
+    ]
+    text = (f"{customers} helped close {deal.prospect_company}"
+            + (f" ({money(deal.amount)})" if deal.amount else "") + ". Tell them their help made a difference.")
+    return text, blocks
