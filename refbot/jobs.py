@@ -78,7 +78,9 @@ def load_jobs() -> dict[str, Job]:
 
 
 # Modules whose import registers jobs (each feature adds its own).
-_JOB_MODULES: list[str] = []
+_JOB_MODULES: list[str] = [
+    "refbot.jobs_requests",
+]
 
 
 def run_job(ctx: AppContext, name: str) -> str:

@@ -14,7 +14,9 @@ from refbot.handlers import errors, router
 log = logging.getLogger(__name__)
 
 # Surface modules, each with `register(app, ctx, commands)`. Features add theirs here.
-SURFACES: list[str] = []
+SURFACES: list[str] = [
+    "refbot.handlers.requests",
+]
 
 
 def create_app(

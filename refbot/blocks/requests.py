@@ -480,6 +480,16 @@ def owner_scheduled_dm(card: RequestCard, *, reader_tz: str | None) -> tuple[str
                            f"with *{escape(card.contact_name)}* ({escape(card.account_name)}) for {when}.")]
 
 
+def seller_scheduled_dm(card: RequestCard, *, reader_tz: str | None) -> tuple[str, list[dict[str, Any]]]:
+    assert card.scheduled_at is not None
+    text = (f"Request #{card.id}: {card.activity_type.label.lower()} with {card.contact_name} scheduled for "
+            f"{datetime_text(card.scheduled_at, reader_tz)}. I'll ask for your debrief afterwards.")
+    return text, [_section(f":calendar: *Scheduled:* {card.activity_type.label.lower()} with "
+                           f"*{escape(card.contact_name)}* ({escape(card.account_name)}) on "
+                           f"{slack_datetime(card.scheduled_at, reader_tz)}. I'll ask for your debrief afterwards."),
+                  _context(f"Request #{card.id} · changed plans? Use *Reschedule* in `/reference my`.")]
+
+
 def flagged_dm(card: RequestCard) -> tuple[str, list[dict[str, Any]]]:
     """To the program managers: a request for a resting or busy contact."""
     approver = f"<@{card.owner_id}>" if card.owner_id else "a program manager"
@@ -631,13 +641,16 @@ def _my_line(card: RequestCard, reader_tz: str | None) -> str:
 
 
 def my_requests_message(
-    open_cards: list[RequestCard], closed_cards: list[RequestCard], *, reader_tz: str | None
+    open_cards: list[RequestCard], closed_cards: list[RequestCard], *, reader_tz: str | None, notice: str = ""
 ) -> tuple[str, list[dict[str, Any]]]:
-    """The seller's requests: open ones first (with Cancel), then the most recent closed ones."""
+    """The seller's requests: open ones first (with Cancel), then the most recent closed ones. `notice`
+    (e.g. "Request #12 cancelled") goes on top."""
+    top = [_context(notice)] if notice else []
     if not open_cards and not closed_cards:
         text = "You have no reference requests yet. Find a reference with `/reference search`."
-        return text, [_section(text)]
+        return text, [*top, _section(text)]
     blocks: list[dict[str, Any]] = [
+        *top,
         {"type": "header", "text": _pt("Your reference requests", 150)},
         _context(f"{plural(len(open_cards), 'open request')} · {plural(len(closed_cards), 'recent closed one')}"),
     ]

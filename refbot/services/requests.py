@@ -47,6 +47,7 @@ from refbot.domain import (
 from refbot.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from refbot.geo import country_name, resolve_country
 from refbot.models import (
+    Account,
     Contact,
     Opportunity,
     OutboxMessage,
@@ -266,6 +267,35 @@ def alternative_contacts(*, session: Session, request: ReferenceRequest) -> list
     )
 
 
+def contact_choices(
+    *, session: Session, query: str = "", limit: int = blocks.MAX_OPTIONS
+) -> tuple[list[tuple[str, list[tuple[str, str]]]], int]:
+    """Active contacts of active accounts matching `query` (name, title, company or external id), as
+    [(company, [(label, contact id)])] with at most `limit` contacts; and how many match in all."""
+    stmt = (
+        sa.select(Contact.id, Contact.name, Contact.title, Account.name)
+        .join(Account, Contact.account_id == Account.id)
+        .where(Contact.status == ContactStatus.active, Account.status == AccountStatus.active)
+        .order_by(sa.func.lower(Account.name), sa.func.lower(Contact.name), Contact.id)
+    )
+    query = query.strip()
+    if query:
+        like = f"%{query.lower()}%"
+        stmt = stmt.where(
+            sa.or_(
+                sa.func.lower(Contact.name).like(like),
+                sa.func.lower(Account.name).like(like),
+                sa.func.lower(Contact.title).like(like),
+                Contact.external_id == query,
+            )
+        )
+    rows = session.execute(stmt).all()
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for contact_id, name, title, account in rows[:limit]:
+        groups.setdefault(account, []).append((f"{name} · {title}" if title else name, str(contact_id)))
+    return list(groups.items()), len(rows)
+
+
 # ------------------------------------------------------------------ the request form
 
 
@@ -397,7 +427,7 @@ def validate_request(
     (prospect, crm_id, stage, amount, industry, employees, country, activity, needed_by, urgent_reason,
     topics, note, justification), or NotFound/NotAllowed when the contact can't be requested."""
     contact = requestable_contact(session=session, contact_id=contact_id)
-    if contact.account.owner_id is None and not env.admins(session):
+    if contact.account.owner_id is None and not env.settings.refbot_admins:
         raise NotAllowed(
             f"{contact.account.name} has no account owner and RefBot has no program managers to approve "
             "requests. Ask your Slack admin to set REFBOT_ADMINS."
@@ -887,21 +917,30 @@ def mark_scheduled(
         raise NotAllowed(f"Only <@{request.requester_id}>, who asked, can schedule request #{request.id}.")
     if S(request.status) is S.scheduled and request.scheduled_at == scheduled_at:
         return request
-    if scheduled_at < env.now - SCHEDULE_PAST_LIMIT:
-        raise ValidationFailed("That's more than a week ago.",
-                               {"date": "That's more than a week ago; pick the date of the call."})
+    check_schedule_time(now=env.now, scheduled_at=scheduled_at)
     request = lifecycle.transition(
         session=session, request_id=request_id, to=S.scheduled, actor_id=actor_id, action="schedule",
         now=env.now, from_statuses={S.approved, S.scheduled}, values={"scheduled_at": scheduled_at},
         detail={"scheduled_at": scheduled_at.isoformat()},
     )
     card = card_of(session=session, request=request)
-    for uid in {request.owner_id} - {None, actor_id}:
+    epoch = int(scheduled_at.timestamp())
+    for uid in {request.owner_id} - {None, actor_id, request.requester_id}:
         assert uid is not None
         text, blks = blocks.owner_scheduled_dm(card, reader_tz=env.tz(session, uid))
-        enqueue(session=session, key=f"request:{request.id}:scheduled:{int(scheduled_at.timestamp())}:{uid}",
-                channel=uid, text=text, blocks=blks)
+        enqueue(session=session, key=f"request:{request.id}:scheduled:{epoch}:{uid}", channel=uid, text=text,
+                blocks=blks)
+    text, blks = blocks.seller_scheduled_dm(card, reader_tz=env.tz(session, request.requester_id))
+    enqueue(session=session, key=f"request:{request.id}:scheduled:{epoch}:seller", channel=request.requester_id,
+            text=text, blocks=blks)
     return request
+
+
+def check_schedule_time(*, now: dt.datetime, scheduled_at: dt.datetime) -> None:
+    """Raise ValidationFailed (field "date") for a call time more than a week in the past."""
+    if scheduled_at < now - SCHEDULE_PAST_LIMIT:
+        raise ValidationFailed("That's more than a week ago.",
+                               {"date": "That's more than a week ago; pick the date of the call."})
 
 
 # ------------------------------------------------------------------ the seller's list

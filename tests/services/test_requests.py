@@ -300,8 +300,9 @@ def test_mark_scheduled_stores_utc_once(session, env, ids):
     assert request.scheduled_at == dt.datetime(2026, 11, 26, 14, 0, tzinfo=dt.UTC)
     actions = [e.action for e in session.scalars(sa.select(RequestEvent).where(RequestEvent.request_id == request.id))]
     assert actions == ["created", "approve", "schedule"]
-    owner_dms = [k for k in outbox(session) if k.startswith(f"request:{request.id}:scheduled:")]
-    assert owner_dms == [f"request:{request.id}:scheduled:{int(when.timestamp())}:UOWNER"]
+    dms = [k for k in outbox(session) if k.startswith(f"request:{request.id}:scheduled:")]
+    epoch = int(when.timestamp())
+    assert dms == [f"request:{request.id}:scheduled:{epoch}:UOWNER", f"request:{request.id}:scheduled:{epoch}:seller"]
     with pytest.raises(NotAllowed):
         svc.mark_scheduled(session=session, env=env, request_id=request.id, actor_id="USTRANGER",
                            scheduled_at=when + dt.timedelta(days=1))
