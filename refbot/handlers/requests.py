@@ -12,6 +12,8 @@ import datetime as dt
 import json
 import logging
 import zoneinfo
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from pydantic import ValidationError
@@ -21,7 +23,8 @@ from slack_sdk import WebClient
 from refbot.blocks import requests as blocks
 from refbot.context import AppContext
 from refbot.domain import RequestStatus as S
-from refbot.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
+from refbot.errors import InvalidTransition, NotAllowed, NotFound, RefBotError, ValidationFailed
+from refbot.handlers.errors import tell_user
 from refbot.handlers.router import CommandRequest, CommandRouter
 from refbot.services import lifecycle
 from refbot.services import requests as svc
@@ -103,6 +106,17 @@ def _user(body: dict[str, Any]) -> str:
 
 def _form_metadata(*, contact_id: int, search_id: int | None) -> str:
     return json.dumps({"contact_id": contact_id, "search_id": search_id})
+
+
+@contextmanager
+def _privately(body: dict[str, Any], client: WebClient, respond: Respond) -> Iterator[None]:
+    """Expected refusals (not yours, already decided, out of date) are answered privately to the person who
+    clicked; the listener still ends normally (unexpected errors go to the app-wide handler)."""
+    try:
+        yield
+    except RefBotError as exc:
+        log.info("refused: %s", exc.message)
+        tell_user(body, client, respond, exc.message)
 
 
 # ------------------------------------------------------------------ opening the request form
@@ -198,16 +212,17 @@ def register(app: App, ctx: AppContext, commands: CommandRouter) -> None:
                  usage="/reference my", aliases=("requests", "mine"))
 
     @app.action(blocks.FROM_SEARCH_ACTION)
-    def on_request_from_search(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def on_request_from_search(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
-        search_part, _, contact_part = _action_value(body).partition(":")
-        try:
-            contact_id = int(contact_part)
-            search_id = int(search_part) if search_part else None
-        except ValueError:
-            raise NotFound("That search result is out of date. Run `/reference search` again.") from None
-        open_request_modal(ctx, client, trigger_id=body["trigger_id"], user_id=_user(body), contact_id=contact_id,
-                           search_id=search_id)
+        with _privately(body, client, respond):
+            search_part, _, contact_part = _action_value(body).partition(":")
+            try:
+                contact_id = int(contact_part)
+                search_id = int(search_part) if search_part else None
+            except ValueError:
+                raise NotFound("That search result is out of date. Run `/reference search` again.") from None
+            open_request_modal(ctx, client, trigger_id=body["trigger_id"], user_id=_user(body), contact_id=contact_id,
+                               search_id=search_id)
 
     @app.view(blocks.PICK_MODAL)
     def on_pick(ack: Ack, body: dict[str, Any]) -> None:
@@ -228,7 +243,7 @@ def register(app: App, ctx: AppContext, commands: CommandRouter) -> None:
             view=blocks.request_modal(form, metadata=_form_metadata(contact_id=contact_id, search_id=None)))
 
     @app.view(blocks.REQUEST_MODAL)
-    def on_request_submit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def on_request_submit(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         view = body["view"]
         values = view["state"]["values"]
         meta = _meta(body)
@@ -259,22 +274,24 @@ def register(app: App, ctx: AppContext, commands: CommandRouter) -> None:
                 ack(response_action="update", view=blocks.notice_modal("Request a reference", exc.message))
                 return
         ack()
-        try:
-            with ctx.db.unit_of_work() as session:
-                svc.create_request(session=session, env=_env(ctx), requester_id=user_id, contact_id=contact_id,
-                                   data=data, client_token=token, search_id=search_id)
-        except ValidationFailed as exc:  # changed in the last second (e.g. a timezone boundary)
-            problems = "; ".join(exc.field_errors.values()) or exc.message
-            raise ValidationFailed(f"Your request wasn't sent: {problems}") from exc
+        with _privately(body, client, respond):
+            try:
+                with ctx.db.unit_of_work() as session:
+                    svc.create_request(session=session, env=_env(ctx), requester_id=user_id, contact_id=contact_id,
+                                       data=data, client_token=token, search_id=search_id)
+            except ValidationFailed as exc:  # changed in the last second (e.g. a timezone boundary)
+                problems = "; ".join(exc.field_errors.values()) or exc.message
+                raise ValidationFailed(f"Your request wasn't sent: {problems}") from exc
 
     # -- the account owner's buttons
 
     @app.action(blocks.APPROVE_ACTION)
-    def on_approve(ack: Ack, body: dict[str, Any]) -> None:
+    def on_approve(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
-        request_id = _request_id(body)
-        with ctx.db.unit_of_work() as session:
-            svc.approve(session=session, env=_env(ctx), request_id=request_id, actor_id=_user(body))
+        with _privately(body, client, respond):
+            request_id = _request_id(body)
+            with ctx.db.unit_of_work() as session:
+                svc.approve(session=session, env=_env(ctx), request_id=request_id, actor_id=_user(body))
 
     def _decidable(body: dict[str, Any], to: S) -> tuple[int, blocks.RequestCard]:
         request_id = _request_id(body)
@@ -286,31 +303,33 @@ def register(app: App, ctx: AppContext, commands: CommandRouter) -> None:
             return request_id, svc.card_of(session=session, request=request)
 
     @app.action(blocks.DECLINE_ACTION)
-    def on_decline(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def on_decline(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
-        request_id, card = _decidable(body, S.declined)
-        client.views_open(trigger_id=body["trigger_id"],
-                          view=blocks.decline_modal(card, metadata=json.dumps({"request_id": request_id})))
+        with _privately(body, client, respond):
+            request_id, card = _decidable(body, S.declined)
+            client.views_open(trigger_id=body["trigger_id"],
+                              view=blocks.decline_modal(card, metadata=json.dumps({"request_id": request_id})))
 
     @app.action(blocks.SUGGEST_ACTION)
     def on_suggest(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
-        request_id, card = _decidable(body, S.declined)
-        with ctx.db.unit_of_work() as session:
-            request = svc.get_request(session=session, request_id=request_id)
-            today = _quick_env(ctx).today(session)
-            options = []
-            for contact in svc.alternative_contacts(session=session, request=request):
-                label = f"{contact.name} · {contact.title}" if contact.title else contact.name
-                avail = contact_availability(session=session, contact_id=contact.id, today=today)
-                options.append((label + ("" if avail.available else " · resting"), str(contact.id)))
-        if not options:
-            respond(response_type="ephemeral", replace_original=False,
-                    text=f"{card.account_name} has no other active contact to suggest. Decline instead and say "
-                         "who could help.")
-            return
-        client.views_open(trigger_id=body["trigger_id"],
-                          view=blocks.suggest_modal(card, options, metadata=json.dumps({"request_id": request_id})))
+        with _privately(body, client, respond):
+            request_id, card = _decidable(body, S.declined)
+            with ctx.db.unit_of_work() as session:
+                request = svc.get_request(session=session, request_id=request_id)
+                today = _quick_env(ctx).today(session)
+                options = []
+                for contact in svc.alternative_contacts(session=session, request=request):
+                    label = f"{contact.name} · {contact.title}" if contact.title else contact.name
+                    avail = contact_availability(session=session, contact_id=contact.id, today=today)
+                    options.append((label + ("" if avail.available else " · resting"), str(contact.id)))
+            if not options:
+                respond(response_type="ephemeral", replace_original=False,
+                        text=f"{card.account_name} has no other active contact to suggest. Decline instead and say "
+                             "who could help.")
+                return
+            client.views_open(trigger_id=body["trigger_id"],
+                              view=blocks.suggest_modal(card, options, metadata=json.dumps({"request_id": request_id})))
 
     def _still_pending(ack: Ack, request_id: int, to: S, title: str) -> bool:
         """Answer a decision form whose request was decided meanwhile with a notice instead."""
@@ -323,7 +342,7 @@ def register(app: App, ctx: AppContext, commands: CommandRouter) -> None:
         return False
 
     @app.view(blocks.DECLINE_MODAL)
-    def on_decline_submit(ack: Ack, body: dict[str, Any]) -> None:
+    def on_decline_submit(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         request_id = int(_meta(body).get("request_id") or 0)
         reason = field(body["view"]["state"]["values"], "reason") or ""
         if not reason:
@@ -335,11 +354,11 @@ def register(app: App, ctx: AppContext, commands: CommandRouter) -> None:
         if not _still_pending(ack, request_id, S.declined, "Decline request"):
             return
         ack()
-        with ctx.db.unit_of_work() as session:
+        with _privately(body, client, respond), ctx.db.unit_of_work() as session:
             svc.decline(session=session, env=_env(ctx), request_id=request_id, actor_id=_user(body), reason=reason)
 
     @app.view(blocks.SUGGEST_MODAL)
-    def on_suggest_submit(ack: Ack, body: dict[str, Any]) -> None:
+    def on_suggest_submit(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         request_id = int(_meta(body).get("request_id") or 0)
         values = body["view"]["state"]["values"]
         try:
@@ -350,33 +369,34 @@ def register(app: App, ctx: AppContext, commands: CommandRouter) -> None:
         if not _still_pending(ack, request_id, S.declined, "Suggest a contact"):
             return
         ack()
-        with ctx.db.unit_of_work() as session:
+        with _privately(body, client, respond), ctx.db.unit_of_work() as session:
             svc.suggest(session=session, env=_env(ctx), request_id=request_id, actor_id=_user(body),
                         contact_id=contact_id, reason=field(values, "reason") or "")
 
     # -- the seller's buttons
 
     @app.action(blocks.MARK_SCHEDULED_ACTION)
-    def on_mark_scheduled(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def on_mark_scheduled(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
-        request_id = _request_id(body)
-        user_id = _user(body)
-        with ctx.db.unit_of_work() as session:
-            env = _quick_env(ctx)
-            request = svc.get_request(session=session, request_id=request_id)
-            if not svc.can_schedule(session=session, env=env, request=request, user_id=user_id):
-                raise NotAllowed(f"Only <@{request.requester_id}>, who asked, can schedule request #{request_id}.")
-            status = S(request.status)
-            if status not in (S.approved, S.scheduled):
-                raise InvalidTransition(lifecycle.refusal(request_id, status, S.scheduled))
-            tz = env.tz(session, user_id)
-            card = svc.card_of(session=session, request=request)
-        view = blocks.schedule_modal(card, metadata=json.dumps({"request_id": request_id, "tz": tz}), reader_tz=tz,
-                                     initial=card.scheduled_at)
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        with _privately(body, client, respond):
+            request_id = _request_id(body)
+            user_id = _user(body)
+            with ctx.db.unit_of_work() as session:
+                env = _quick_env(ctx)
+                request = svc.get_request(session=session, request_id=request_id)
+                if not svc.can_schedule(session=session, env=env, request=request, user_id=user_id):
+                    raise NotAllowed(f"Only <@{request.requester_id}>, who asked, can schedule request #{request_id}.")
+                status = S(request.status)
+                if status not in (S.approved, S.scheduled):
+                    raise InvalidTransition(lifecycle.refusal(request_id, status, S.scheduled))
+                tz = env.tz(session, user_id)
+                card = svc.card_of(session=session, request=request)
+            view = blocks.schedule_modal(card, metadata=json.dumps({"request_id": request_id, "tz": tz}), reader_tz=tz,
+                                         initial=card.scheduled_at)
+            client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.view(blocks.SCHEDULE_MODAL)
-    def on_schedule_submit(ack: Ack, body: dict[str, Any]) -> None:
+    def on_schedule_submit(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         meta = _meta(body)
         values = body["view"]["state"]["values"]
         day, time = field(values, "date"), field(values, "time")
@@ -395,23 +415,25 @@ def register(app: App, ctx: AppContext, commands: CommandRouter) -> None:
             ack(response_action="errors", errors=exc.field_errors)
             return
         ack()
-        with ctx.db.unit_of_work() as session:
+        with _privately(body, client, respond), ctx.db.unit_of_work() as session:
             svc.mark_scheduled(session=session, env=_env(ctx), request_id=int(meta.get("request_id") or 0),
                                actor_id=_user(body), scheduled_at=when)
 
     @app.action(blocks.CANCEL_ACTION)
-    def on_cancel(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def on_cancel(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
-        request_id = _request_id(body)
-        user_id = _user(body)
-        with ctx.db.unit_of_work() as session:
-            svc.cancel(session=session, env=_env(ctx), request_id=request_id, actor_id=user_id)
-        text, blks = _my_list(ctx, user_id, notice=f":no_entry_sign: Request #{request_id} cancelled; the account "
-                              "owner was told.")
-        respond(replace_original=True, text=text, blocks=blks)
+        with _privately(body, client, respond):
+            request_id = _request_id(body)
+            user_id = _user(body)
+            with ctx.db.unit_of_work() as session:
+                svc.cancel(session=session, env=_env(ctx), request_id=request_id, actor_id=user_id)
+            text, blks = _my_list(ctx, user_id, notice=f":no_entry_sign: Request #{request_id} cancelled; the account "
+                                  "owner was told.")
+            respond(replace_original=True, text=text, blocks=blks)
 
     @app.action(blocks.SEARCH_AGAIN_ACTION)
-    def on_search_again(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def on_search_again(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
-        _search_again(ctx, client, body, _request_id(body))
+        with _privately(body, client, respond):
+            _search_again(ctx, client, body, _request_id(body))
 

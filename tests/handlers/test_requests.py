@@ -1,0 +1,398 @@
+"""The request workflow end to end through the real Bolt app and the local Slack Web API stand-in."""
+
+import datetime as dt
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import sqlalchemy as sa
+
+from refbot.domain import RequestStatus as S
+from refbot.jobs import run_job
+from refbot.models import Account, Activity, Contact, ReferenceRequest, RequestEvent, SearchLog
+from tests.support.payloads import (
+    block_actions,
+    checkboxes,
+    datepicker,
+    dispatch,
+    plain_value,
+    slash_command,
+    static_select,
+    timepicker,
+    view_submission,
+)
+
+SELLER, OWNER, STRANGER, ADMIN = "USELLER", "UOWNER", "USTRANGER", "UADMIN"
+EMAIL = "dana@globex.example"
+
+
+@pytest.fixture
+def world(session, slack_api):
+    slack_api.add_user(SELLER, "Sam Seller", tz="America/New_York", email="sam@corp.example")
+    slack_api.add_user(OWNER, "Olga Owner", tz="Europe/Berlin", email="olga@corp.example")
+    slack_api.add_user(STRANGER, "Stan Stranger", tz="Europe/London")
+    slack_api.add_user(ADMIN, "Pat Manager", tz="Europe/Berlin")
+    globex = Account(external_id="A1", name="Globex", owner_id=OWNER, industry="Banking", country="DE")
+    dana = Contact(external_id="C1", name="Dana Scully", title="VP Finance", account=globex, email=EMAIL,
+                   phone="+1 555 0100", timezone="America/New_York", topics=["roi", "integration"])
+    bob = Contact(external_id="C2", name="Bob Builder", title="CTO", account=globex, email="bob@globex.example")
+    search = SearchLog(user_id=SELLER, criteria={"industry": "Banking", "employees": 5000, "country": "DE",
+                                                 "topics": ["roi"], "activity": "call"})
+    session.add_all([globex, dana, bob, search])
+    session.commit()
+    return {"dana": dana.id, "bob": bob.id, "search": search.id}
+
+
+def ok_values(**override):
+    values = {
+        "prospect": {"value": plain_value("Initech")},
+        "crm_id": {"value": plain_value("OPP-7")},
+        "stage": {"value": static_select("evaluation")},
+        "amount": {"value": plain_value("250k")},
+        "needed_by": {"value": datepicker("2026-11-26")},
+    }
+    values.update(override)
+    return values
+
+
+def open_form(app, slack_api, world, contact="dana", user=SELLER):
+    dispatch(app, block_actions("request_from_search", f"{world['search']}:{world[contact]}", user))
+    view = slack_api.last_view()
+    assert view["callback_id"] == "request_modal"
+    return view
+
+
+def submit(app, view, values, user=SELLER):
+    response = dispatch(app, view_submission(None, values, user, view=view))
+    assert response.status == 200
+    return json.loads(response.body) if response.body else {}
+
+
+def requests_in(session):
+    session.expire_all()
+    return session.scalars(sa.select(ReferenceRequest).order_by(ReferenceRequest.id)).all()
+
+
+def owner_dm(slack_api, user=OWNER):
+    call = slack_api.messages_to(user)[0]
+    return slack_api.message(user, call.response["ts"])
+
+
+def private_answers(slack_api):
+    return "\n".join(json.dumps(c.args) for c in slack_api.calls("response_url"))
+
+
+@pytest.fixture
+def requested(bolt_app, slack_api, world, session):
+    """A pending request from the seller for Dana; returns its id."""
+    view = open_form(bolt_app, slack_api, world)
+    assert submit(bolt_app, view, ok_values()) == {}
+    (request,) = requests_in(session)
+    return request.id
+
+
+# ------------------------------------------------------------------ submitting
+
+
+def test_request_button_opens_a_prefilled_form_and_submit_asks_the_owner(bolt_app, slack_api, world, session):
+    view = open_form(bolt_app, slack_api, world)
+    inputs = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+    assert inputs["industry"]["initial_value"] == "Banking"
+    assert inputs["employees"]["initial_value"] == "5,000"
+    assert inputs["country"]["initial_value"] == "Germany"
+    assert inputs["topics"]["initial_value"] == "roi"
+    assert "justification" not in inputs
+    assert json.loads(view["private_metadata"]) == {"contact_id": world["dana"], "search_id": world["search"]}
+
+    assert submit(bolt_app, view, ok_values()) == {}
+    (request,) = requests_in(session)
+    assert request.status is S.pending_approval and request.client_token == view["id"]
+    assert request.criteria["industry"] == "Banking"
+    owner = slack_api.messages_to(OWNER)
+    assert len(owner) == 1
+    text = json.dumps(owner[0].args)
+    for fact in (SELLER, "Dana Scully", "Initech", "Evaluation", "$250K", "Thu 26 Nov 2026",
+                 "request_approve", "request_decline", "request_suggest"):
+        assert fact in text, fact
+    seller = slack_api.messages_to(SELLER)
+    assert len(seller) == 1 and f"Request #{request.id} sent" in seller[0].args["text"]
+    assert EMAIL not in slack_api.all_text() and "555 0100" not in slack_api.all_text()
+
+
+def test_the_same_submission_delivered_twice_creates_one_request(bolt_app, slack_api, world, session):
+    view = open_form(bolt_app, slack_api, world)
+    payload = view_submission(None, ok_values(), SELLER, view=view)
+    assert dispatch(bolt_app, payload).status == 200
+    assert dispatch(bolt_app, payload).status == 200
+    assert len(requests_in(session)) == 1
+    assert len(slack_api.messages_to(OWNER)) == 1 and len(slack_api.messages_to(SELLER)) == 1
+
+
+def test_policy_errors_are_shown_inline_and_nothing_is_stored(bolt_app, slack_api, world, session):
+    view = open_form(bolt_app, slack_api, world)
+    answer = submit(bolt_app, view, ok_values(needed_by={"value": datepicker("2026-11-25")},
+                                              stage={"value": static_select("prospecting")},
+                                              amount={"value": plain_value("a lot")}))
+    assert answer["response_action"] == "errors"
+    errors = answer["errors"]
+    assert "requests need 3 business days" in errors["needed_by"]
+    assert "References start at Discovery" in errors["stage"]
+    assert "not a number" in errors["amount"]
+    urgent = submit(bolt_app, view, ok_values(needed_by={"value": datepicker("2026-11-25")},
+                                              urgent={"value": checkboxes(["urgent"])}))
+    assert set(urgent["errors"]) == {"urgent_reason"}
+    assert requests_in(session) == []
+    assert slack_api.messages_to(OWNER) == []
+    accepted = submit(bolt_app, view, ok_values(needed_by={"value": datepicker("2026-11-25")},
+                                                urgent={"value": checkboxes(["urgent"])},
+                                                urgent_reason={"value": plain_value("Board meets Wednesday")}))
+    assert accepted == {}
+    assert "Board meets Wednesday" in json.dumps(slack_api.messages_to(OWNER)[0].args)
+
+
+def test_resting_contact_needs_a_justification_and_is_flagged(bolt_app, slack_api, world, session):
+    for day in (dt.date(2026, 9, 1), dt.date(2026, 10, 1)):
+        session.add(Activity(contact_id=world["dana"], occurred_on=day, type="call"))
+    session.commit()
+    view = open_form(bolt_app, slack_api, world)
+    assert any(b.get("block_id") == "justification" for b in view["blocks"])
+    answer = submit(bolt_app, view, ok_values())
+    assert "used 2 times in the last 90 days" in answer["errors"]["justification"]
+    assert submit(bolt_app, view, ok_values(justification={"value": plain_value("Only SAP bank reference")})) == {}
+    (request,) = requests_in(session)
+    assert request.flagged
+    flagged = slack_api.messages_to(ADMIN)
+    assert len(flagged) == 1 and "Only SAP bank reference" in json.dumps(flagged[0].args)
+
+
+def test_contact_that_became_busy_while_the_form_was_open_gets_the_question(bolt_app, slack_api, world, session):
+    view = open_form(bolt_app, slack_api, world)
+    other = open_form(bolt_app, slack_api, world, user=STRANGER)
+    assert submit(bolt_app, other, ok_values(), user=STRANGER) == {}
+    answer = submit(bolt_app, view, ok_values())
+    assert answer["response_action"] == "update"
+    blocks = answer["view"]["blocks"]
+    assert any(b.get("block_id") == "justification" for b in blocks)
+    prospect = next(b for b in blocks if b.get("block_id") == "prospect")
+    assert prospect["element"]["initial_value"] == "Initech"  # nothing the seller typed is lost
+
+
+def test_reference_request_command_picks_the_contact_first(bolt_app, slack_api, world, session):
+    dispatch(bolt_app, slash_command("request", user_id=SELLER))
+    picker = slack_api.last_view()
+    assert picker["callback_id"] == "request_pick_modal"
+    answer = submit(bolt_app, picker, {"contact": {"value": static_select(str(world["bob"]))}})
+    assert answer["response_action"] == "update"
+    assert "Bob Builder" in json.dumps(answer["view"]["blocks"])
+    dispatch(bolt_app, slash_command("request dana", user_id=SELLER))
+    assert slack_api.last_view()["callback_id"] == "request_modal"
+
+
+# ------------------------------------------------------------------ deciding
+
+
+def test_owner_approves_the_dm_is_updated_and_the_seller_gets_the_contact(bolt_app, slack_api, requested, session):
+    assert EMAIL not in slack_api.all_text()
+    dispatch(bolt_app, block_actions("request_approve", user_id=OWNER, message=owner_dm(slack_api)))
+    request = requests_in(session)[0]
+    assert request.status is S.approved and request.decided_by == OWNER
+    updated = owner_dm(slack_api)
+    assert "Approved by <@UOWNER>" in json.dumps(updated)
+    assert not any(b["type"] == "actions" for b in updated["blocks"])
+    approved = slack_api.messages_to(SELLER)[-1]
+    text = json.dumps(approved.args)
+    for fact in (EMAIL, "+1 555 0100", "America/New_York", "VP Finance", "request_mark_scheduled"):
+        assert fact in text, fact
+
+
+def test_a_stranger_cannot_approve(bolt_app, slack_api, requested, session):
+    response = dispatch(bolt_app, block_actions("request_approve", user_id=STRANGER, message=owner_dm(slack_api)))
+    assert response.status == 200
+    assert "not yours to approve" in private_answers(slack_api)
+    assert requests_in(session)[0].status is S.pending_approval
+    assert slack_api.calls("chat.update") == [] and EMAIL not in slack_api.all_text()
+
+
+def test_double_approve_is_one_transition_and_one_set_of_messages(bolt_app, slack_api, requested, session):
+    message = owner_dm(slack_api)
+    for user in (OWNER, ADMIN):
+        assert dispatch(bolt_app, block_actions("request_approve", user_id=user, message=message)).status == 200
+    events = session.scalars(sa.select(RequestEvent.action).where(RequestEvent.request_id == requested)).all()
+    assert events == ["created", "approve"]
+    assert len([c for c in slack_api.messages_to(SELLER) if EMAIL in json.dumps(c.args)]) == 1
+    assert len(slack_api.successful("chat.update")) == 1
+    assert f"Request #{requested} is already approved, so it can't be approved." in private_answers(slack_api)
+
+
+def test_two_people_clicking_at_once_make_one_decision(bolt_app, slack_api, requested, session):
+    message = owner_dm(slack_api)
+    payloads = [block_actions("request_approve", user_id=OWNER, message=message),
+                block_actions("request_approve", user_id=ADMIN, message=message)]
+    barrier = threading.Barrier(2)
+
+    def click(payload):
+        barrier.wait()
+        return dispatch(bolt_app, payload).status
+
+    with ThreadPoolExecutor(2) as pool:
+        assert list(pool.map(click, payloads)) == [200, 200]
+    events = session.scalars(sa.select(RequestEvent).where(RequestEvent.request_id == requested)).all()
+    assert [e.action for e in events] == ["created", "approve"]
+    assert len([c for c in slack_api.messages_to(SELLER) if EMAIL in json.dumps(c.args)]) == 1
+    assert "is already approved" in private_answers(slack_api)
+
+
+def test_decline_with_a_reason_offers_search_again(bolt_app, slack_api, requested, session):
+    dispatch(bolt_app, block_actions("request_decline", user_id=OWNER, message=owner_dm(slack_api)))
+    modal = slack_api.last_view()
+    assert modal["callback_id"] == "request_decline_modal"
+    answer = submit(bolt_app, modal, {"reason": {"value": plain_value("Dana is on leave until January")}},
+                    user=OWNER)
+    assert answer == {}
+    request = requests_in(session)[0]
+    assert request.status is S.declined and request.decline_reason == "Dana is on leave until January"
+    declined = slack_api.messages_to(SELLER)[-1]
+    assert "Dana is on leave until January" in json.dumps(declined.args)
+    assert "search_again" in json.dumps(declined.args)
+    assert "Declined by <@UOWNER>" in json.dumps(owner_dm(slack_api))
+
+
+def test_decline_form_of_a_request_decided_meanwhile_says_so(bolt_app, slack_api, requested, session):
+    message = owner_dm(slack_api)
+    dispatch(bolt_app, block_actions("request_decline", user_id=OWNER, message=message))
+    modal = slack_api.last_view()
+    dispatch(bolt_app, block_actions("request_approve", user_id=ADMIN, message=message))
+    answer = submit(bolt_app, modal, {"reason": {"value": plain_value("no")}}, user=OWNER)
+    assert answer["response_action"] == "update"
+    assert "is already approved, so it can't be declined" in json.dumps(answer["view"])
+    assert requests_in(session)[0].status is S.approved
+
+
+def test_suggest_another_contact_sends_a_new_request_to_the_owner(bolt_app, slack_api, requested, world, session):
+    dispatch(bolt_app, block_actions("request_suggest", user_id=OWNER, message=owner_dm(slack_api)))
+    modal = slack_api.last_view()
+    assert modal["callback_id"] == "request_suggest_modal"
+    answer = submit(bolt_app, modal, {"contact": {"value": static_select(str(world["bob"]))},
+                                      "reason": {"value": plain_value("Bob ran the migration")}}, user=OWNER)
+    assert answer == {}
+    old, new = requests_in(session)
+    assert old.status is S.declined and old.decline_reason == "suggested another contact"
+    assert new.status is S.pending_approval and new.contact_id == world["bob"] and new.suggested_from_id == old.id
+    owner_msgs = slack_api.messages_to(OWNER)
+    assert len(owner_msgs) == 2 and "Bob Builder" in json.dumps(owner_msgs[1].args)
+    assert "Bob ran the migration" in json.dumps(slack_api.messages_to(SELLER)[-1].args)
+
+
+def test_approving_a_cancelled_request_gets_a_clear_answer(bolt_app, slack_api, requested, session):
+    message = owner_dm(slack_api)
+    dispatch(bolt_app, block_actions("request_cancel", str(requested), SELLER, is_ephemeral=True))
+    dispatch(bolt_app, block_actions("request_approve", user_id=OWNER, message=message))
+    assert f"Request #{requested} was cancelled, so it can't be approved." in private_answers(slack_api)
+    assert requests_in(session)[0].status is S.cancelled
+
+
+# ------------------------------------------------------------------ the seller's side
+
+
+def test_my_requests_lists_them_and_cancel_tells_the_owner(bolt_app, slack_api, requested, session):
+    dispatch(bolt_app, slash_command("my", user_id=SELLER))
+    listing = slack_api.calls("response_url")[-1].args
+    assert listing["response_type"] == "ephemeral"
+    text = json.dumps(listing)
+    assert f"#{requested} Dana Scully" in text and "waiting for <@UOWNER>" in text and "request_cancel" in text
+
+    dispatch(bolt_app, block_actions("request_cancel", str(requested), SELLER, is_ephemeral=True))
+    assert requests_in(session)[0].status is S.cancelled
+    refreshed = slack_api.calls("response_url")[-1].args
+    assert refreshed["replace_original"] is True and "cancelled" in json.dumps(refreshed)
+    assert "cancelled request" in slack_api.messages_to(OWNER)[-1].args["text"]
+    assert "Cancelled by <@USELLER>" in json.dumps(owner_dm(slack_api))
+
+
+def test_mark_scheduled_stores_the_call_time_from_the_sellers_timezone(bolt_app, slack_api, requested, session):
+    dispatch(bolt_app, block_actions("request_approve", user_id=OWNER, message=owner_dm(slack_api)))
+    approved_call = slack_api.messages_to(SELLER)[-1]
+    message = slack_api.message(SELLER, approved_call.response["ts"])
+    dispatch(bolt_app, block_actions("request_mark_scheduled", user_id=SELLER, message=message))
+    modal = slack_api.last_view()
+    assert modal["callback_id"] == "request_schedule_modal" and "America/New_York" in json.dumps(modal)
+    answer = submit(bolt_app, modal, {"date": {"value": datepicker("2026-11-26")},
+                                      "time": {"value": timepicker("10:00")}})
+    assert answer == {}
+    request = requests_in(session)[0]
+    assert request.status is S.scheduled
+    assert request.scheduled_at == dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC)
+    assert "scheduled the reference call with Dana Scully" in slack_api.messages_to(OWNER)[-1].args["text"]
+    assert "Scheduled" in json.dumps(slack_api.messages_to(SELLER)[-1].args)
+
+
+def test_a_stranger_cannot_schedule(bolt_app, slack_api, requested, session):
+    dispatch(bolt_app, block_actions("request_approve", user_id=OWNER, message=owner_dm(slack_api)))
+    dispatch(bolt_app, block_actions("request_mark_scheduled", str(requested), STRANGER))
+    assert "can schedule request" in private_answers(slack_api)
+    assert slack_api.last_view()["callback_id"] == "request_modal"  # no schedule form opened
+
+
+# ------------------------------------------------------------------ approval SLA
+
+
+def test_reminder_escalation_and_expiry_each_happen_once(ctx, clock, slack_api, requested, session):
+    clock.advance(hours=23)
+    run_job(ctx, "approval_reminders")
+    assert len(slack_api.messages_to(OWNER)) == 1
+
+    clock.advance(hours=2)  # 25 h
+    for _ in range(2):
+        run_job(ctx, "approval_reminders")
+    owner = slack_api.messages_to(OWNER)
+    assert len(owner) == 2 and "Reminder" in owner[1].args["text"]
+    reminded = [c for c in slack_api.messages_to(SELLER) if "I reminded <@UOWNER>" in c.args["text"]]
+    assert len(reminded) == 1
+
+    clock.advance(hours=24)  # 49 h
+    for _ in range(2):
+        run_job(ctx, "approval_reminders")
+    escalated = slack_api.messages_to(ADMIN)
+    assert len(escalated) == 1 and "Escalated to you" in json.dumps(escalated[0].args)
+    assert len([c for c in slack_api.messages_to(SELLER) if "program managers" in c.args["text"]]) == 1
+
+    clock.set(dt.datetime(2026, 11, 27, 8, 0, tzinfo=dt.UTC))  # the day after needed-by
+    for _ in range(2):
+        run_job(ctx, "approval_reminders")
+    assert requests_in(session)[0].status is S.expired
+    assert len([c for c in slack_api.messages_to(SELLER) if "expired" in c.args["text"]]) == 1
+    # every DM with decision buttons (owner's, reminder, escalation) lost its buttons
+    for user in (OWNER, ADMIN):
+        for msg in slack_api.history(user):
+            assert not any(b["type"] == "actions" for b in msg.get("blocks", [])), msg
+    assert len(slack_api.messages_to(OWNER)) == 2 and len(slack_api.messages_to(ADMIN)) == 1
+
+
+def test_a_decided_request_gets_no_reminder(bolt_app, ctx, clock, slack_api, requested, session):
+    dispatch(bolt_app, block_actions("request_approve", user_id=OWNER, message=owner_dm(slack_api)))
+    clock.advance(hours=30)
+    run_job(ctx, "approval_reminders")
+    assert len(slack_api.messages_to(OWNER)) == 1
+
+
+# ------------------------------------------------------------------ delivery
+
+
+@pytest.mark.parametrize("fault", [{"status": 429, "retry_after": 3}, {"status": 500}])
+def test_slack_errors_delay_the_approval_dm_but_it_arrives_exactly_once(
+    bolt_app, ctx, clock, slack_api, world, session, fault
+):
+    slack_api.fail("chat.postMessage", times=1, **fault)
+    view = open_form(bolt_app, slack_api, world)
+    assert submit(bolt_app, view, ok_values()) == {}
+    assert slack_api.messages_to(OWNER) == []  # the first attempt failed
+    assert len(slack_api.failed("chat.postMessage")) == 1
+    clock.advance(seconds=1)
+    ctx.deliverer.deliver()
+    assert slack_api.messages_to(OWNER) == []  # not due yet (Retry-After / backoff)
+    clock.advance(seconds=10)
+    for _ in range(2):
+        ctx.deliverer.deliver()
+    assert len(slack_api.messages_to(OWNER)) == 1
+    assert len(slack_api.messages_to(SELLER)) == 1
