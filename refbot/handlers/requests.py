@@ -134,19 +134,22 @@ def open_request_modal(
     client.views_open(trigger_id=trigger_id, view=view)
 
 
-def _request_command(req: CommandRequest) -> None:
-    if not req.trigger_id:
-        return
-    query = req.text.strip()
-    with req.ctx.db.unit_of_work() as session:
+def open_request_picker(ctx: AppContext, client: WebClient, *, trigger_id: str, user_id: str, query: str = "") -> None:
+    """`/reference request [query]` (and a Home "Request" button): the form directly when `query` names exactly
+    one contact, else a contact picker that leads to the form."""
+    with ctx.db.unit_of_work() as session:
         choices, total = svc.contact_choices(session=session, query=query)
     if total == 1:
-        contact_id = int(choices[0][1][0][1])
-        open_request_modal(req.ctx, req.client, trigger_id=req.trigger_id, user_id=req.user_id,
-                           contact_id=contact_id)
+        open_request_modal(ctx, client, trigger_id=trigger_id, user_id=user_id, contact_id=int(choices[0][1][0][1]))
         return
-    req.client.views_open(trigger_id=req.trigger_id,
-                          view=blocks.pick_contact_modal(choices, total=total, query=query, metadata="{}"))
+    client.views_open(trigger_id=trigger_id,
+                      view=blocks.pick_contact_modal(choices, total=total, query=query, metadata="{}"))
+
+
+def _request_command(req: CommandRequest) -> None:
+    if req.trigger_id:
+        open_request_picker(req.ctx, req.client, trigger_id=req.trigger_id, user_id=req.user_id,
+                            query=req.text.strip())
 
 
 def _my_command(req: CommandRequest) -> None:

@@ -371,3 +371,16 @@ def test_availability_counts_uses_gap_busy_and_contact_override(session, env, id
     avail = contact_availability(session=session, contact_id=ids["dana"], today=today)
     assert avail.over_limit and "used 1 time in the last 90 days (limit 1)" in avail.reason()
     assert contact_availability(session=session, contact_id=ids["dana"], today=dt.date(2027, 3, 1)).available
+
+
+def test_contact_choices_group_active_contacts_by_company(session, ids):
+    groups, total = svc.contact_choices(session=session)
+    assert total == 3
+    assert groups == [("Globex", [("Bob Builder · CTO", str(ids["bob"])), ("Dana Scully · VP Finance", str(ids["dana"]))]),
+                      ("Initrode", [("Carl Chen · CIO", str(ids["carl"]))])]
+    session.get(Contact, ids["bob"]).status = "paused"
+    session.commit()
+    assert svc.contact_choices(session=session, query="globex") == (
+        [("Globex", [("Dana Scully · VP Finance", str(ids["dana"]))])], 1)
+    assert svc.contact_choices(session=session, query="C3")[1] == 1
+    assert svc.contact_choices(session=session, query="nobody") == ([], 0)
