@@ -1,0 +1,204 @@
+"""The black-market ask detector: measured on a labelled set of Slack messages, plus focused behaviour."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from refbot.asks import AskDetection, detect_ask, strip_slack_markup
+
+DATA = Path(__file__).parent / "data" / "asks.jsonl"
+
+
+def _labelled() -> list[tuple[str, bool]]:
+    rows = []
+    for number, line in enumerate(DATA.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip():
+            row = json.loads(line)
+            assert isinstance(row["text"], str) and isinstance(row["is_ask"], bool), f"asks.jsonl line {number}"
+            rows.append((row["text"], row["is_ask"]))
+    return rows
+
+
+def test_labelled_set_is_large_balanced_and_unique() -> None:
+    rows = _labelled()
+    texts = [text for text, _ in rows]
+    asks = sum(is_ask for _, is_ask in rows)
+    assert len(rows) >= 150
+    assert len(set(texts)) == len(texts), "duplicate messages in asks.jsonl"
+    assert 0.40 <= asks / len(rows) <= 0.50, f"{asks} asks out of {len(rows)}"
+
+
+def test_precision_and_recall_on_the_labelled_set() -> None:
+    rows = _labelled()
+    false_positives = [text for text, is_ask in rows if not is_ask and detect_ask(text).is_ask]
+    false_negatives = [text for text, is_ask in rows if is_ask and not detect_ask(text).is_ask]
+    true_positives = sum(is_ask for _, is_ask in rows) - len(false_negatives)
+    precision = true_positives / ((true_positives + len(false_positives)) or 1)
+    recall = true_positives / ((true_positives + len(false_negatives)) or 1)
+    report = (
+        f"precision {precision:.3f}, recall {recall:.3f}\n"
+        + "".join(f"  false positive: {text!r}\n" for text in false_positives)
+        + "".join(f"  missed ask: {text!r}\n" for text in false_negatives)
+    )
+    assert precision >= 0.95 and recall >= 0.85, report
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "anyone have a reference in healthcare? prospect is a clinic chain",
+        "need a customer reference for a logistics deal in Spain",
+        "looking for a happy customer to talk to a prospect",
+        "who has a bank in DACH that could take a call?",
+        "can someone connect me with a customer using Workflows who'd talk to my prospect",
+        "do we have any referenceable customers in retail?",
+        "my prospect wants to speak to an existing client in healthcare",
+        "reference call needed by Friday",
+        "Hi all\nprospect is a hospital in Lyon\nthey would like to talk to another customer in France\nanyone?",
+        "any1 got a referance customer in pharma",
+        "ANYONE HAVE A CUSTOMER IN INSURANCE WHO COULD TALK TO A PROSPECT",
+    ],
+)
+def test_recognises_asks(text: str) -> None:
+    detection = detect_ask(text)
+    assert detection.is_ask, detection.signals
+    assert detection.confidence >= 0.5
+    assert detection.signals
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The API reference for the webhooks endpoint is out of date",
+        "We published the reference architecture for AWS",
+        "Can someone write me a job reference? I'm applying elsewhere",
+        "I'm writing a reference letter for a former employee",
+        "see the reference docs for the import format",
+        "For reference, here's the pricing sheet we sent them",
+        "can you cross-reference the sheet with the CRM export?",
+        "reference data for the country dropdown is wrong",
+        "getting a null reference exception in the sync job",
+        "in C# objects are passed by reference",
+        "customer called about an outage this morning",
+        "call with the customer at 3pm",
+        "who has the reference deck?",
+        "does anyone have the latest customer reference slide?",
+        "who has the customer references spreadsheet?",
+        "is there a reference guide for configuring SAML?",
+        "Prospect is asking for a reference architecture, anyone have the latest version?",
+        "reference customers slide updated",
+        "Booked the reference call for Thursday, thanks!",
+        "Prospect wants to talk to a customer? Use /reference search and RefBot will find one",
+    ],
+)
+def test_ignores_look_alikes(text: str) -> None:
+    detection = detect_ask(text)
+    assert not detection.is_ask, detection.signals
+    assert detection.confidence < 0.5
+    assert detection.query == ""
+
+
+def test_strips_slack_markup() -> None:
+    text = (
+        "<@U123ABC> <!here> see <#C024BE91L|customer-references> and <https://ex.com/customer-reference|the wiki> "
+        "<https://ex.com/raw> :tada: :skin-tone-2: *bold* _it_ ~old~ `inline code` &lt;tag&gt; &amp;\n"
+        "```\nanyone have a reference?\n```\n&gt; quoted line"
+    )
+    plain = strip_slack_markup(text)
+    assert plain == "see and the wiki bold it old <tag> &\nquoted line"
+
+
+def test_text_inside_code_or_link_targets_does_not_trigger() -> None:
+    assert not detect_ask("```\nanyone have a healthcare customer in Germany I can call?\n```").is_ask
+    assert not detect_ask("the bot should catch `anyone have a reference in healthcare?` right?").is_ask
+    assert not detect_ask("<https://wiki.example.com/need-a-customer-reference-anyone|Sales wiki> was updated").is_ask
+    assert not detect_ask("<#C1|need-a-customer-reference> is the channel for that").is_ask
+
+
+def test_markup_around_an_ask_does_not_hide_it() -> None:
+    text = (
+        "<@U02ABCDEF> :wave: *anyone* have a <https://crm.example.com/opp/1|bank> customer in DACH "
+        "who'd take a call with my prospect? :pray:\n```Opp: 006ABC, 250k```"
+    )
+    detection = detect_ask(text)
+    assert detection.is_ask, detection.signals
+    assert "DACH" in detection.query
+    assert "006ABC" not in detection.query
+
+
+def test_query_keeps_the_wanted_reference() -> None:
+    detection = detect_ask("anyone have a healthcare customer in Germany I can call?")
+    assert detection.is_ask
+    assert "healthcare" in detection.query and "Germany" in detection.query
+    assert "anyone" not in detection.query.lower() and "call" not in detection.query.lower()
+
+
+def test_query_keeps_details_from_every_sentence_and_drops_filler() -> None:
+    detection = detect_ask("Hi team! need a ref ASAP. Prospect is a 500-person SaaS company in Austin. Anyone? Thx!")
+    assert detection.is_ask
+    assert "500-person SaaS company in Austin" in detection.query
+    for filler in ("Hi team", "ASAP", "Anyone", "Thx"):
+        assert filler not in detection.query
+
+
+def test_query_is_bounded() -> None:
+    detection = detect_ask("need a customer reference for " + "a very large logistics company in Germany, " * 100)
+    assert detection.is_ask
+    assert 0 < len(detection.query) <= 300
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "   ", "\n\t\n", ":tada: :raised_hands:", "\U0001f64f\U0001f64f", "```\n```", "<@U123>", "?!?"],
+)
+def test_blank_or_symbol_only_messages_are_not_asks(text: str) -> None:
+    detection = detect_ask(text)
+    assert detection == AskDetection(is_ask=False, confidence=0.0, query="", signals=detection.signals)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x" * 10_000,
+        "\n" * 10_000,
+        "a " * 5_000,
+        ":" * 10_000,
+        "`" * 10_000,
+        "<" * 5_000 + ">" * 5_000,
+        "anyone have a customer in Germany I can call? " * 230,
+        "talk to a prospect " * 600,
+    ],
+    ids=["one-word", "newlines", "short-words", "colons", "backticks", "angles", "repeated-ask", "repeated-purpose"],
+)
+def test_very_long_messages_are_handled_quickly(text: str) -> None:
+    started = time.perf_counter()
+    detection = detect_ask(text)
+    elapsed = time.perf_counter() - started
+    assert 0.0 <= detection.confidence <= 1.0
+    assert len(detection.query) <= 300
+    assert elapsed < 0.5, f"{elapsed:.3f}s"
+
+
+def test_typical_messages_take_under_a_millisecond() -> None:
+    texts = [text for text, _ in _labelled()]
+    best = min(_timed(texts) for _ in range(3))
+    assert best / len(texts) < 0.001, f"{best / len(texts) * 1000:.3f} ms per message"
+
+
+def _timed(texts: list[str]) -> float:
+    started = time.perf_counter()
+    for text in texts:
+        detect_ask(text)
+    return time.perf_counter() - started
+
+
+def test_detection_is_an_immutable_value() -> None:
+    detection = detect_ask("need a customer reference in retail")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        detection.is_ask = False  # type: ignore[misc]
+    assert detect_ask("need a customer reference in retail") == detection
