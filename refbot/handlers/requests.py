@@ -191,7 +191,7 @@ def _search_again(ctx: AppContext, client: WebClient, body: dict[str, Any], requ
         return
     with ctx.db.unit_of_work() as session:
         outcome = search_service.run_search(session=session, criteria=parsed, today=today, limit=5,
-                                            user_id=user_id, source="search_again")
+                                            user_id=user_id, source="search_again", now=ctx.clock.now())
     text, blks = results_message(criteria=outcome.criteria, result=outcome.result, search_id=outcome.search_id,
                                  today=today, notes=[], query_text="")
     client.chat_postMessage(channel=user_id, text=text, blocks=blks)

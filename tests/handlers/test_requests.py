@@ -258,6 +258,24 @@ def test_decline_with_a_reason_offers_search_again(bolt_app, slack_api, requeste
     assert "Declined by <@UOWNER>" in json.dumps(owner_dm(slack_api))
 
 
+def test_search_again_reruns_the_requests_search_for_the_seller(bolt_app, slack_api, requested, world, session):
+    dispatch(bolt_app, block_actions("request_decline", user_id=OWNER, message=owner_dm(slack_api)))
+    submit(bolt_app, slack_api.last_view(), {"reason": {"value": plain_value("On leave")}}, user=OWNER)
+    declined = slack_api.messages_to(SELLER)[-1]
+    before = len(slack_api.messages_to(SELLER))
+    dispatch(bolt_app, block_actions("search_again", user_id=SELLER,
+                                     message=slack_api.message(SELLER, declined.response["ts"])))
+    results = slack_api.messages_to(SELLER)
+    assert len(results) == before + 1
+    text = json.dumps(results[-1].args)
+    assert "Globex" in text and "request_from_search" in text
+    logs = session.scalars(sa.select(SearchLog).order_by(SearchLog.id)).all()
+    assert len(logs) == 2 and logs[-1].source == "search_again"
+    assert logs[-1].criteria["industry"] == "Banking" and logs[-1].criteria["country"] == "DE"
+    dispatch(bolt_app, block_actions("search_again", str(requested), STRANGER))
+    assert "Only <@USELLER>, who asked, can search again" in private_answers(slack_api)
+
+
 def test_decline_form_of_a_request_decided_meanwhile_says_so(bolt_app, slack_api, requested, session):
     message = owner_dm(slack_api)
     dispatch(bolt_app, block_actions("request_decline", user_id=OWNER, message=message))
