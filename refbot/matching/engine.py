@@ -71,10 +71,10 @@ WEIGHTS: dict[str, float] = {
     "geo": 15,
     "keywords": 15,
     "employees": 12,
+    "seniority": 15,
     "competitor": 10,
-    "seniority": 10,
+    "persona": 10,
     "revenue": 8,
-    "persona": 8,
     "topics": 6,
     "language": 6,
 }

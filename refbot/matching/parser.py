@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
 
 from refbot.domain import ActivityType, Persona, Region, Seniority, parse_quantity
 from refbot.geo import REGION_ALIASES, all_countries, country_lookup_keys, country_name
@@ -26,7 +27,7 @@ from refbot.matching.criteria import Criteria
 from refbot.matching.text import clean_list, employees_text, fold, key, language_names, money_text
 
 _FUZZY_MIN_LEN = 5  # shorter words must match exactly
-_FUZZY_WORD = 85  # rapidfuzz ratio for one typo'd word
+_FUZZY_WORD = 85  # rapidfuzz ratio for one typo'd word (competitor names after "replaced")
 _FUZZY_PHRASE = 88  # ... for a typo'd phrase of several words
 _PARTIAL_SCORE = 80  # a word that names exactly one multi-word entry ("fraud" -> "Fraud detection")
 
@@ -56,6 +57,7 @@ STOPWORDS = _wordset(
     based located headquartered hq using uses use used know knows knew find finding found look looking
     seek seeking searching search help speak talk talking contact contacts person someone ideally
     one two three four five few several many much lot lots just only still even either
+    small smaller large larger big bigger huge tiny mid midsize medium sized
     employees employee staff people headcount revenue revenues turnover speaking language languages
     """
 )
@@ -331,6 +333,8 @@ class _State:
     toks: list[_Tok]
     text: str
     shouting: bool
+    index: _VocabIndex | None = None
+    original: str = ""
     data: dict = field(default_factory=dict)
     products: list[str] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
@@ -351,7 +355,8 @@ class _State:
         return " ".join(t.low for t in part)
 
     def typed(self, start: int, n: int) -> str:
-        return " ".join(t.text for t in self.toks[start : start + n])
+        """The words as the user typed them (hyphens included)."""
+        return self.original[self.toks[start].start : self.toks[start + n - 1].end]
 
     def use(self, start: int, n: int) -> None:
         for t in self.toks[start : start + n]:
@@ -361,12 +366,13 @@ class _State:
 def parse_query(text: str, vocab: Vocabulary) -> ParsedQuery:
     """Read a free-text search into criteria, with what was not understood and what was interpreted."""
     text = (text or "").strip()
-    prepared = _HYPHEN.sub(" ", _US_DOTS.sub("USA", text))
+    # Both rewrites keep every offset, so spans point into what the user typed.
+    prepared = _HYPHEN.sub(" ", _US_DOTS.sub(lambda m: "USA".ljust(len(m.group(0))), text))
     toks = [_Tok(m.group(0), fold(m.group(0)), m.start(), m.end()) for m in _TOKEN.finditer(prepared)]
     letters = [ch for ch in prepared if ch.isalpha()]
     shouting = len(letters) >= 8 and sum(ch.isupper() for ch in letters) / len(letters) > 0.6
-    st = _State(toks=toks, text=prepared, shouting=shouting)
     index = vocab.index()
+    st = _State(toks=toks, text=prepared, shouting=shouting, index=index, original=text)
 
     _read_numbers(st)
     _read_languages(st)
@@ -437,6 +443,7 @@ def _read_numbers(st: _State) -> None:
             continue
         value, mult, currency, used = q
         first, last = i, i + used - 1
+        ranged = False
         # A range: "1k-5k", "1,000 to 5,000", "1-5k" -> the geometric middle.
         j = last + 1
         gap = st.text[toks[last].end : toks[j].start] if j < len(toks) else ""
@@ -455,6 +462,7 @@ def _read_numbers(st: _State) -> None:
                     value = float(round(value, -max(0, int(math.log10(value)) - 1)))
                 currency = currency or currency2
                 last = k + used2 - 1
+                ranged = True
         unit = _unit_around(st, first, last)
         kind = unit
         if kind is None:
@@ -462,7 +470,7 @@ def _read_numbers(st: _State) -> None:
                 kind = "revenue"
             elif mult == "k" or (value >= 10 and not (1900 <= value <= 2100 and "," not in tok.text)):
                 kind = "employees"
-        typed = st.text[toks[first].start : toks[last].end]
+        typed = st.original[toks[first].start : toks[last].end]
         field_name = {"employees": "employees", "revenue": "annual_revenue"}.get(kind or "")
         if field_name is None or field_name in st.data or value < 1:
             st.unparsed.append(typed)
@@ -471,9 +479,9 @@ def _read_numbers(st: _State) -> None:
             continue
         st.data[field_name] = int(value)
         st.use(first, last - first + 1)
-        if unit is None:
+        if unit is None or ranged:
             meant = employees_text(int(value)) if kind == "employees" else f"{money_text(value)} revenue"
-            _note(st, typed, meant)
+            _note(st, typed, ("about " if ranged else "") + meant)
         i = last + 1
 
 
@@ -588,11 +596,13 @@ _AMBIGUOUS_CODES = _wordset(
 )
 
 
-def _set_country(st: _State, iso: str, typed: str) -> bool:
+def _set_country(st: _State, iso: str, typed: str, *, note: bool = False) -> bool:
+    """Set the country (the first one wins); note the reading when it was a guess (typo, nationality)."""
     if "country" in st.data:
         return st.data["country"] == iso
     st.data["country"] = iso
-    _note(st, typed, country_name(iso))
+    if note:
+        _note(st, typed, country_name(iso))
     return True
 
 
@@ -624,7 +634,22 @@ def _apply_fixed(st: _State, phrase: str, typed: str) -> bool:
     if phrase in _COUNTRY_NAMES:
         return _set_country(st, _COUNTRY_NAMES[phrase], typed)
     if " " in phrase and phrase in _DEMONYMS:
-        return _set_country(st, _DEMONYMS[phrase], typed)
+        return _set_country(st, _DEMONYMS[phrase], typed, note=True)
+    if " " in phrase and phrase in _INDUSTRY_HINTS and st.index is not None:
+        return _apply_hint(st, st.index, phrase, typed)
+    return False
+
+
+def _apply_hint(st: _State, index: _VocabIndex, phrase: str, typed: str) -> bool:
+    """An industry word ("bank", "hospital", "e-commerce") -> the program's own industry name."""
+    if "industry" in st.data:
+        return False
+    for target in _INDUSTRY_HINTS.get(phrase, ()):
+        value = index.industry_keys.get(key(target))
+        if value is not None:
+            st.data["industry"] = value
+            _note(st, typed, value)
+            return True
     return False
 
 
@@ -729,21 +754,17 @@ def _read_word(st: _State, index: _VocabIndex, i: int) -> None:
         st.data.setdefault("persona", _PERSONA_WEAK[low])
         tok.used = True
         return
-    if low in _INDUSTRY_HINTS and "industry" not in st.data:
-        for target in _INDUSTRY_HINTS[low]:
-            value = index.industry_keys.get(key(target))
-            if value is not None:
-                st.data["industry"] = value
-                _note(st, typed, value)
-                tok.used = True
-                return
-    if low in _DEMONYMS and _set_country(st, _DEMONYMS[low], typed):
+    if low in _INDUSTRY_HINTS and _apply_hint(st, index, low, typed):
         tok.used = True
         return
-    if len(low) >= _FUZZY_MIN_LEN and low.isalpha() and _read_typo(st, index, i):
+    if low in _DEMONYMS and _set_country(st, _DEMONYMS[low], typed, note=True):
         tok.used = True
         return
     if len(low) >= 4 and low.isalpha() and _read_partial(st, index, i):
+        tok.used = True
+        return
+    known_word = any((kind, low) in index.word_owners for kind in _KIND_ORDER)
+    if not known_word and len(low) >= _FUZZY_MIN_LEN and low.isalpha() and _read_typo(st, index, i):
         tok.used = True
         return
     tok.used = True
@@ -762,27 +783,69 @@ def _next_to_seniority(st: _State, i: int) -> bool:
     )
 
 
+# English words one edit away from a country or a common industry name.
+_NOT_TYPOS = _wordset("child chili chilly walls whales sprain backing indie malts cypress koran media medic")
+
+
+def _keyboard_neighbours() -> frozenset[tuple[str, str]]:
+    rows = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+    pairs: set[tuple[str, str]] = set()
+    for r, row in enumerate(rows):
+        for c, ch in enumerate(row):
+            near = [row[c - 1] if c > 0 else "", row[c + 1] if c + 1 < len(row) else ""]
+            for other in (r - 1, r + 1):
+                if 0 <= other < len(rows):
+                    near += [rows[other][k] for k in (c - 1, c, c + 1) if 0 <= k < len(rows[other])]
+            pairs.update((ch, n) for n in near if n)
+    return frozenset(pairs)
+
+
+_NEIGHBOURS = _keyboard_neighbours()
+
+
+def _typo_distance(typed: str, word: str) -> int | None:
+    """Edits between a typed word and a known one when it is plausibly a typo of it, else None.
+
+    Typos keep the first letter; one edit up to 7 letters (a transposition, a missing or extra letter, or
+    a neighbouring key), two from 8: "germny" -> germany, "itlay" -> italy, "helthcare" -> healthcare;
+    but "portal" is not "portugal" and "retain" is not "retail".
+    """
+    if typed[:1] != word[:1] or abs(len(typed) - len(word)) > 2 or typed in _NOT_TYPOS:
+        return None
+    allowed = 1 if min(len(typed), len(word)) <= 7 else 2
+    d = OSA.distance(typed, word, score_cutoff=allowed)
+    if d > allowed:
+        return None
+    if d == 1 and allowed == 1 and len(typed) == len(word):
+        diff = [k for k in range(len(word)) if typed[k] != word[k]]
+        if len(diff) == 1 and (typed[diff[0]], word[diff[0]]) not in _NEIGHBOURS:
+            return None  # one different letter that is not a slip of the finger: another word
+    return d
+
+
 def _read_typo(st: _State, index: _VocabIndex, i: int) -> bool:
     """A typo'd country or vocabulary word ("germny", "helthcare")."""
     tok = st.toks[i]
-    best_country: tuple[str, float] | None = None
+    low = tok.low
+    best: tuple[int, int, str, object] | None = None  # (distance, priority, kind, target)
     for name in _COUNTRY_FUZZY:
-        if abs(len(name) - len(tok.low)) > 2:
-            continue
-        s = fuzz.ratio(tok.low, name)
-        if s >= _FUZZY_WORD and (best_country is None or s > best_country[1]):
-            best_country = (name, s)
-    best_vocab = _best_fuzzy(tok.low, index.fuzzy_single, _FUZZY_WORD)
-    if best_country and (best_vocab is None or best_country[1] >= best_vocab[1]):
-        iso = _COUNTRY_NAMES.get(best_country[0]) or next(
-            iso for iso, name, _ in all_countries() if fold(name) == best_country[0]
-        )
-        return _set_country(st, iso, tok.text)
-    if best_vocab:
-        ties = [e for e in index.fuzzy_single if fuzz.ratio(tok.low, e.words[0]) == best_vocab[1]]
-        _assign(st, ties, tok.text, exact=False)
-        return True
-    return False
+        d = _typo_distance(low, name)
+        if d is not None and (best is None or (d, 1) < best[:2]):
+            best = (d, 1, "country", name)
+    for e in index.fuzzy_single:
+        d = _typo_distance(low, e.words[0])
+        if d is not None and (best is None or (d, 0) < best[:2]):
+            best = (d, 0, "vocab", e)
+    if best is None:
+        return False
+    if best[2] == "country":
+        name = str(best[3])
+        iso = _COUNTRY_NAMES.get(name) or next(iso for iso, n, _ in all_countries() if fold(n) == name)
+        return _set_country(st, iso, tok.text, note=True)
+    word = best[3].words[0]  # type: ignore[attr-defined]
+    ties = [e for e in index.fuzzy_single if e.words[0] == word]
+    _assign(st, ties, tok.text, exact=False)
+    return True
 
 
 def _read_partial(st: _State, index: _VocabIndex, i: int) -> bool:
