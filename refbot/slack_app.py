@@ -15,6 +15,8 @@ log = logging.getLogger(__name__)
 
 # Surface modules, each with `register(app, ctx, commands)`. Features add theirs here.
 SURFACES: list[str] = [
+    "refbot.handlers.search",
+    "refbot.handlers.channel_asks",
     "refbot.handlers.requests",
 ]
 

@@ -1,0 +1,302 @@
+"""Search results and the structured search modal. Pure: data in, Block Kit out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from refbot.blocks.format import date_text, employees, escape, money, plural, relative_days, truncate
+from refbot.domain import ActivityType, Persona, Region, Seniority
+from refbot.geo import country_name, region_name
+from refbot.matching.criteria import Criteria
+from refbot.matching.engine import Match, SearchResult
+
+SEARCH_MODAL = "search_modal"
+REQUEST_ACTION = "request_from_search"
+REFINE_ACTION = "search_refine"
+NOMINATE_ACTION = "nominate_open"
+MAX_OPTIONS = 100
+
+
+def _option(text: str, value: str) -> dict[str, Any]:
+    return {"text": {"type": "plain_text", "text": truncate(text, 75)}, "value": value[:150]}
+
+
+def _availability_line(match: Match, today: dt.date) -> str:
+    if match.available:
+        if match.last_used:
+            return f":white_check_mark: Available · last used {relative_days(match.last_used, today)}"
+        return ":white_check_mark: Available · not used yet"
+    when = f" · free again {date_text(match.available_from)}" if match.available_from else ""
+    return f":hourglass_flowing_sand: Resting: {escape(match.unavailable_reason or 'over its limit')}{when}"
+
+
+def match_blocks(match: Match, *, rank: int, search_id: int | None, today: dt.date) -> list[dict[str, Any]]:
+    c = match.candidate
+    where = country_name(c.country) or region_name(c.region) or "location unknown"
+    facts = " · ".join(x for x in (escape(c.industry or ""), employees(c.employees), escape(where)) if x)
+    who = escape(c.title or "Contact")
+    if c.seniority:
+        who += f" ({Seniority(c.seniority).label}"
+        who += f", {c.persona.value})" if c.persona else ")"
+    lines = [f"*{rank}. {escape(c.account_name)}* — {match.score}% fit", facts, who]
+    if match.reasons:
+        lines.append(":heavy_check_mark: " + escape("; ".join(match.reasons[:5])))
+    if match.compromises:
+        lines.append(":warning: " + escape("; ".join(match.compromises[:3])))
+    section: dict[str, Any] = {
+        "type": "section",
+        "block_id": f"match_{c.contact_id}",
+        "text": {"type": "mrkdwn", "text": truncate("\n".join(lines), 3000)},
+    }
+    if search_id is not None:
+        button: dict[str, Any] = {
+            "type": "button",
+            "action_id": REQUEST_ACTION,
+            "text": {"type": "plain_text", "text": "Request"},
+            "value": f"{search_id}:{c.contact_id}",
+        }
+        if match.available:
+            button["style"] = "primary"
+        section["accessory"] = button
+    return [
+        section,
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": _availability_line(match, today)}]},
+    ]
+
+
+def results_message(
+    *,
+    criteria: Criteria,
+    result: SearchResult,
+    search_id: int | None,
+    today: dt.date,
+    notes: list[str] | None = None,
+    query_text: str = "",
+) -> tuple[str, list[dict[str, Any]]]:
+    """(fallback text, blocks) for a search's results. At most 5 x 2 + 6 blocks, well under 50."""
+    summary = criteria.summary() or "any reference"
+    blocks: list[dict[str, Any]] = []
+    matches = result.matches[:5]
+    if not matches:
+        text = f"No reference matches {summary} yet."
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*No reference matches* {escape(summary)} yet."}})
+        blocks.append(_nominate_hint())
+        if search_id is not None:
+            blocks.append(_footer(search_id))
+        return text, blocks
+    head = f"*{plural(len(matches), 'reference')} for* {escape(summary)}"
+    if result.good_count == 0:
+        head = f"*No good match for* {escape(summary)}. The closest usable references:"
+    blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": truncate(head, 3000)}})
+    context = []
+    if notes:
+        context.append("Understood: " + escape(", ".join(notes)))
+    if result.relaxed:
+        context.append("Relaxed to find more: " + escape(", ".join(result.relaxed)))
+    if context:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(" · ".join(context), 3000)}]})
+    blocks.append({"type": "divider"})
+    for i, match in enumerate(matches, start=1):
+        blocks.extend(match_blocks(match, rank=i, search_id=search_id, today=today))
+    if result.good_count == 0:
+        blocks.append(_nominate_hint())
+    if search_id is not None:
+        blocks.append(_footer(search_id))
+    names = ", ".join(m.candidate.account_name for m in matches)
+    text = truncate(f"{plural(len(matches), 'reference')} for {summary}: {names}", 3000)
+    return text, blocks
+
+
+def _nominate_hint() -> dict[str, Any]:
+    return {
+        "type": "context",
+        "elements": [
+            {
+                "type": "mrkdwn",
+                "text": "Know a happy customer who fits? Nominate them with `/reference nominate` "
+                "— the program team will ask them.",
+            }
+        ],
+    }
+
+
+def _footer(search_id: int) -> dict[str, Any]:
+    return {
+        "type": "actions",
+        "block_id": "search_footer",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": REFINE_ACTION,
+                "text": {"type": "plain_text", "text": "Refine"},
+                "value": str(search_id),
+            },
+            {
+                "type": "button",
+                "action_id": NOMINATE_ACTION,
+                "text": {"type": "plain_text", "text": "Nominate a customer"},
+                "value": "search",
+            },
+        ],
+    }
+
+
+# ------------------------------------------------------------------ the structured search modal
+
+
+def _static(
+    block_id: str,
+    label: str,
+    options: list[tuple[str, str]],
+    initial: str | None,
+    *,
+    placeholder: str,
+    hint: str | None = None,
+) -> dict[str, Any] | None:
+    opts = [_option(t, v) for t, v in options[:MAX_OPTIONS]]
+    if not opts:
+        return None
+    element: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": "value",
+        "placeholder": {"type": "plain_text", "text": placeholder},
+        "options": opts,
+    }
+    chosen = next((o for o in opts if o["value"] == initial), None)
+    if chosen:
+        element["initial_option"] = chosen
+    block: dict[str, Any] = {
+        "type": "input",
+        "block_id": block_id,
+        "optional": True,
+        "label": {"type": "plain_text", "text": label},
+        "element": element,
+    }
+    if hint:
+        block["hint"] = {"type": "plain_text", "text": hint}
+    return block
+
+
+def _multi(block_id: str, label: str, options: list[tuple[str, str]], initial: list[str]) -> dict[str, Any] | None:
+    opts = [_option(t, v) for t, v in options[:MAX_OPTIONS]]
+    if not opts:
+        return None
+    element: dict[str, Any] = {
+        "type": "multi_static_select",
+        "action_id": "value",
+        "placeholder": {"type": "plain_text", "text": "Any"},
+        "options": opts,
+    }
+    chosen = [o for o in opts if o["value"] in set(initial)]
+    if chosen:
+        element["initial_options"] = chosen
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "optional": True,
+        "label": {"type": "plain_text", "text": label},
+        "element": element,
+    }
+
+
+def _text(block_id: str, label: str, initial: str | None, *, placeholder: str, hint: str | None = None) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": "value",
+        "max_length": 200,
+        "placeholder": {"type": "plain_text", "text": placeholder},
+    }
+    if initial:
+        element["initial_value"] = truncate(initial, 200)
+    block: dict[str, Any] = {
+        "type": "input",
+        "block_id": block_id,
+        "optional": True,
+        "label": {"type": "plain_text", "text": label},
+        "element": element,
+    }
+    if hint:
+        block["hint"] = {"type": "plain_text", "text": hint}
+    return block
+
+
+def search_modal(
+    *,
+    criteria: Criteria | None,
+    industries: list[str],
+    products: list[str],
+    use_cases: list[str],
+    countries: list[str],
+    topics: list[str],
+    metadata: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The structured search form, prefilled with `criteria` (from a parsed text search, for Refine)."""
+    c = criteria or Criteria()
+
+    def same(values: list[str]) -> list[tuple[str, str]]:
+        return [(v, v) for v in sorted(set(values), key=str.lower)]
+
+    blocks = [
+        _static("industry", "Prospect industry", same(industries), c.industry, placeholder="Any industry"),
+        _text(
+            "employees",
+            "Prospect employees",
+            f"{c.employees:,}" if c.employees else None,
+            placeholder="e.g. 5000 or 5k",
+        ),
+        _text(
+            "revenue",
+            "Prospect annual revenue",
+            money(c.annual_revenue) if c.annual_revenue else None,
+            placeholder="e.g. $2B or 500M",
+        ),
+        _static(
+            "country",
+            "Prospect country",
+            sorted(((country_name(iso), iso) for iso in set(countries)), key=lambda x: x[0]),
+            c.country,
+            placeholder="Any country",
+        ),
+        _static("region", "Region", [(region_name(r), r.value) for r in Region], c.region.value if c.region else None,
+                placeholder="Any region", hint="Used when there is no reference in the country."),
+        _multi("products", "Products", same(products), list(c.products)),
+        _static("use_case", "Use case", same(use_cases), c.use_case, placeholder="Any use case"),
+        _text("competitor", "Competitor replaced", c.competitor, placeholder="e.g. Oracle"),
+        _static(
+            "seniority",
+            "Who will take the call?",
+            [(s.label, s.value) for s in Seniority],
+            c.seniority.value if c.seniority else None,
+            placeholder="Any level",
+            hint="RefBot looks for a peer or more senior reference.",
+        ),
+        _static(
+            "persona",
+            "Their focus",
+            [("Business", Persona.business.value), ("Technical", Persona.technical.value)],
+            c.persona.value if c.persona else None,
+            placeholder="Either",
+        ),
+        _multi("topics", "Topics to cover", same(topics), list(c.topics)),
+        _static(
+            "activity",
+            "Activity",
+            [(a.label, a.value) for a in ActivityType],
+            c.activity.value if c.activity else None,
+            placeholder="Reference call",
+        ),
+        _text("language", "Language", c.language, placeholder="e.g. German"),
+        _text("keywords", "Anything else", " ".join(c.keywords) if c.keywords else None,
+              placeholder="e.g. a customer name or 'fraud'"),
+    ]
+    return {
+        "type": "modal",
+        "callback_id": SEARCH_MODAL,
+        "title": {"type": "plain_text", "text": "Find a reference"},
+        "submit": {"type": "plain_text", "text": "Search"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": json.dumps(metadata or {})[:3000],
+        "blocks": [b for b in blocks if b is not None],
+    }

@@ -1,0 +1,127 @@
+"""Listen to channel messages; answer reference asks in their thread; `/reference nudges on|off`."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from refbot.asks import detect_ask
+from refbot.blocks.channel_asks import ask_reply
+from refbot.context import AppContext
+from refbot.handlers.router import CommandRequest, CommandRouter
+from refbot.services import channel_asks as service
+from refbot.services.outbox import enqueue
+
+log = logging.getLogger(__name__)
+
+IGNORED_SUBTYPES = {
+    "bot_message",
+    "message_changed",
+    "message_deleted",
+    "channel_join",
+    "channel_leave",
+    "channel_topic",
+    "channel_purpose",
+    "channel_name",
+    "file_share",
+    "thread_broadcast",
+}
+
+
+def is_ext_shared(client: WebClient, channel_id: str) -> bool:
+    """True when the channel is shared with another organisation — or when we can't tell (fail closed)."""
+    try:
+        info = client.conversations_info(channel=channel_id).get("channel") or {}
+    except SlackApiError:
+        return True
+    except Exception:
+        return True
+    return bool(info.get("is_ext_shared") or info.get("is_shared") or info.get("is_pending_ext_shared"))
+
+
+def handle_message(ctx: AppContext, client: WebClient, event: dict[str, Any], *, team_id: str | None) -> bool:
+    """Returns True when RefBot replied in the thread."""
+    if event.get("subtype") in IGNORED_SUBTYPES or event.get("bot_id") or event.get("bot_profile"):
+        return False
+    if event.get("channel_type") not in ("channel", "group"):
+        return False
+    user = event.get("user")
+    channel = event.get("channel")
+    ts = event.get("ts")
+    if not user or not channel or not ts:
+        return False
+    detection = detect_ask(event.get("text") or "")
+    if not detection.is_ask:
+        return False
+    ext_shared = is_ext_shared(client, channel)
+    now = ctx.clock.now()
+    today = ctx.clock.today(ctx.settings.tz)
+    with ctx.db.unit_of_work() as session:
+        decision = service.record_ask(
+            session=session,
+            team_id=team_id,
+            channel_id=channel,
+            message_ts=ts,
+            thread_ts=event.get("thread_ts"),
+            user_id=user,
+            query=detection.query or (event.get("text") or ""),
+            now=now,
+            ext_shared=ext_shared,
+            today=today,
+        )
+        if not decision.reply or decision.outcome is None:
+            log.info("reference ask in %s not answered: %s", channel, decision.why_not)
+            return False
+        text, blocks = ask_reply(
+            asker_id=user,
+            criteria=decision.outcome.criteria,
+            result=decision.outcome.result,
+            search_id=decision.outcome.search_id,
+            today=today,
+        )
+        enqueue(
+            session=session,
+            key=f"ask:{channel}:{ts}",
+            channel=channel,
+            text=text,
+            blocks=blocks,
+            extra={"thread_ts": decision.thread_ts, "unfurl_links": False},
+        )
+    return True
+
+
+def _nudges(req: CommandRequest) -> None:
+    arg = req.text.strip().lower()
+    if arg not in ("on", "off"):
+        req.respond(response_type="ephemeral", text="Use `/reference nudges off` or `/reference nudges on` in the channel.")
+        return
+    if not req.channel_id or req.channel_id.startswith("D"):
+        req.respond(response_type="ephemeral", text="Run `/reference nudges on|off` in the channel you want to change.")
+        return
+    with req.ctx.db.unit_of_work() as session:
+        service.set_nudges(
+            session=session, channel_id=req.channel_id, enabled=arg == "on", by=req.user_id, now=req.ctx.clock.now()
+        )
+    if arg == "on":
+        text = "RefBot will answer reference asks in this channel again (at most one reply per thread)."
+    else:
+        text = "RefBot won't answer reference asks in this channel anymore. It still counts them for the program report."
+    req.respond(response_type="ephemeral", text=text)
+
+
+def register(app: App, ctx: AppContext, commands: CommandRouter) -> None:
+    commands.add(
+        "nudges",
+        _nudges,
+        summary="Turn RefBot's replies to reference asks in this channel on or off",
+        usage="/reference nudges on|off",
+        admin_only=True,
+    )
+
+    @app.event("message")
+    def on_message(event: dict[str, Any], client: WebClient, body: dict[str, Any]) -> None:
+        handle_message(ctx, client, event, team_id=body.get("team_id"))

@@ -1,0 +1,176 @@
+"""`/reference search …`, `/reference` (the search modal), Refine."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from pydantic import ValidationError
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from refbot.blocks.search import REFINE_ACTION, SEARCH_MODAL, results_message, search_modal
+from refbot.context import AppContext
+from refbot.domain import parse_quantity
+from refbot.geo import resolve_country
+from refbot.handlers.errors import tell_user
+from refbot.handlers.router import CommandRequest, CommandRouter
+from refbot.matching.criteria import Criteria
+from refbot.services import search as search_service
+
+log = logging.getLogger(__name__)
+
+
+def open_search_modal(
+    client: WebClient,
+    trigger_id: str,
+    ctx: AppContext,
+    *,
+    criteria: Criteria | None = None,
+    channel_id: str | None = None,
+) -> None:
+    """Open the structured search form (prefilled when `criteria` is given)."""
+    with ctx.db.unit_of_work() as session:
+        vocab = search_service.vocabulary(session=session, today=ctx.clock.today(ctx.settings.tz))
+        view = search_modal(
+            criteria=criteria,
+            industries=list(vocab.industries),
+            products=list(vocab.products),
+            use_cases=list(vocab.use_cases),
+            countries=list(vocab.countries),
+            topics=list(vocab.topics),
+            metadata={"channel": channel_id} if channel_id else {},
+        )
+    client.views_open(trigger_id=trigger_id, view=view)
+
+
+def _search_and_render(ctx: AppContext, *, user_id: str, text: str | None, criteria: Criteria | None):
+    today = ctx.clock.today(ctx.settings.tz)
+    with ctx.db.unit_of_work() as session:
+        if criteria is None:
+            outcome = search_service.search_text(
+                session=session, text=text or "", today=today, user_id=user_id, now=ctx.clock.now()
+            )
+            notes = list(outcome.parsed.notes) if outcome.parsed else []
+        else:
+            outcome = search_service.run_search(
+                session=session, criteria=criteria, today=today, user_id=user_id, now=ctx.clock.now()
+            )
+            notes = []
+    return results_message(
+        criteria=outcome.criteria,
+        result=outcome.result,
+        search_id=outcome.search_id,
+        today=today,
+        notes=notes,
+        query_text=text or "",
+    )
+
+
+def _command(req: CommandRequest) -> None:
+    if not req.text.strip():
+        if req.trigger_id:
+            open_search_modal(req.client, req.trigger_id, req.ctx, channel_id=req.channel_id)
+        return
+    text, blocks = _search_and_render(req.ctx, user_id=req.user_id, text=req.text, criteria=None)
+    req.respond(response_type="ephemeral", text=text, blocks=blocks)
+
+
+def criteria_from_view(values: dict[str, Any]) -> tuple[Criteria | None, dict[str, str]]:
+    """Read the search modal's state into Criteria, or return inline errors by block id."""
+
+    def value(block: str) -> Any:
+        v = (values.get(block) or {}).get("value") or {}
+        kind = v.get("type")
+        if kind == "static_select":
+            opt = v.get("selected_option")
+            return opt["value"] if opt else None
+        if kind == "multi_static_select":
+            return [o["value"] for o in v.get("selected_options") or []]
+        return (v.get("value") or "").strip() or None
+
+    errors: dict[str, str] = {}
+    data: dict[str, Any] = {}
+    for block in ("industry", "region", "use_case", "seniority", "persona", "activity"):
+        if value(block):
+            data[block] = value(block)
+    country = value("country")
+    if country:
+        iso = resolve_country(country)
+        if iso:
+            data["country"] = iso
+        else:
+            errors["country"] = f"I don't know the country '{country[:40]}'."
+    for block, key in (("employees", "employees"), ("revenue", "annual_revenue")):
+        raw = value(block)
+        if raw:
+            try:
+                data[key] = parse_quantity(raw)
+            except ValueError as exc:
+                errors[block] = str(exc)
+    for block in ("products", "topics"):
+        if value(block):
+            data[block] = value(block)
+    if value("competitor"):
+        data["competitor"] = value("competitor")
+    if value("language"):
+        data["language"] = value("language")
+    if value("keywords"):
+        data["keywords"] = value("keywords").split()
+    if errors:
+        return None, errors
+    try:
+        return Criteria.model_validate(data), {}
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        block = str(first["loc"][0]) if first.get("loc") else "keywords"
+        return None, {block: first.get("msg", "Invalid value")}
+
+
+def register(app: App, ctx: AppContext, commands: CommandRouter) -> None:
+    commands.add(
+        "search",
+        _command,
+        summary="Find the best-fit reference customers (`/reference` alone opens the form)",
+        usage="/reference search healthcare 5k employees Germany VP integration",
+        aliases=("find",),
+    )
+    commands.default = "search"
+    commands.fallback = "search"
+
+    @app.view(SEARCH_MODAL)
+    def on_submit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        values = body["view"]["state"]["values"]
+        criteria, errors = criteria_from_view(values)
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        user_id = body["user"]["id"]
+        try:
+            meta = json.loads(body["view"].get("private_metadata") or "{}")
+        except json.JSONDecodeError:
+            meta = {}
+        text, blocks = _search_and_render(ctx, user_id=user_id, text=None, criteria=criteria)
+        channel = meta.get("channel")
+        if channel:
+            try:
+                client.chat_postEphemeral(channel=channel, user=user_id, text=text, blocks=blocks)
+                return
+            except Exception:  # e.g. a channel RefBot is not in: fall back to the DM
+                log.info("ephemeral search results failed in %s; sending a DM", channel)
+        client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
+
+    @app.action(REFINE_ACTION)
+    def on_refine(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        try:
+            search_id = int(body["actions"][0]["value"])
+        except (KeyError, ValueError, IndexError):
+            tell_user(body, client, None, "That search has expired. Run `/reference search` again.")
+            return
+        with ctx.db.unit_of_work() as session:
+            criteria = search_service.criteria_of_search(session=session, search_id=search_id)
+        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+        open_search_modal(client, body["trigger_id"], ctx, criteria=criteria, channel_id=channel)
