@@ -178,8 +178,8 @@ class _Query:
 @dataclass
 class _Ranked:
     index: int
-    score: int
-    exact: float
+    score: int  # under the current (possibly relaxed) criteria: orders the alternatives
+    fit: int  # under the criteria as asked: what is shown, what "good" and "comparable fit" mean
     adjust: float
     avail: Availability | None
 
@@ -339,7 +339,7 @@ class MatchingEngine:
 
         weighted = {t.name: self._weighted(t) for t in terms if t.account_level}
         acc_score = _sum_lists(list(weighted.values()), len(self._acc))
-        pool = self._rank(acc_score, terms, eligible, pool_size, today, cache)
+        pool = pool0 = self._rank(acc_score, terms, eligible, pool_size, today, cache)
         best_pool, best_good, best_relaxed = pool, _good(pool), []
         best_state = [(t.table, t.relaxed) for t in terms]
         relaxed_steps: list[str] = []
@@ -364,6 +364,11 @@ class MatchingEngine:
             for t, (table, relaxed) in zip(terms, best_state, strict=True):
                 t.table, t.relaxed = table, relaxed
 
+        if best_relaxed:
+            # Keep the strict ranking's best too (a resting perfect fit must not vanish behind alternatives).
+            seen = {r.index for r in best_pool}
+            extra = [self._rescore(r.index, terms, today, cache) for r in pool0 if r.index not in seen]
+            best_pool = best_pool + extra
         ordered = self._order(best_pool, today)[:limit]
         matches = [self._match(r, q, terms) for r in ordered]
         good_count = sum(1 for m in matches if m.available and m.score >= GOOD_MATCH_SCORE)
@@ -635,27 +640,32 @@ class MatchingEngine:
                 break
             upper, threshold = threshold, threshold - 40.0
 
+        return [self._rescore(-neg_i, terms, today, cache) for _, neg_i in heap]
+
+    def _rescore(
+        self, i: int, terms: list[_Term], today: dt.date, cache: dict[int, tuple[float, Availability | None]]
+    ) -> _Ranked:
+        """Exact current and as-asked scores of candidate i."""
+        a = self._c_acc[i]
         base = 0.0 if terms else 100.0
-        out = []
-        for _, neg_i in heap:
-            i = -neg_i
-            a = self._c_acc[i]
-            exact = base + sum(t.weight * t.table[t.ids[a if t.account_level else i]] for t in terms)
-            adj, avail = self._adjust(i, today, cache)
-            out.append(_Ranked(index=i, score=max(0, min(100, round(exact))), exact=exact, adjust=adj, avail=avail))
-        return out
+        current = base + sum(t.weight * t.table[t.ids[a if t.account_level else i]] for t in terms)
+        asked = base + sum(t.weight * t.base[t.ids[a if t.account_level else i]] for t in terms)
+        adj, avail = self._adjust(i, today, cache)
+        return _Ranked(index=i, score=_points(current), fit=_points(asked), adjust=adj, avail=avail)
 
     def _order(self, pool: list[_Ranked], today: dt.date) -> list[_Ranked]:
-        """Final order: ranking value, a penalty per contact of an account already listed, and never an
-        unavailable contact above an available one at most COMPARABLE_FIT points worse. Exact ties go to
-        the less used contact, then rotate daily."""
+        """Final order. Available contacts by score, least recently used first among near-equals, with a
+        penalty per contact of an account already listed. Each resting contact then goes right after the
+        last available contact of comparable fit (at most COMPARABLE_FIT points worse, as asked), so it
+        never outranks one, but still comes before clearly worse alternatives. Exact ties go to the less
+        used contact, then rotate daily."""
 
         def tiebreak(r: _Ranked) -> tuple[float, int, int, int]:
             c = self._cands[r.index]
             rotation = zlib.crc32(f"{c.contact_id}:{today.toordinal()}".encode())
-            return (-(r.score + r.adjust), -r.score, len(c.recent_activity_dates), rotation)
+            return (-(r.score + r.adjust), -r.fit, len(c.recent_activity_dates), rotation)
 
-        remaining = sorted(pool, key=tiebreak)
+        remaining = sorted((r for r in pool if _is_available(r)), key=tiebreak)
         ordered: list[_Ranked] = []
         listed: dict[int, int] = {}
         while remaining:
@@ -668,22 +678,15 @@ class MatchingEngine:
             ordered.append(r)
             a = self._c_acc[r.index]
             listed[a] = listed.get(a, 0) + 1
-        # Enforce: an unavailable contact never precedes an available one of comparable fit.
-        moved = True
-        while moved:
-            moved = False
-            for p, r in enumerate(ordered):
-                if _is_available(r):
-                    continue
-                last = None
-                for k in range(p + 1, len(ordered)):
-                    o = ordered[k]
-                    if _is_available(o) and o.score >= r.score - COMPARABLE_FIT:
-                        last = k
-                if last is not None:
-                    ordered.insert(last, ordered.pop(p))
-                    moved = True
-                    break
+        floor = 0
+        for u in sorted((r for r in pool if not _is_available(r)), key=lambda r: (-r.fit, *tiebreak(r))):
+            pos = floor
+            for k in range(floor, len(ordered)):
+                o = ordered[k]
+                if _is_available(o) and o.fit >= u.fit - COMPARABLE_FIT:
+                    pos = k + 1
+            ordered.insert(pos, u)
+            floor = pos + 1
         return ordered
 
     # ------------------------------------------------------------------------------------------ explain
@@ -694,7 +697,7 @@ class MatchingEngine:
         avail = r.avail
         return Match(
             candidate=c,
-            score=r.score,
+            score=r.fit,
             reasons=reasons,
             compromises=compromises,
             available=avail is None or avail.available,
@@ -821,11 +824,19 @@ class MatchingEngine:
 
         if q.keyword_words:
             found = []
-            for hits in q.keyword_hits:
+            missed = []
+            for w, hits in zip(q.keyword_words, q.keyword_hits, strict=True):
                 hit = hits.get(a)
                 if hit is not None:
                     where = "name" if hit[1] in self._acc_name_words[a] else "mentions"
                     found.append((where, hit[1]))
+                else:
+                    missed.append(w)
+            if missed:
+                compromises.append(
+                    (weight["keywords"] * len(missed) / len(q.keyword_words),
+                     "no mention of " + ", ".join(f'"{w}"' for w in missed))
+                )
             names = [w for where, w in found if where == "name"]
             mentions = [w for where, w in found if where == "mentions"]
             share = len(found) / len(q.keyword_words)
@@ -935,4 +946,9 @@ def _is_available(r: _Ranked) -> bool:
 
 
 def _good(pool: list[_Ranked]) -> int:
+    """Good matches under the current (possibly relaxed) criteria: what relaxation looks for."""
     return sum(1 for r in pool if _is_available(r) and r.score >= GOOD_MATCH_SCORE)
+
+
+def _points(value: float) -> int:
+    return max(0, min(100, round(value)))

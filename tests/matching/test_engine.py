@@ -223,7 +223,9 @@ def test_relaxation_widens_the_country_then_says_so():
     assert strict.relaxed == [] and strict.good_count == 4
     r = search(cands, Criteria(industry="Banking", country="JP"))
     assert r.relaxed == ["Japan widened to APAC", "APAC widened to anywhere"]
-    assert r.good_count == 4
+    assert len(r.matches) == 4
+    # Scores stay the fit to what was asked: a German bank is no good match for a Japanese prospect.
+    assert r.good_count == 0 and all(m.score < GOOD_MATCH_SCORE for m in r.matches)
     assert all(m.compromises == ["in Germany, outside APAC"] for m in r.matches)
 
 
@@ -232,8 +234,25 @@ def test_relaxation_goes_from_the_least_important_criterion_and_stops_when_enoug
     r = search(cands, Criteria(industry="Banking", country="DE", seniority=Seniority.c_level, language="German",
                                topics=["roi"], persona=Persona.business))
     assert r.relaxed == ["language (German)", "topics (roi)", "persona (business)"]
-    assert r.good_count == 4
     assert all("Director for a C-level audience" in m.compromises for m in r.matches)
+    assert r.good_count == 0
+
+
+def test_relaxing_a_minor_criterion_brings_in_alternatives_shown_with_their_real_fit():
+    cands = [
+        candidate(1, employees=2500, languages=("German",), topics=("roi",)),
+        candidate(2, languages=("French",)),
+        candidate(3, languages=("French",)),
+        candidate(4, languages=("French",)),
+    ]
+    asked = Criteria(industry="Banking", employees=5000, language="German", topics=["roi"], persona=Persona.business)
+    r = search(cands, asked)
+    assert r.relaxed == ["language (German)"]
+    assert ids(r)[0] == "T1"
+    assert r.good_count == 1  # the others are good only once the language is relaxed
+    for m in r.matches[1:]:
+        assert m.score < GOOD_MATCH_SCORE
+        assert "doesn't list German" in m.compromises
 
 
 def test_relaxation_never_makes_an_unrelated_reference_look_good():
