@@ -9,16 +9,16 @@ and a technical evaluator wants a technical contact.
 
 Availability. Opted-out, paused and retired contacts, contacts of inactive accounts, and contacts who did
 not agree to the activity asked for are never offered. A fatigued or busy contact ranks after every
-available contact whose score is at most COMPARABLE_FIT points lower, and carries why and when it is
-free again. Among near-equal matches the least recently used comes first (up to RECENCY_BONUS points),
+available contact whose score is at most COMPARABLE_FIT points lower (and before the others), and
+carries why and when it is free again. Among near-equal matches the least recently used comes first (up to RECENCY_BONUS points),
 and a second contact of an account already listed pays SAME_ACCOUNT_PENALTY, so the load spreads.
 
-Relaxation. With fewer than MIN_GOOD_MATCHES good matches (available, score >= GOOD_MATCH_SCORE), the
-least important criteria are relaxed one by one (a candidate failing a relaxed criterion keeps most of
-its weight; country widens to the region, then to anywhere) and the result says which. Criteria worth at least
-RELAX_KEEP points always stay strict, and when relaxing does not produce more good matches the unrelaxed
-ranking is kept. Scores shown are under the relaxed criteria;
-compromises always tell the truth about the original ones.
+Relaxation. With fewer than MIN_GOOD_MATCHES good matches (available, scoring at least GOOD_MATCH_SCORE),
+the least important criteria are relaxed one by one (a candidate failing a relaxed criterion keeps most of
+its weight; the country widens to its region, then to anywhere) to choose and order alternatives, and the
+result says what was relaxed. Criteria worth RELAX_KEEP points always stay strict, and when relaxing finds
+no more good matches the strict ranking is kept. Scores, compromises, "good" and "comparable fit" are
+always about the criteria as asked, so a relaxed alternative never looks better than it is.
 
 Speed. Account facts are scored per distinct value (industry, country, product set, ...) and once per
 account, contact facts per distinct (seniority, persona), topic set and language set. Accounts are then
