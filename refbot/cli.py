@@ -198,7 +198,10 @@ def _load_extra_commands() -> None:
         importlib.import_module(module)
 
 
-_COMMAND_MODULES: list[str] = []
+_COMMAND_MODULES: list[str] = [
+    "refbot.cli_csv",
+    "refbot.cli_search",
+]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
