@@ -80,6 +80,7 @@ def load_jobs() -> dict[str, Job]:
 # Modules whose import registers jobs (each feature adds its own).
 _JOB_MODULES: list[str] = [
     "refbot.jobs_requests",
+    "refbot.jobs_loop",
 ]
 
 
