@@ -18,6 +18,7 @@ SURFACES: list[str] = [
     "refbot.handlers.search",
     "refbot.handlers.channel_asks",
     "refbot.handlers.requests",
+    "refbot.handlers.debriefs",
 ]
 
 
