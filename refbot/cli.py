@@ -201,6 +201,7 @@ def _load_extra_commands() -> None:
 _COMMAND_MODULES: list[str] = [
     "refbot.cli_csv",
     "refbot.cli_search",
+    "refbot.cli_report",
 ]
 
 
