@@ -199,7 +199,7 @@ def _load_extra_commands() -> None:
 
 
 _COMMAND_MODULES: list[str] = [
-    "refbot.cli_csv",
+    "refbot.cli_data",
     "refbot.cli_search",
     "refbot.cli_report",
 ]

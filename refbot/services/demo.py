@@ -14,7 +14,7 @@ import random
 
 from sqlalchemy.orm import Session
 
-from refbot.services.csv_io import (
+from refbot.services.imports import (
     ACCOUNT_COLUMNS,
     ACTIVITY_COLUMNS,
     CONTACT_COLUMNS,

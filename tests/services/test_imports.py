@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from refbot.models import Account, Activity, Contact
-from refbot.services.csv_io import ImportFailed, export_texts, import_files
-from refbot.services.demo_data import load_demo
+from refbot.services.imports import ImportFailed, export_texts, import_files
+from refbot.services.demo import load_demo
 
 ACCOUNTS = '''Account ID,Name,Industry,Employees,Annual_Revenue,Country,Region,Products,Use_Cases,Competitor_Replaced,Owner,Status,Case_Study_URL,Notes
 A1,"Globex, Inc.",Banking,"5,000",$2.5B,Germany,,Payments;Analytics,Fraud detection,Oracle,UOWNER,active,,"Loves us, says ""great""

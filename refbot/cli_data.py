@@ -18,7 +18,7 @@ def _client(settings):  # a Web API client when a bot token is configured (owner
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from refbot.services.csv_io import ImportFailed, import_paths
+    from refbot.services.imports import ImportFailed, import_paths
 
     settings = cli.load_core_settings()
     database = cli._open_db(settings)
@@ -37,7 +37,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from refbot.services.csv_io import export_dir
+    from refbot.services.imports import export_dir
 
     settings = cli.load_core_settings()
     database = cli._open_db(settings)
@@ -52,7 +52,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from refbot.clock import Clock
-    from refbot.services.demo_data import load_demo
+    from refbot.services.demo import load_demo
 
     if args.owner and not re.fullmatch(r"[UW][A-Z0-9]{2,}", args.owner):
         raise cli.CLIError("--owner must be your Slack user id (U…): Slack profile > ⋮ > Copy member ID.")
