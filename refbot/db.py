@@ -41,7 +41,11 @@ def create_engine(url: str, **kwargs: Any) -> sa.Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN")
+            # IMMEDIATE takes the write lock up front: two concurrent units of work queue on
+            # busy_timeout instead of one failing with "database is locked" when both upgrade
+            # from reading to writing.
+            if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)

@@ -90,8 +90,14 @@ def database(db_url: str) -> Iterator[dbmod.Database]:
 
 @pytest.fixture
 def session(database: dbmod.Database):
-    """A plain session for arranging and inspecting data (commit explicitly)."""
-    with database.sessionmaker() as s:
+    """A session for arranging and inspecting data while the app runs.
+
+    Each statement commits on its own (like a person looking at the database), so reads always see
+    what the app committed in the meantime instead of a snapshot from the test's first query.
+    """
+    from sqlalchemy.orm import Session
+
+    with Session(database.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False) as s:
         yield s
 
 
