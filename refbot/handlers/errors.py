@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
 from refbot.context import AppContext
@@ -28,12 +28,17 @@ def user_message(error: BaseException) -> str:
 
 def register(app: App, ctx: AppContext) -> None:
     @app.error
-    def on_error(error: BaseException, body: dict[str, Any], client: WebClient, respond: Any = None) -> None:
+    def on_error(
+        error: BaseException, body: dict[str, Any], client: WebClient, respond: Any = None
+    ) -> BoltResponse:
         if isinstance(error, RefBotError):
             log.info("refused: %s", error.message)
         else:
             log.error("unhandled error in a Slack listener: %s", error, exc_info=error)
-        tell_user(body, client, respond, user_message(error))
+        tell_user(body if isinstance(body, dict) else {}, client, respond, user_message(error))
+        # The user has been told privately; an HTTP error would only make Slack show a generic
+        # failure (and retry events), so the request is acknowledged.
+        return BoltResponse(status=200, body="")
 
 
 def tell_user(body: dict[str, Any], client: WebClient, respond: Any, text: str) -> None:

@@ -207,6 +207,7 @@ def search_text(
     source: str = "slack",
     now: dt.datetime | None = None,
 ) -> SearchOutcome:
+    text = text.replace("\x00", "")  # PostgreSQL text cannot hold NUL; Slack never means one
     parsed = parse_text(session=session, text=text, today=today)
     return run_search(
         session=session,
