@@ -1,13 +1,20 @@
 """CSV import and export of the reference program: accounts, contacts and past activities.
 
-Import is an all-or-nothing upsert keyed by external ids; every bad cell is reported as
-`file:line: column: problem`. Export writes the same three files; import -> export round-trips.
+Import is one all-or-nothing upsert keyed by external ids. Every problem in every file is collected
+first and reported as `file:line: column: problem` (line = physical line in the file, header = 1);
+only when there is none is anything written. Files are recognised by their headers, not their names.
+A column left out of a file leaves the stored value alone; a column present but empty clears it.
+Re-importing the same files changes nothing (values are compared before they are assigned).
+Export writes the same three files, sorted by id, so import -> export -> import round-trips byte for byte.
+
+Existing rows are loaded into dicts once per import (no query per row): 10k contacts take seconds.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import re
 import zoneinfo
@@ -30,6 +37,7 @@ from refbot.domain import (
     parse_quantity,
     seniority_from_title,
 )
+from refbot.errors import RefBotError
 from refbot.geo import region_of, resolve_country, resolve_region
 from refbot.models import Account, Activity, Contact
 from refbot.services.users import resolve_email
@@ -43,19 +51,32 @@ CONTACT_COLUMNS = (
     "activities", "max_per_quarter", "status", "timezone", "languages",
 )
 ACTIVITY_COLUMNS = ("contact_id", "date", "type", "opportunity", "notes")
+COLUMNS = {"accounts": ACCOUNT_COLUMNS, "contacts": CONTACT_COLUMNS, "activities": ACTIVITY_COLUMNS}
 REQUIRED = {
     "accounts": ("account_id", "name"),
     "contacts": ("contact_id", "account_id", "name"),
     "activities": ("contact_id", "date", "type"),
 }
-COLUMNS = {"accounts": ACCOUNT_COLUMNS, "contacts": CONTACT_COLUMNS, "activities": ACTIVITY_COLUMNS}
 FILE_ORDER = ("accounts", "contacts", "activities")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+FILE_NAMES = {kind: f"{kind}.csv" for kind in FILE_ORDER}
+DEPLOYMENTS = ("cloud", "hybrid", "on_prem")
+_DEPLOYMENT_ALIASES = {
+    "saas": "cloud", "public_cloud": "cloud", "private_cloud": "hybrid", "onprem": "on_prem",
+    "on_premise": "on_prem", "on_premises": "on_prem", "self_hosted": "on_prem",
+}
+_HEADER_ALIASES = {"e_mail": "email", "email_address": "email", "time_zone": "timezone", "account": "account_id"}
+_EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
+_SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_URL = re.compile(r"^https?://\S+$", re.I)
 
 
-class ImportFailed(Exception):
+class ImportFailed(RefBotError):
+    """Nothing was written; `problems` lists every bad cell as `file:line: column: problem`."""
+
     def __init__(self, problems: list[str]) -> None:
-        super().__init__(f"{len(problems)} problems")
+        n = len(problems)
+        super().__init__(f"{n:,} problem{'' if n == 1 else 's'}, nothing was imported.")
         self.problems = problems
 
 
@@ -65,12 +86,13 @@ class Counts:
     updated: int = 0
     unchanged: int = 0
 
-    def text(self, noun: str) -> str:
-        total = self.new + self.updated + self.unchanged
-        word = noun if total == 1 else noun + "s"
-        if noun == "activity":
-            word = "activity" if total == 1 else "activities"
-        return f"{total:,} {word} ({self.new} new, {self.updated} updated, {self.unchanged} unchanged)"
+    @property
+    def total(self) -> int:
+        return self.new + self.updated + self.unchanged
+
+    def text(self, singular: str, plural: str) -> str:
+        word = singular if self.total == 1 else plural
+        return f"{self.total:,} {word} ({self.new:,} new, {self.updated:,} updated, {self.unchanged:,} unchanged)"
 
 
 @dataclass
@@ -78,19 +100,24 @@ class ImportReport:
     counts: dict[str, Counts] = field(default_factory=dict)
 
     def summary(self) -> str:
-        nouns = {"accounts": "account", "contacts": "contact", "activities": "activity"}
-        parts = [self.counts[k].text(nouns[k]) for k in FILE_ORDER if k in self.counts]
+        """ "Imported 200 accounts (12 new, 3 updated, 185 unchanged), 600 contacts (...)." """
+        nouns = {"accounts": ("account", "accounts"), "contacts": ("contact", "contacts"),
+                 "activities": ("activity", "activities")}
+        parts = [self.counts[k].text(*nouns[k]) for k in FILE_ORDER if k in self.counts]
         return "Imported " + ", ".join(parts) + "." if parts else "Nothing to import."
 
 
 # ------------------------------------------------------------------ reading
 
 
-def _norm_header(h: str) -> str:
-    return re.sub(r"[\s\-]+", "_", h.replace("\ufeff", "").strip().lower())
+def normalise_header(header: str) -> str:
+    """ "Account ID", " account-id ", "ACCOUNT_ID" -> "account_id"."""
+    key = re.sub(r"[\s\-]+", "_", header.replace("\ufeff", "").strip().lower())
+    return _HEADER_ALIASES.get(key, key)
 
 
 def detect_kind(headers: Iterable[str]) -> str | None:
+    """Which file this is, from its (normalised) headers: accounts, contacts, activities or None."""
     hs = set(headers)
     if {"contact_id", "date"} <= hs:
         return "activities"
@@ -105,44 +132,70 @@ def detect_kind(headers: Iterable[str]) -> str | None:
 class CsvFile:
     name: str
     kind: str
-    rows: list[tuple[int, dict[str, str]]]  # (physical line number, row)
+    columns: frozenset[str]
+    rows: list[tuple[int, dict[str, str]]]  # (physical line where the row starts, cells by column)
+
+
+def _sniff_delimiter(first_line: str) -> str:
+    """Comma, unless the header is clearly separated by semicolons or tabs (European Excel exports)."""
+    for delimiter in (",", ";", "\t"):
+        headers = [normalise_header(h) for h in next(csv.reader([first_line], delimiter=delimiter), [])]
+        if detect_kind(headers):
+            return delimiter
+    return ","
 
 
 def read_csv(name: str, text: str, problems: list[str]) -> CsvFile | None:
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    """Parse one file; header problems go to `problems` and return None (its rows can't be read)."""
+    text = text.removeprefix("\ufeff")
+    first_line = text.split("\n", 1)[0]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(first_line))
     try:
         raw_headers = next(reader)
     except StopIteration:
-        problems.append(f"{name}:1: the file is empty")
+        problems.append(f"{name}:1: header: the file is empty")
         return None
-    headers = [_norm_header(h) for h in raw_headers]
+    except csv.Error as exc:
+        problems.append(f"{name}:1: header: not readable as CSV ({exc})")
+        return None
+    headers = [normalise_header(h) for h in raw_headers]
     kind = detect_kind(headers)
     if kind is None:
         problems.append(
-            f"{name}:1: header: not an accounts (account_id, name …), contacts (contact_id, account_id, name …) "
-            "or activities (contact_id, date, type …) file"
+            f"{name}:1: header: not an accounts file (account_id, name, …), a contacts file "
+            "(contact_id, account_id, name, …) or an activities file (contact_id, date, type, …)"
         )
         return None
+    before = len(problems)
     for col in REQUIRED[kind]:
         if col not in headers:
             problems.append(f"{name}:1: {col}: required column is missing")
-    unknown = [h for h in headers if h and h not in COLUMNS[kind]]
-    for h in unknown:
-        problems.append(f"{name}:1: {h}: unknown column (expected: {', '.join(COLUMNS[kind])})")
-    if any(col not in headers for col in REQUIRED[kind]) or unknown:
+    for i, h in enumerate(headers):
+        if h and h not in COLUMNS[kind]:
+            problems.append(f"{name}:1: {h}: unknown column for a {kind} file (columns: {', '.join(COLUMNS[kind])})")
+        elif h and h in headers[:i]:
+            problems.append(f"{name}:1: {h}: the column appears twice")
+    if len(problems) > before:
         return None
     rows: list[tuple[int, dict[str, str]]] = []
-    line = 1
-    for record in reader:
-        line = reader.line_num
-        if not any(cell.strip() for cell in record):
-            continue
-        if len(record) > len(headers):
-            problems.append(f"{name}:{line}: row: {len(record)} cells but {len(headers)} columns")
-            continue
-        row = {h: (record[i].strip() if i < len(record) else "") for i, h in enumerate(headers)}
-        rows.append((line, row))
-    return CsvFile(name=name, kind=kind, rows=rows)
+    line = reader.line_num
+    try:
+        for record in reader:
+            start, line = line + 1, reader.line_num
+            if not any(cell.strip() for cell in record):
+                continue
+            extra = [i for i in range(len(headers), len(record)) if record[i].strip()]
+            unnamed = [i for i, h in enumerate(headers) if not h and i < len(record) and record[i].strip()]
+            if extra or unnamed:
+                col = (extra or unnamed)[0] + 1
+                problems.append(f"{name}:{start}: column {col}: a value in a column without a header")
+                continue
+            row = {h: (record[i].strip() if i < len(record) else "") for i, h in enumerate(headers) if h}
+            rows.append((start, row))
+    except csv.Error as exc:
+        problems.append(f"{name}:{reader.line_num}: row: not readable as CSV ({exc})")
+        return None
+    return CsvFile(name=name, kind=kind, columns=frozenset(h for h in headers if h), rows=rows)
 
 
 # ------------------------------------------------------------------ cell parsers
@@ -150,6 +203,21 @@ def read_csv(name: str, text: str, problems: list[str]) -> CsvFile | None:
 
 class CellError(ValueError):
     pass
+
+
+def _max_length(model: Any, attr: str) -> int | None:
+    return getattr(model.__table__.c[attr].type, "length", None)
+
+
+def _text(model: Any, attr: str, *, empty: str | None = None) -> Callable[[str], str | None]:
+    limit = _max_length(model, attr)
+
+    def parse(v: str) -> str | None:
+        if limit is not None and len(v) > limit:
+            raise CellError(f"too long ({len(v):,} characters, at most {limit:,})")
+        return v or empty
+
+    return parse
 
 
 def _list(v: str) -> list[str]:
@@ -161,7 +229,7 @@ def _list(v: str) -> list[str]:
     return out
 
 
-def _int(v: str) -> int | None:
+def _quantity(v: str) -> int | None:
     if not v:
         return None
     try:
@@ -170,14 +238,26 @@ def _int(v: str) -> int | None:
         raise CellError(str(exc)) from None
 
 
+def _whole_number(v: str) -> int | None:
+    if not v:
+        return None
+    if not v.isdigit():
+        raise CellError(f"'{v}' is not a whole number (e.g. 2)")
+    return int(v)
+
+
 def _enum(enum_cls: Any) -> Callable[[str], Any]:
+    known: dict[str, Any] = {}  # a column holds a handful of distinct values: parse each once
+
     def parse(v: str) -> Any:
         if not v:
             return None
-        try:
-            return parse_enum(enum_cls, v)
-        except ValueError as exc:
-            raise CellError(str(exc)) from None
+        if v not in known:
+            try:
+                known[v] = parse_enum(enum_cls, v)
+            except ValueError as exc:
+                raise CellError(str(exc)) from None
+        return known[v]
 
     return parse
 
@@ -200,65 +280,184 @@ def _region(v: str) -> str | None:
     return region.value
 
 
+def _deployment(v: str) -> str | None:
+    if not v:
+        return None
+    key = re.sub(r"[\s\-]+", "_", v.strip().lower())
+    key = _DEPLOYMENT_ALIASES.get(key, key)
+    if key not in DEPLOYMENTS:
+        raise CellError(f"'{v}' is not one of: {', '.join(DEPLOYMENTS)}")
+    return key
+
+
+_url_length = _text(Account, "case_study_url")
+_email_length = _text(Contact, "email")
+
+
+def _url(v: str) -> str | None:
+    if not v:
+        return None
+    if not _URL.match(v):
+        raise CellError(f"'{v}' is not a web address (https://…)")
+    return _url_length(v)
+
+
 def _email(v: str) -> str | None:
     if not v:
         return None
     if not _EMAIL.match(v):
         raise CellError(f"'{v}' is not an email address")
-    return v.lower()
+    return _email_length(v.lower())
 
 
-def _tz(v: str) -> str | None:
+@functools.lru_cache(maxsize=1024)
+def _is_timezone(name: str) -> bool:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _timezone(v: str) -> str | None:
     if not v:
         return None
-    try:
-        zoneinfo.ZoneInfo(v)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise CellError(f"'{v}' is not a timezone (e.g. Europe/Berlin)") from None
+    if not _is_timezone(v):
+        raise CellError(f"'{v}' is not a timezone name (e.g. Europe/Berlin, America/New_York)")
     return v
 
 
-def _date(v: str) -> dt.date:
+def _date(v: str) -> dt.date | None:
+    if not v:
+        return None
     try:
+        if not _ISO_DATE.match(v):
+            raise ValueError
         return dt.date.fromisoformat(v)
     except ValueError:
-        raise CellError(f"'{v}' is not a date in YYYY-MM-DD form") from None
+        raise CellError(f"'{v}' is not a date in YYYY-MM-DD form (e.g. 2026-03-31)") from None
 
 
-def _activity_list(v: str) -> list[str]:
-    out = []
+def _activity_types(v: str) -> list[str]:
+    out: list[str] = []
     for item in _list(v):
         try:
-            out.append(parse_enum(ActivityType, item).value)
+            value = parse_enum(ActivityType, item).value
         except ValueError as exc:
             raise CellError(str(exc)) from None
+        if value not in out:
+            out.append(value)
     return out
 
 
-def _text(v: str) -> str | None:
-    return v or None
+def _keep(v: str) -> str:
+    return v
+
+
+ACCOUNT_PARSERS: dict[str, Callable[[str], Any]] = {
+    "name": _text(Account, "name"),
+    "industry": _text(Account, "industry"),
+    "employees": _quantity,
+    "annual_revenue": _quantity,
+    "country": _country,
+    "region": _region,
+    "products": _list,
+    "use_cases": _list,
+    "competitor_replaced": _text(Account, "competitor_replaced"),
+    "status": _enum(AccountStatus),
+    "case_study_url": _url,
+    "notes": _keep,
+    "deployment": _deployment,
+}
+CONTACT_PARSERS: dict[str, Callable[[str], Any]] = {
+    "name": _text(Contact, "name"),
+    "title": _text(Contact, "title", empty=""),
+    "seniority": _enum(Seniority),
+    "persona": _enum(Persona),
+    "email": _email,
+    "phone": _text(Contact, "phone"),
+    "topics": _list,
+    "activities": _activity_types,
+    "max_per_quarter": _whole_number,
+    "status": _enum(ContactStatus),
+    "timezone": _timezone,
+    "languages": _list,
+}
+ACTIVITY_PARSERS: dict[str, Callable[[str], Any]] = {
+    "date": _date,
+    "type": _enum(ActivityType),
+    "opportunity": _text(Activity, "opportunity", empty=""),
+    "notes": _keep,
+}
+_ID_LIMITS = {"account_id": _max_length(Account, "external_id"), "contact_id": _max_length(Contact, "external_id")}
 
 
 # ------------------------------------------------------------------ import
 
 
-def _parse_row(
-    spec: dict[str, Callable[[str], Any]], row: dict[str, str], where: str, problems: list[str]
-) -> dict[str, Any] | None:
-    out: dict[str, Any] = {}
-    ok = True
-    for col, parse in spec.items():
-        if col not in row:
-            continue
-        try:
-            out[col] = parse(row[col])
-        except CellError as exc:
-            problems.append(f"{where}: {col}: {exc}")
-            ok = False
-    return out if ok else None
+@dataclass
+class _Row:
+    where: str  # "file:line"
+    ext: str
+    values: dict[str, Any]
+    ref: str = ""  # the account (contacts) or contact (activities) it belongs to
 
 
-def _assign(obj: Any, values: dict[str, Any]) -> bool:
+class _Checker:
+    """Collects the problems of one import run."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def add(self, where: str, column: str, problem: str) -> None:
+        self.problems.append(f"{where}: {column}: {problem}")
+
+    def cells(self, parsers: dict[str, Callable[[str], Any]], row: dict[str, str], where: str) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for col, parse in parsers.items():
+            if col in row:
+                try:
+                    out[col] = parse(row[col])
+                except CellError as exc:
+                    self.add(where, col, str(exc))
+        return out
+
+    def required(self, kind: str, row: dict[str, str], where: str) -> None:
+        for col in REQUIRED[kind]:
+            if not row.get(col):
+                self.add(where, col, "required value is missing")
+        for col, limit in _ID_LIMITS.items():
+            if limit and len(row.get(col, "")) > limit:
+                self.add(where, col, f"too long ({len(row[col]):,} characters, at most {limit:,})")
+
+
+class _Owners:
+    """Account owners: a Slack user id as is, an email through users.lookupByEmail (once per email)."""
+
+    def __init__(self, session: Session, client: WebClient | None) -> None:
+        self.session, self.client = session, client
+        self.cache: dict[str, str | None] = {}
+
+    def resolve(self, value: str) -> tuple[str | None, str | None]:
+        """(slack id, problem)."""
+        if not value:
+            return None, None
+        if _SLACK_USER_ID.match(value):
+            return value, None
+        if not _EMAIL.match(value):
+            return None, f"'{value}' is neither a Slack user id (U…) nor an email"
+        email = value.lower()
+        if email not in self.cache:
+            self.cache[email] = resolve_email(session=self.session, client=self.client, email=email)
+        if self.cache[email]:
+            return self.cache[email], None
+        if self.client is None:
+            return None, f"can't resolve email {value} without SLACK_BOT_TOKEN (or use the Slack user id)"
+        return None, f"no Slack user has the email {value}"
+
+
+def _changes(obj: Any, values: dict[str, Any]) -> bool:
+    """Assign only what differs (no updated_at churn); True when anything changed."""
     changed = False
     for attr, value in values.items():
         if getattr(obj, attr) != value:
@@ -267,205 +466,215 @@ def _assign(obj: Any, values: dict[str, Any]) -> bool:
     return changed
 
 
+def _check_accounts(
+    files: list[CsvFile], check: _Checker, owners: _Owners, existing: dict[str, Account]
+) -> tuple[list[_Row], set[str]]:
+    rows: list[_Row] = []
+    seen: dict[str, str] = {}
+    for f in files:
+        for line, row in f.rows:
+            where = f"{f.name}:{line}"
+            before = len(check.problems)
+            check.required("accounts", row, where)
+            ext = row.get("account_id", "")
+            if ext in seen:
+                check.add(where, "account_id", f"duplicate id '{ext}' (also on {seen[ext]})")
+            elif ext:
+                seen[ext] = where
+            values = check.cells(ACCOUNT_PARSERS, row, where)
+            if "owner" in row:
+                values["owner_id"], problem = owners.resolve(row["owner"])
+                if problem:
+                    check.add(where, "owner", problem)
+            if len(check.problems) > before:
+                continue
+            current = existing.get(ext)
+            # region: given wins; empty -> from the country; column left out -> re-derived when the country changes
+            if not values.get("region") and ("region" in values or (
+                "country" in values and (current is None or current.country != values["country"])
+            )):
+                country = values.get("country", current.country if current else None)
+                region = region_of(country)
+                values["region"] = region.value if region else None
+            if "status" in values and values["status"] is None:
+                values["status"] = AccountStatus.active
+            if current is None:
+                values = {"status": AccountStatus.active, "notes": "", "products": [], "use_cases": [], **values}
+            rows.append(_Row(where=where, ext=ext, values=values))
+    return rows, set(seen)
+
+
+def _check_contacts(
+    files: list[CsvFile], check: _Checker, existing: dict[str, Contact], known_accounts: set[str]
+) -> tuple[list[_Row], set[str]]:
+    rows: list[_Row] = []
+    seen: dict[str, str] = {}
+    for f in files:
+        for line, row in f.rows:
+            where = f"{f.name}:{line}"
+            before = len(check.problems)
+            check.required("contacts", row, where)
+            ext, account_ext = row.get("contact_id", ""), row.get("account_id", "")
+            if ext in seen:
+                check.add(where, "contact_id", f"duplicate id '{ext}' (also on {seen[ext]})")
+            elif ext:
+                seen[ext] = where
+            if account_ext and account_ext not in known_accounts:
+                check.add(where, "account_id", f"unknown account '{account_ext}' (not in RefBot nor in this import)")
+            values = check.cells(CONTACT_PARSERS, row, where)
+            if len(check.problems) > before:
+                continue
+            current = existing.get(ext)
+            # seniority: given wins; empty -> from the title; column left out -> re-derived when the title changes
+            if not values.get("seniority") and ("seniority" in values or (
+                "title" in values and (current is None or current.title != values["title"])
+            )):
+                title = values.get("title", current.title if current else "")
+                values["seniority"] = seniority_from_title(title)
+            if "status" in values and values["status"] is None:
+                values["status"] = ContactStatus.active
+            if current is None:
+                defaults = {"title": "", "status": ContactStatus.active, "topics": [], "activities": [], "languages": []}
+                values = {**defaults, **values}
+            rows.append(_Row(where=where, ext=ext, values=values, ref=account_ext))
+    return rows, set(seen)
+
+
+def _check_activities(files: list[CsvFile], check: _Checker, known_contacts: set[str]) -> list[_Row]:
+    rows: list[_Row] = []
+    seen: dict[tuple[str, Any, Any, str], str] = {}
+    for f in files:
+        for line, row in f.rows:
+            where = f"{f.name}:{line}"
+            before = len(check.problems)
+            check.required("activities", row, where)
+            ext = row.get("contact_id", "")
+            if ext and ext not in known_contacts:
+                check.add(where, "contact_id", f"unknown contact '{ext}' (not in RefBot nor in this import)")
+            values = check.cells(ACTIVITY_PARSERS, row, where)
+            if len(check.problems) > before:
+                continue
+            key = (ext, values["date"], values["type"], values.get("opportunity") or "")
+            if key in seen:
+                check.add(where, "row", f"the same activity (contact, date, type, opportunity) as {seen[key]}")
+                continue
+            seen[key] = where
+            rows.append(_Row(where=where, ext=ext, values=values))
+    return rows
+
+
 def import_files(
-    *, session: Session, files: list[tuple[str, str]], client: WebClient | None = None
+    *,
+    session: Session,
+    files: list[tuple[str, str]],
+    client: WebClient | None = None,
+    activity_source: str = "import",
 ) -> ImportReport:
-    """Import CSV texts [(file name, text)] in one transaction; raise ImportFailed listing every problem."""
-    problems: list[str] = []
-    parsed = [f for f in (read_csv(name, text, problems) for name, text in files) if f is not None]
-    by_kind: dict[str, list[CsvFile]] = {}
-    for f in parsed:
-        by_kind.setdefault(f.kind, []).append(f)
-    report = ImportReport()
+    """Import CSV texts [(file name, text)] in the session's transaction.
+
+    Raises ImportFailed listing every problem, before anything is written. Accounts are applied before
+    contacts before activities, whatever the order of the files. `client` resolves owner emails.
+    """
+    check = _Checker()
+    parsed = [f for f in (read_csv(name, text, check.problems) for name, text in files) if f is not None]
+    by_kind: dict[str, list[CsvFile]] = {kind: [f for f in parsed if f.kind == kind] for kind in FILE_ORDER}
 
     accounts = {a.external_id: a for a in session.scalars(sa.select(Account))}
     contacts = {c.external_id: c for c in session.scalars(sa.select(Contact))}
-    owner_cache: dict[str, str | None] = {}
 
-    # accounts
-    seen: dict[str, str] = {}
-    account_rows: list[tuple[str, dict[str, Any]]] = []
-    for f in by_kind.get("accounts", []):
-        for line, row in f.rows:
-            where = f"{f.name}:{line}"
-            errs_before = len(problems)
-            for col in REQUIRED["accounts"]:
-                if not row.get(col):
-                    problems.append(f"{where}: {col}: required value is missing")
-            ext = row.get("account_id", "")
-            if ext and ext in seen:
-                problems.append(f"{where}: account_id: duplicate id '{ext}' (first on {seen[ext]})")
-            elif ext:
-                seen[ext] = where
-            values = _parse_row(
-                {
-                    "name": _text, "industry": _text, "employees": _int, "annual_revenue": _int,
-                    "country": _country, "region": _region, "products": _list, "use_cases": _list,
-                    "competitor_replaced": _text, "status": _enum(AccountStatus), "case_study_url": _text,
-                    "notes": lambda v: v, "deployment": _text,
-                },
-                row, where, problems,
-            )
-            owner = row.get("owner", "")
-            owner_id: str | None = None
-            if owner:
-                if re.fullmatch(r"[UW][A-Z0-9]{2,}", owner):
-                    owner_id = owner
-                elif _EMAIL.match(owner):
-                    key = owner.lower()
-                    if key not in owner_cache:
-                        owner_cache[key] = resolve_email(session=session, client=client, email=key)
-                    owner_id = owner_cache[key]
-                    if owner_id is None:
-                        why = "no Slack user has this email" if client else "can't resolve an email without SLACK_BOT_TOKEN"
-                        problems.append(f"{where}: owner: {why} ('{owner}')")
-                else:
-                    problems.append(f"{where}: owner: '{owner}' is neither a Slack user id (U…) nor an email")
-            if values is None or len(problems) > errs_before:
-                continue
-            if values.get("country") and not values.get("region"):
-                region = region_of(values["country"])
-                values["region"] = region.value if region else None
-            values["status"] = values.get("status") or AccountStatus.active
-            values["notes"] = values.get("notes") or ""
-            for col in ("products", "use_cases"):
-                values.setdefault(col, [])
-            if "owner" in row:
-                values["owner_id"] = owner_id
-            account_rows.append((ext, values))
-    # contacts
-    new_accounts = {ext for ext, _ in account_rows}
-    seen = {}
-    contact_rows: list[tuple[str, str, dict[str, Any]]] = []
-    for f in by_kind.get("contacts", []):
-        for line, row in f.rows:
-            where = f"{f.name}:{line}"
-            errs_before = len(problems)
-            for col in REQUIRED["contacts"]:
-                if not row.get(col):
-                    problems.append(f"{where}: {col}: required value is missing")
-            ext = row.get("contact_id", "")
-            if ext and ext in seen:
-                problems.append(f"{where}: contact_id: duplicate id '{ext}' (first on {seen[ext]})")
-            elif ext:
-                seen[ext] = where
-            account_ext = row.get("account_id", "")
-            if account_ext and account_ext not in accounts and account_ext not in new_accounts:
-                problems.append(f"{where}: account_id: unknown account '{account_ext}'")
-            values = _parse_row(
-                {
-                    "name": _text, "title": lambda v: v, "seniority": _enum(Seniority), "persona": _enum(Persona),
-                    "email": _email, "phone": _text, "topics": _list, "activities": _activity_list,
-                    "max_per_quarter": _int, "status": _enum(ContactStatus), "timezone": _tz, "languages": _list,
-                },
-                row, where, problems,
-            )
-            if values is None or len(problems) > errs_before:
-                continue
-            values["title"] = values.get("title") or ""
-            if not values.get("seniority"):
-                values["seniority"] = seniority_from_title(values["title"])
-            values["status"] = values.get("status") or ContactStatus.active
-            for col in ("topics", "activities", "languages"):
-                values.setdefault(col, [])
-            contact_rows.append((ext, account_ext, values))
-    # activities
-    new_contacts = {ext for ext, _, _ in contact_rows}
-    activity_rows: list[tuple[str, dict[str, Any]]] = []
-    for f in by_kind.get("activities", []):
-        for line, row in f.rows:
-            where = f"{f.name}:{line}"
-            errs_before = len(problems)
-            for col in REQUIRED["activities"]:
-                if not row.get(col):
-                    problems.append(f"{where}: {col}: required value is missing")
-            ext = row.get("contact_id", "")
-            if ext and ext not in contacts and ext not in new_contacts:
-                problems.append(f"{where}: contact_id: unknown contact '{ext}'")
-            values = _parse_row(
-                {"date": _date, "type": _enum(ActivityType), "opportunity": lambda v: v, "notes": lambda v: v},
-                row, where, problems,
-            )
-            if values is None or len(problems) > errs_before:
-                continue
-            activity_rows.append((ext, values))
-    if problems:
-        raise ImportFailed(problems)
-    counts = Counts()
-    for ext, values in account_rows:
-        account = accounts.get(ext)
-        if account is None:
-            account = Account(external_id=ext, **values)
-            session.add(account)
-            accounts[ext] = account
-            counts.new += 1
-        elif _assign(account, values):
-            counts.updated += 1
-        else:
-            counts.unchanged += 1
-    if by_kind.get("accounts"):
-        report.counts["accounts"] = counts
+    account_rows, account_ids = _check_accounts(by_kind["accounts"], check, _Owners(session, client), accounts)
+    contact_rows, contact_ids = _check_contacts(by_kind["contacts"], check, contacts, set(accounts) | account_ids)
+    activity_rows = _check_activities(by_kind["activities"], check, set(contacts) | contact_ids)
+    if check.problems:
+        raise ImportFailed(check.problems)
 
-    counts = Counts()
-    session.flush()  # new accounts get their ids
-    for ext, account_ext, values in contact_rows:
-        values["account_id"] = accounts[account_ext].id
-        contact = contacts.get(ext)
-        if contact is None:
-            contact = Contact(external_id=ext, **values)
-            session.add(contact)
-            contacts[ext] = contact
-            counts.new += 1
-        elif _assign(contact, values):
-            counts.updated += 1
-        else:
-            counts.unchanged += 1
-    if by_kind.get("contacts"):
-        report.counts["contacts"] = counts
+    # Write: new rows in bulk (executemany; the ORM would insert row by row on SQLite to learn each id),
+    # changed rows through the ORM, which assigns only what differs.
+    report = ImportReport()
+    if by_kind["accounts"]:
+        counts = report.counts["accounts"] = Counts()
+        new_rows = _apply(account_rows, accounts, counts)
+        _bulk_insert(session, Account, [{"external_id": r.ext, **r.values} for r in new_rows])
+        session.flush()
 
-    session.flush()
-    counts = Counts()
-    existing = {
-        (a.contact_id, a.occurred_on, a.type.value if hasattr(a.type, "value") else a.type, a.opportunity): a
-        for a in session.scalars(sa.select(Activity))
-    }
-    for ext, values in activity_rows:
-        contact_id = contacts[ext].id
-        key = (contact_id, values["date"], values["type"].value, values.get("opportunity") or "")
-        notes = values.get("notes") or ""
-        activity = existing.get(key)
-        if activity is None:
-            activity = Activity(
-                contact_id=contact_id, occurred_on=values["date"], type=values["type"],
-                opportunity=key[3], notes=notes, source="import",
-            )
-            session.add(activity)
-            existing[key] = activity
-            counts.new += 1
-        elif activity.notes != notes:
-            activity.notes = notes
-            counts.updated += 1
-        else:
-            counts.unchanged += 1
-    if by_kind.get("activities"):
-        report.counts["activities"] = counts
-    session.flush()
+    if contact_rows or by_kind["contacts"]:
+        account_ids = dict(session.execute(sa.select(Account.external_id, Account.id)).tuples().all())
+        for r in contact_rows:
+            r.values["account_id"] = account_ids[r.ref]
+    if by_kind["contacts"]:
+        counts = report.counts["contacts"] = Counts()
+        new_rows = _apply(contact_rows, contacts, counts)
+        _bulk_insert(session, Contact, [{"external_id": r.ext, **r.values} for r in new_rows])
+        session.flush()
+
+    if by_kind["activities"]:
+        counts = report.counts["activities"] = Counts()
+        contact_ids = dict(session.execute(sa.select(Contact.external_id, Contact.id)).tuples().all())
+        existing = {
+            (a.contact_id, a.occurred_on, ActivityType(a.type), a.opportunity): a
+            for a in session.scalars(sa.select(Activity))
+        }
+        inserts = []
+        for r in activity_rows:
+            key = (contact_ids[r.ext], r.values["date"], r.values["type"], r.values.get("opportunity") or "")
+            activity = existing.get(key)
+            if activity is None:
+                inserts.append({"contact_id": key[0], "occurred_on": key[1], "type": key[2], "opportunity": key[3],
+                                "notes": r.values.get("notes") or "", "source": activity_source})
+                counts.new += 1
+            elif "notes" in r.values and activity.notes != r.values["notes"]:
+                activity.notes = r.values["notes"]
+                counts.updated += 1
+            else:
+                counts.unchanged += 1
+        _bulk_insert(session, Activity, inserts)
+        session.flush()
     return report
 
 
-def import_paths(*, session: Session, paths: list[Path], client: WebClient | None = None) -> ImportReport:
-    files = []
-    problems = []
+def _apply(rows: list[_Row], existing: dict[str, Any], counts: Counts) -> list[_Row]:
+    """Update the existing rows that differ; return the rows to insert."""
+    new_rows = []
+    for r in rows:
+        obj = existing.get(r.ext)
+        if obj is None:
+            new_rows.append(r)
+            counts.new += 1
+        elif _changes(obj, r.values):
+            counts.updated += 1
+        else:
+            counts.unchanged += 1
+    return new_rows
+
+
+def _bulk_insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
+    """INSERT many rows with executemany, grouped by their set of columns (partial files leave some out)."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(sorted(row)), []).append(row)
+    for group in groups.values():
+        for i in range(0, len(group), 5000):
+            session.execute(sa.insert(model), group[i : i + 5000])
+
+
+def read_paths(paths: Iterable[Path]) -> list[tuple[str, str]]:
+    """[(name as given, text)]; ImportFailed when a file can't be read as UTF-8 text."""
+    files, problems = [], []
     for path in paths:
         try:
             files.append((str(path), path.read_text(encoding="utf-8-sig")))
         except OSError as exc:
-            problems.append(f"{path}:0: file: {exc.strerror or exc}")
-        except UnicodeDecodeError:
-            problems.append(f"{path}:0: file: not UTF-8 text (save the spreadsheet as CSV UTF-8)")
+            problems.append(f"{path}: can't read the file ({exc.strerror or exc})")
+        except UnicodeDecodeError as exc:
+            line = path.read_bytes()[: exc.start].count(b"\n") + 1
+            problems.append(f"{path}:{line}: file: not UTF-8 text (in your spreadsheet, save as \"CSV UTF-8\")")
     if problems:
         raise ImportFailed(problems)
-    return import_files(session=session, files=files, client=client)
+    return files
+
+
+def import_paths(*, session: Session, paths: list[Path], client: WebClient | None = None) -> ImportReport:
+    return import_files(session=session, files=read_paths(paths), client=client)
 
 
 # ------------------------------------------------------------------ export
@@ -476,60 +685,63 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, list):
         return ";".join(str(v) for v in value)
-    if hasattr(value, "value"):
-        return str(value.value)
     if isinstance(value, dt.date):
         return value.isoformat()
-    return str(value)
+    return str(value.value if hasattr(value, "value") else value)
+
+
+def _csv_text(columns: tuple[str, ...], rows: Iterable[list[Any]]) -> tuple[str, int]:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(columns)
+    n = 0
+    for row in rows:
+        writer.writerow([_cell(v) for v in row])
+        n += 1
+    return buf.getvalue(), n
+
+
+def export_tables(*, session: Session) -> dict[str, tuple[str, int]]:
+    """{"accounts.csv": (text, rows), "contacts.csv": …, "activities.csv": …}, sorted by external id.
+
+    Sorted in Python, not SQL, so SQLite and PostgreSQL (whose collations differ) write the same bytes.
+    """
+    accounts = sorted(session.scalars(sa.select(Account)), key=lambda a: a.external_id)
+    account_ext = {a.id: a.external_id for a in accounts}
+    contacts = sorted(session.scalars(sa.select(Contact)), key=lambda c: c.external_id)
+    contact_ext = {c.id: c.external_id for c in contacts}
+    activities = sorted(
+        session.scalars(sa.select(Activity)),
+        key=lambda a: (contact_ext[a.contact_id], a.occurred_on, _cell(a.type), a.opportunity, a.id),
+    )
+    return {
+        FILE_NAMES["accounts"]: _csv_text(ACCOUNT_COLUMNS, (
+            [a.external_id, a.name, a.industry, a.employees, a.annual_revenue, a.country, a.region, a.products,
+             a.use_cases, a.competitor_replaced, a.owner_id, a.status, a.case_study_url, a.notes, a.deployment]
+            for a in accounts
+        )),
+        FILE_NAMES["contacts"]: _csv_text(CONTACT_COLUMNS, (
+            [c.external_id, account_ext[c.account_id], c.name, c.title, c.seniority, c.persona, c.email, c.phone,
+             c.topics, c.activities, c.max_per_quarter, c.status, c.timezone, c.languages]
+            for c in contacts
+        )),
+        FILE_NAMES["activities"]: _csv_text(ACTIVITY_COLUMNS, (
+            [contact_ext[a.contact_id], a.occurred_on, a.type, a.opportunity, a.notes] for a in activities
+        )),
+    }
 
 
 def export_texts(*, session: Session) -> dict[str, str]:
     """{"accounts.csv": text, "contacts.csv": text, "activities.csv": text}."""
-    out: dict[str, str] = {}
-
-    def write(columns: tuple[str, ...], rows: Iterable[list[Any]]) -> str:
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow([_cell(v) for v in row])
-        return buf.getvalue()
-
-    accounts = list(session.scalars(sa.select(Account).order_by(Account.external_id)))
-    by_id = {a.id: a for a in accounts}
-    out["accounts.csv"] = write(
-        ACCOUNT_COLUMNS,
-        (
-            [a.external_id, a.name, a.industry, a.employees, a.annual_revenue, a.country, a.region, a.products,
-             a.use_cases, a.competitor_replaced, a.owner_id, a.status, a.case_study_url, a.notes, a.deployment]
-            for a in accounts
-        ),
-    )
-    contacts = list(session.scalars(sa.select(Contact).order_by(Contact.external_id)))
-    contact_ext = {c.id: c.external_id for c in contacts}
-    out["contacts.csv"] = write(
-        CONTACT_COLUMNS,
-        (
-            [c.external_id, by_id[c.account_id].external_id, c.name, c.title, c.seniority, c.persona, c.email,
-             c.phone, c.topics, c.activities, c.max_per_quarter, c.status, c.timezone, c.languages]
-            for c in contacts
-        ),
-    )
-    activities = sorted(
-        session.scalars(sa.select(Activity)),
-        key=lambda a: (contact_ext[a.contact_id], a.occurred_on, _cell(a.type), a.opportunity),
-    )
-    out["activities.csv"] = write(
-        ACTIVITY_COLUMNS,
-        ([contact_ext[a.contact_id], a.occurred_on, a.type, a.opportunity, a.notes] for a in activities),
-    )
-    return out
+    return {name: text for name, (text, _) in export_tables(session=session).items()}
 
 
 def export_dir(*, session: Session, directory: Path) -> dict[str, int]:
+    """Write the three files into `directory` (created if needed); {file name: data rows}."""
     directory.mkdir(parents=True, exist_ok=True)
     counts = {}
-    for name, text in export_texts(session=session).items():
-        (directory / name).write_text(text, encoding="utf-8")
-        counts[name] = text.count("\n") - 1
+    for name, (text, n) in export_tables(session=session).items():
+        with open(directory / name, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        counts[name] = n
     return counts
