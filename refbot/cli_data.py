@@ -1,37 +1,44 @@
-"""`refbot import`, `refbot export`, `refbot demo` (offline: only DATABASE_URL is needed)."""
+"""`refbot import`, `refbot export`, `refbot demo` (offline: only DATABASE_URL is needed;
+SLACK_BOT_TOKEN only to turn owner emails into Slack user ids)."""
 
 from __future__ import annotations
 
 import argparse
 import re
+import sys
 from pathlib import Path
 
 from refbot import cli
+from refbot.config import CoreSettings
 
 
-def _client(settings):  # a Web API client when a bot token is configured (owner emails -> Slack ids)
+def _client(settings: CoreSettings):  # -> WebClient | None
+    """A Web API client when a bot token is configured (owner emails -> Slack ids via users.lookupByEmail)."""
     if not settings.slack_bot_token:
         return None
     from slack_sdk import WebClient
+    from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-    return WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
+    return WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10,
+                     retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)])
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from refbot.services.imports import ImportFailed, import_paths
+    from refbot.services.imports import ImportFailed, import_files, read_paths
 
     settings = cli.load_core_settings()
-    database = cli._open_db(settings)
     try:
-        with database.unit_of_work() as session:
-            report = import_paths(session=session, paths=[Path(p) for p in args.files], client=_client(settings))
+        files = read_paths(Path(p) for p in args.files)
+        database = cli._open_db(settings)
+        try:
+            with database.unit_of_work() as session:
+                report = import_files(session=session, files=files, client=_client(settings))
+        finally:
+            database.dispose()
     except ImportFailed as exc:
         for problem in exc.problems:
-            print(problem)
-        n = len(exc.problems)
-        raise cli.CLIError(f"{n} problem{'s' if n != 1 else ''}, nothing was imported.") from None
-    finally:
-        database.dispose()
+            print(problem, file=sys.stderr)
+        raise cli.CLIError(exc.message) from None
     print(report.summary())
     return 0
 
@@ -39,14 +46,17 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from refbot.services.imports import export_dir
 
-    settings = cli.load_core_settings()
-    database = cli._open_db(settings)
+    directory = Path(args.dir)
+    if directory.exists() and not directory.is_dir():
+        raise cli.CLIError(f"{directory} is a file, not a directory.")
+    database = cli._open_db(cli.load_core_settings())
     try:
         with database.unit_of_work() as session:
-            counts = export_dir(session=session, directory=Path(args.dir))
+            counts = export_dir(session=session, directory=directory)
     finally:
         database.dispose()
-    print("Wrote " + ", ".join(f"{args.dir}/{name} ({n:,} rows)" for name, n in counts.items()) + ".")
+    print("Wrote " + ", ".join(
+        f"{directory / name} ({n:,} row{'' if n == 1 else 's'})" for name, n in counts.items()) + ".")
     return 0
 
 
@@ -55,7 +65,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from refbot.services.demo import load_demo
 
     if args.owner and not re.fullmatch(r"[UW][A-Z0-9]{2,}", args.owner):
-        raise cli.CLIError("--owner must be your Slack user id (U…): Slack profile > ⋮ > Copy member ID.")
+        raise cli.CLIError("--owner must be your Slack member id (U…): in Slack, your profile > ⋮ > Copy member ID.")
+    if args.accounts < 1 or args.contacts < 1:
+        raise cli.CLIError("--accounts and --contacts must be at least 1.")
     settings = cli.load_core_settings()
     database = cli._open_db(settings)
     try:
@@ -64,23 +76,36 @@ def cmd_demo(args: argparse.Namespace) -> int:
                                contacts=args.contacts, seed=args.seed, owner=args.owner)
     finally:
         database.dispose()
-    print(report.summary().replace("Imported", "Demo program loaded:", 1))
-    print("Try it: refbot search healthcare 5k employees germany VP integration")
+    for line in report.lines():
+        print(line)
+    print("Try it: refbot search insurance in the US, 5k employees, VP, claims automation  (or /reference in Slack)")
     return 0
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("import", help="import accounts/contacts/activities CSV files (upsert, all-or-nothing)")
+    p = sub.add_parser(
+        "import", help="import accounts/contacts/activities CSV files (upsert by id, all-or-nothing)",
+        description="Import accounts.csv, contacts.csv and activities.csv (any subset, any order; recognised by "
+                    "their headers). Upserts by external id in one transaction: if any row is bad nothing is "
+                    "written and every problem is listed as file:line: column: problem.",
+    )
     p.add_argument("files", nargs="+", metavar="FILE.csv")
     p.set_defaults(func=cmd_import)
-    p = sub.add_parser("export", help="export accounts.csv, contacts.csv, activities.csv to DIR")
+
+    p = sub.add_parser("export", help="write accounts.csv, contacts.csv, activities.csv into DIR (re-importable)")
     p.add_argument("dir", metavar="DIR")
     p.set_defaults(func=cmd_export)
-    p = sub.add_parser("demo", help="load a realistic generated reference program to try RefBot")
-    p.add_argument("--accounts", type=int, default=220)
-    p.add_argument("--contacts", type=int, default=660)
-    p.add_argument("--seed", type=int, default=7)
-    p.add_argument("--owner", help="your Slack user id: every demo account is yours, so approvals reach you")
+
+    p = sub.add_parser(
+        "demo", help="load a realistic generated reference program to try RefBot (safe to run again)",
+        description="Generate and upsert a demo program (same seed = same program; running it again changes "
+                    "nothing).",
+    )
+    p.add_argument("--accounts", type=int, default=220, metavar="N", help="number of accounts (default 220)")
+    p.add_argument("--contacts", type=int, default=660, metavar="N", help="number of contacts (default 660)")
+    p.add_argument("--seed", type=int, default=7, metavar="N", help="random seed (default 7)")
+    p.add_argument("--owner", metavar="SLACK_ID",
+                   help="your Slack member id: you own every demo account, so approval requests reach you")
     p.set_defaults(func=cmd_demo)
 
 
