@@ -654,7 +654,8 @@ def _bulk_insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> No
         groups.setdefault(tuple(sorted(row)), []).append(row)
     for group in groups.values():
         for i in range(0, len(group), 5000):
-            session.execute(sa.insert(model), group[i : i + 5000])
+            # render_nulls: None is NULL (not "use the default"), so every row shares one statement
+            session.execute(sa.insert(model), group[i : i + 5000], execution_options={"render_nulls": True})
 
 
 def read_paths(paths: Iterable[Path]) -> list[tuple[str, str]]:
