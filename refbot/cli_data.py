@@ -62,6 +62,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from refbot.clock import Clock
+    from refbot.errors import ValidationFailed
     from refbot.services.demo import load_demo
 
     if args.owner and not re.fullmatch(r"[UW][A-Z0-9]{2,}", args.owner):
@@ -74,6 +75,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         with database.unit_of_work() as session:
             report = load_demo(session=session, today=Clock().today(settings.tz), accounts=args.accounts,
                                contacts=args.contacts, seed=args.seed, owner=args.owner)
+    except ValidationFailed as exc:
+        raise cli.CLIError(exc.message) from None
     finally:
         database.dispose()
     for line in report.lines():

@@ -146,3 +146,11 @@ def test_demo_refuses_an_owner_that_is_not_a_slack_id(run, database):
     code, _, err = run("demo", "--owner", "me@corp.example")
     assert code == 1 and "--owner must be your Slack member id" in err
     assert count(database, Account) == 0
+
+
+def test_demo_refuses_a_database_holding_a_real_program(run, tmp_path, database):
+    run("import", *write(tmp_path, accounts=ACCOUNTS))
+    code, out, err = run("demo")
+    assert (code, out) == (1, "")
+    assert "This database already holds your own accounts (A1, A2…)" in err and "DATABASE_URL" in err
+    assert count(database, Account) == 2

@@ -29,7 +29,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from refbot.domain import ActivityType
-from refbot.models import Activity, Contact
+from refbot.errors import ValidationFailed
+from refbot.models import Account, Activity, Contact
 from refbot.services.imports import (
     ACCOUNT_COLUMNS,
     ACTIVITY_COLUMNS,
@@ -42,6 +43,7 @@ from refbot.services.imports import (
 VENDOR = "Northwind Cloud"
 PRODUCTS = ("Payments", "Analytics", "Identity", "Data Platform", "Support Cloud")
 DEMO_SOURCE = "demo"
+DEMO_PREFIX = "DEMO-"  # every demo id starts with it, so demo data is never mistaken for (or merged into) real data
 OWNERS = tuple(f"UOWNER{i:02d}" for i in range(1, 9))
 
 
@@ -297,7 +299,7 @@ def generate(
         notes = f"Customer since {since}; runs {', '.join(products)} for {use_cases[0].lower()}."
         if competitor:
             notes += f" Replaced {competitor}."
-        acc_rows.append([f"ACC-{i + 1:04d}", name, industry, employees, revenue, country.iso, "", ";".join(products),
+        acc_rows.append([f"{DEMO_PREFIX}A{i + 1:04d}", name, industry, employees, revenue, country.iso, "", ";".join(products),
                          ";".join(use_cases), competitor, owner or rng.choice(OWNERS), status, case_study, notes,
                          deployment])
         acc_meta.append((country, domain, 1 + math.log10(employees)))
@@ -325,7 +327,7 @@ def generate(
         if country.language != "English" and rng.random() < 0.7:
             languages.append("English")
         limit = rng.choices(("", "1", "3"), weights=(85, 10, 5))[0]
-        contact_id = f"CON-{j + 1:05d}"
+        contact_id = f"{DEMO_PREFIX}C{j + 1:05d}"
         con_rows.append([contact_id, acc_rows[a][0], f"{first} {last}", title, "", persona, email, phone,
                          ";".join(rng.sample(TOPICS, k=rng.randint(1, 4))), ";".join(agreed), limit, status,
                          rng.choice(country.timezones), ";".join(languages)])
@@ -370,7 +372,16 @@ def load_demo(
 ) -> DemoReport:
     """Upsert the demo program through the importer (never duplicates) and describe what was loaded."""
     if accounts < 1 or contacts < 1:
-        raise ValueError("the demo needs at least 1 account and 1 contact")
+        raise ValidationFailed("The demo needs at least 1 account and 1 contact.")
+    real = session.scalars(
+        sa.select(Account.external_id).where(~Account.external_id.startswith(DEMO_PREFIX)).limit(3)
+    ).all()
+    if real:
+        raise ValidationFailed(
+            f"This database already holds your own accounts ({', '.join(real)}…); the demo only loads into an "
+            "empty database (or one holding only the demo), so made-up customers never mix with real ones. "
+            "Point DATABASE_URL at another database to try it, e.g. DATABASE_URL=sqlite:///demo.db."
+        )
     files = generate(today=today, accounts=accounts, contacts=contacts, seed=seed, owner=owner)
     imported = import_files(session=session, files=list(files.items()), activity_source=DEMO_SOURCE)
 

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from refbot.domain import Seniority
+from refbot.errors import ValidationFailed
 from refbot.models import Account, Activity, Contact
 from refbot.services.demo import generate, load_demo
 from refbot.services.imports import import_files
@@ -140,3 +141,13 @@ def test_big_demo_names_stay_unique(database):
     employees = [int(line.split(",")[3]) for line in files["accounts.csv"].splitlines()[1:]]
     median = sorted(employees)[len(employees) // 2]
     assert 0.3 < math.log(median / 50) / math.log(200_000 / 50) < 0.7  # log-uniform: median near the geometric middle
+
+
+def test_demo_never_mixes_into_a_real_program(database):
+    with database.unit_of_work() as s:
+        import_files(session=s, files=[("a.csv", "account_id,name\nACC-1,Real Customer\n")])
+    with pytest.raises(ValidationFailed) as info:
+        load(database)
+    assert "already holds your own accounts (ACC-1…)" in info.value.message
+    assert [a.external_id for a in all_of(database, Account)] == ["ACC-1"]
+    assert all_of(database, Contact) == []
