@@ -97,7 +97,10 @@ def session(database: dbmod.Database):
     """
     from sqlalchemy.orm import Session
 
-    with Session(database.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False) as s:
+    engine = database.engine
+    if database.dialect == "sqlite":  # PostgreSQL's READ COMMITTED already sees new commits per statement
+        engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+    with Session(engine, expire_on_commit=False) as s:
         yield s
 
 
