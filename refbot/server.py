@@ -44,7 +44,12 @@ def wsgi_app(bolt_app: Any) -> Callable[[dict[str, Any], Callable[..., Any]], It
         if path != EVENTS_PATH:
             start_response("404 Not Found", [("Content-Type", "text/plain")])
             return [b"not found\n"]
-        return handler(environ, start_response)
+        try:
+            return handler(environ, start_response)
+        except Exception:  # a body Bolt cannot even parse: the client's fault, never a 500 loop
+            log.info("unreadable request to %s refused", EVENTS_PATH, exc_info=True)
+            start_response("400 Bad Request", [("Content-Type", "text/plain")])
+            return [b"bad request\n"]
 
     return application
 

@@ -122,24 +122,39 @@ def _activity_types(values: list[str] | None) -> list[ActivityType]:
     return out
 
 
+_rebuild_lock = threading.Lock()
+
+
 def _engine(*, session: Session, today: dt.date) -> _Cached:
+    """The cached engine; rebuilt when the data changed. While one thread rebuilds, others keep
+    serving the previous engine (a few seconds stale at most) instead of rebuilding it too."""
     policy = fatigue_policy(session=session)
     signature = _signature(session, policy)
     key = str(session.get_bind().url)
     with _cache_lock:
         cached = _cache.get(key)
-        if cached is not None and cached.signature == signature:
-            return cached
-    candidates = load_candidates(session=session, today=today)
-    built = _Cached(
-        signature=signature,
-        engine=MatchingEngine(candidates, policy=policy),
-        vocabulary=Vocabulary.from_candidates(candidates),
-        candidates={c.contact_id: c for c in candidates},
-    )
-    with _cache_lock:
-        _cache[key] = built
-    return built
+    if cached is not None and cached.signature == signature:
+        return cached
+    if not _rebuild_lock.acquire(blocking=cached is None):
+        assert cached is not None
+        return cached  # another thread is rebuilding: serve the previous engine meanwhile
+    try:
+        with _cache_lock:
+            latest = _cache.get(key)
+        if latest is not None and latest.signature == signature:
+            return latest
+        candidates = load_candidates(session=session, today=today)
+        built = _Cached(
+            signature=signature,
+            engine=MatchingEngine(candidates, policy=policy),
+            vocabulary=Vocabulary.from_candidates(candidates),
+            candidates={c.contact_id: c for c in candidates},
+        )
+        with _cache_lock:
+            _cache[key] = built
+        return built
+    finally:
+        _rebuild_lock.release()
 
 
 def vocabulary(*, session: Session, today: dt.date) -> Vocabulary:
