@@ -54,7 +54,7 @@ def wsgi_app(bolt_app: Any) -> Callable[[dict[str, Any], Callable[..., Any]], It
     return application
 
 
-def serve_http(settings: Settings, *, threads: int = 16) -> None:
+def serve_http(settings: Settings, *, threads: int = 32) -> None:
     """The production HTTP server: one gunicorn worker with threads (the scheduler lives in the worker)."""
     from gunicorn.app.base import BaseApplication
 

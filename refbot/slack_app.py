@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 
@@ -42,6 +43,9 @@ def create_app(
         token_verification_enabled=token_verification,
         request_verification_enabled=True,
         ignoring_self_events_enabled=True,
+        # Listeners call ack() from this pool: it must be large enough that a burst of slow searches
+        # never leaves a new request waiting for a thread before it can acknowledge.
+        listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="refbot-listener"),
     )
     app.refbot = ctx  # type: ignore[attr-defined]
     errors.register(app, ctx)

@@ -128,9 +128,16 @@ _rebuild_lock = threading.Lock()
 def _engine(*, session: Session, today: dt.date) -> _Cached:
     """The cached engine; rebuilt when the data changed. While one thread rebuilds, others keep
     serving the previous engine (a few seconds stale at most) instead of rebuilding it too."""
+    # Read through a separate autocommit connection: on SQLite the caller's transaction would
+    # otherwise hold the write lock (BEGIN IMMEDIATE) for the whole rebuild.
+    bind = session.get_bind()
+    with Session(bind.execution_options(isolation_level="AUTOCOMMIT")) as reader:
+        return _engine_from(reader, key=str(bind.url), today=today)
+
+
+def _engine_from(session: Session, *, key: str, today: dt.date) -> _Cached:
     policy = fatigue_policy(session=session)
     signature = _signature(session, policy)
-    key = str(session.get_bind().url)
     with _cache_lock:
         cached = _cache.get(key)
     if cached is not None and cached.signature == signature:
