@@ -1,0 +1,313 @@
+"""Nomination modal, account suggestions, the program manager's review DM and the nominator's DMs. Pure.
+
+A nomination's email is shown only to program managers (the review DM): they need it to contact the
+customer. The nominator's DMs and every other surface show names only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from refbot.blocks.format import escape, plural, slack_datetime, truncate
+from refbot.domain import ActivityType, NominationStatus
+
+# Slack ids (CONTRACTS.md)
+NOMINATION_MODAL = "nomination_modal"
+REJECT_MODAL = "nomination_reject_modal"
+OPEN_ACTION = "nominate_open"
+ACCEPT_ACTION = "nomination_accept"
+REJECT_ACTION = "nomination_reject"
+# The customer account is an external_select answered by block_suggestion; its action id must be unique app-wide.
+ACCOUNT_ACTION = "nomination_account"
+# Every other input in these modals uses this action id; the block id names the field.
+VALUE = "value"
+
+ACCOUNT_PREFIX = "acc:"
+NEW_PREFIX = "new:"
+
+LIMITS = {"name": 200, "title": 200, "email": 320, "why": 1500, "products": 500, "reason": 500, "account": 140}
+MAX_PRODUCT_OPTIONS = 100
+
+
+@dataclass(frozen=True)
+class NominationCard:
+    """What the nomination messages show."""
+
+    id: int
+    nominator_id: str
+    status: NominationStatus
+    account_name: str
+    account_is_new: bool
+    contact_name: str
+    contact_title: str = ""
+    contact_email: str | None = None
+    why: str = ""
+    products: tuple[str, ...] = ()
+    activities: tuple[str, ...] = ()
+    created_at: dt.datetime | None = None
+    also_nominated_by: tuple[str, ...] = ()
+    similar_account: str | None = None  # an existing account whose name is close to a "new" customer's
+    existing_contact: bool = False  # the person is already a reference contact
+    reviewed_by: str | None = None
+    reviewed_at: dt.datetime | None = None
+    reject_reason: str | None = None
+    points: int = 0
+
+
+# ------------------------------------------------------------------ small helpers
+
+
+def _pt(text: str, limit: int = 75) -> dict[str, Any]:
+    return {"type": "plain_text", "text": truncate(text, limit) or " "}
+
+
+def _md(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": truncate(text, 3000) or " "}
+
+
+def _section(text: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "section", "text": _md(text), **extra}
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [_md(truncate(text, 2000))]}
+
+
+def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {"type": "button", "text": _pt(text), "action_id": action_id, "value": value}
+    if style:
+        button["style"] = style
+    return button
+
+
+def option(text: str, value: str) -> dict[str, Any]:
+    return {"text": _pt(text), "value": value[:150]}
+
+
+def activity_label(value: str) -> str:
+    try:
+        return ActivityType(value).label
+    except ValueError:
+        return value
+
+
+def who(card: NominationCard) -> str:
+    """'Dana Scully (VP Finance, Globex)' — names only, escaped for mrkdwn."""
+    inner = ", ".join(escape(x) for x in (card.contact_title, card.account_name) if x)
+    name = escape(card.contact_name)
+    return f"{name} ({inner})" if inner else name
+
+
+def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool,
+           hint: str | None = None) -> dict[str, Any]:
+    block: dict[str, Any] = {"type": "input", "block_id": block_id, "label": _pt(label, 2000), "element": element,
+                             "optional": optional}
+    if hint:
+        block["hint"] = _pt(hint, 2000)
+    return block
+
+
+def _text(*, placeholder: str = "", max_length: int = 200, multiline: bool = False,
+          kind: str = "plain_text_input") -> dict[str, Any]:
+    element: dict[str, Any] = {"type": kind, "action_id": VALUE}
+    if kind == "plain_text_input":
+        element["max_length"] = max_length
+        if multiline:
+            element["multiline"] = True
+    if placeholder:
+        element["placeholder"] = _pt(placeholder, 150)
+    return element
+
+
+# ------------------------------------------------------------------ the nomination form
+
+
+def nomination_modal(products: list[str], *, metadata: str = "{}") -> dict[str, Any]:
+    """The short nomination form. `products`: the products present in the program's data (may be empty)."""
+    account = {
+        "type": "external_select",
+        "action_id": ACCOUNT_ACTION,
+        "min_query_length": 1,
+        "placeholder": _pt("Start typing the company name", 150),
+    }
+    blocks: list[dict[str, Any]] = [
+        _context("Know a happy customer? Tell the program team who they are; they'll ask them and tell you."),
+        _input("account", "Customer account", account, optional=False,
+               hint="Pick their account as you type, or choose “New customer” if it isn't listed."),
+        _input("name", "Contact name", _text(placeholder="Dana Scully", max_length=LIMITS["name"]), optional=False),
+        _input("title", "Title", _text(placeholder="VP Finance", max_length=LIMITS["title"]), optional=True),
+        _input("email", "Email", _text(placeholder="dana@example.com", kind="email_text_input"), optional=True,
+               hint="Only the program team sees it."),
+        _input("why", "Why are they happy?",
+               _text(placeholder="Cut their month-end close from 10 days to 3…", max_length=LIMITS["why"],
+                     multiline=True), optional=False),
+    ]
+    shown = sorted(products, key=str.casefold)[:MAX_PRODUCT_OPTIONS]
+    if shown:
+        blocks.append(_input("products", "Products they use", {
+            "type": "multi_static_select", "action_id": VALUE, "placeholder": _pt("Pick products", 150),
+            "options": [option(p, p) for p in shown],
+        }, optional=True))
+        blocks.append(_input("products_other", "Other products",
+                             _text(placeholder="Comma-separated", max_length=LIMITS["products"]), optional=True))
+    else:
+        blocks.append(_input("products_other", "Products they use",
+                             _text(placeholder="Comma-separated", max_length=LIMITS["products"]), optional=True))
+    blocks.append(_input("activities", "They would do", {
+        "type": "checkboxes", "action_id": VALUE,
+        "options": [option(a.label, a.value) for a in ActivityType],
+    }, optional=True))
+    return {
+        "type": "modal",
+        "callback_id": NOMINATION_MODAL,
+        "title": _pt("Nominate a customer", 24),
+        "submit": _pt("Nominate", 24),
+        "close": _pt("Cancel", 24),
+        "private_metadata": metadata[:3000],
+        "blocks": blocks,
+    }
+
+
+def account_options(choices: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Options for the account external_select: [(label, value)] -> Block Kit options (at most 100)."""
+    return [option(label, value) for label, value in choices[:100]]
+
+
+def new_customer_label(typed: str) -> str:
+    return truncate(f"New customer: {' '.join(typed.split())}", 75)
+
+
+# ------------------------------------------------------------------ review (program managers)
+
+
+def _details(card: NominationCard, *, show_email: bool) -> list[dict[str, Any]]:
+    account = escape(card.account_name) + (" _(new customer)_" if card.account_is_new else "")
+    fields = [_md(f"*Customer*\n{account}"),
+              _md(f"*Contact*\n{escape(card.contact_name)}" + (f", {escape(card.contact_title)}"
+                                                             if card.contact_title else ""))]
+    if show_email:
+        fields.append(_md(f"*Email*\n{escape(card.contact_email) if card.contact_email else '—'}"))
+    if card.products:
+        fields.append(_md("*Products*\n" + truncate(", ".join(escape(p) for p in card.products), 1900)))
+    if card.activities:
+        fields.append(_md("*Would do*\n" + ", ".join(activity_label(a) for a in card.activities)))
+    blocks = [{"type": "section", "fields": fields[:10]}]
+    if card.why:
+        quoted = "\n".join(f"> {line}" for line in escape(truncate(card.why, 1500)).splitlines() if line.strip())
+        blocks.append(_section(f"*Why they're happy*\n{quoted}"))
+    return blocks
+
+
+def decision_line(card: NominationCard, reader_tz: str | None = None) -> str:
+    when = f" · {slack_datetime(card.reviewed_at, reader_tz)}" if card.reviewed_at else ""
+    by = f"<@{card.reviewed_by}>" if card.reviewed_by else "a program manager"
+    if card.status is NominationStatus.accepted:
+        return f":white_check_mark: Accepted by {by}{when}"
+    if card.status is NominationStatus.rejected:
+        reason = f": {escape(truncate(card.reject_reason, 300))}" if card.reject_reason else ""
+        return f":x: Rejected by {by}{when}{reason}"
+    if card.status is NominationStatus.merged:
+        return ":link: Merged into an earlier nomination of the same person"
+    return ":hourglass_flowing_sand: Waiting for a decision"
+
+
+def review_dm(card: NominationCard, *, reader_tz: str | None = None) -> tuple[str, list[dict[str, Any]]]:
+    """The program manager's DM: the nomination, with Accept / Reject while it is pending."""
+    lead = f":star2: *New reference nomination* from <@{card.nominator_id}>"
+    blocks = [_section(lead), *_details(card, show_email=True)]
+    notes = []
+    if card.also_nominated_by:
+        notes.append("Also nominated by " + ", ".join(f"<@{u}>" for u in card.also_nominated_by))
+    if card.similar_account and card.account_is_new:
+        notes.append(f"Did they mean *{escape(card.similar_account)}*? It is already an account; accepting "
+                     "creates a new one.")
+    if card.existing_contact:
+        notes.append("Already a reference contact: accepting updates their record.")
+    if notes:
+        blocks.append(_context("\n".join(notes)))
+    if card.status is NominationStatus.pending:
+        blocks.append({"type": "actions", "block_id": f"nomination_{card.id}", "elements": [
+            _button("Accept", ACCEPT_ACTION, str(card.id), "primary"),
+            _button("Reject", REJECT_ACTION, str(card.id), "danger"),
+        ]})
+    else:
+        blocks.append(_context(decision_line(card, reader_tz)))
+    text = f"Nomination from <@{card.nominator_id}>: {card.contact_name} ({card.account_name})"
+    if card.status is not NominationStatus.pending:
+        text += f" · {card.status.value}"
+    return truncate(text, 3000), blocks
+
+
+def reject_modal(card: NominationCard, *, metadata: str) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": REJECT_MODAL,
+        "title": _pt("Reject nomination", 24),
+        "submit": _pt("Reject", 24),
+        "close": _pt("Cancel", 24),
+        "private_metadata": metadata[:3000],
+        "blocks": [
+            _section(f"Reject <@{card.nominator_id}>'s nomination of {who(card)}?"),
+            _input("reason", "Why? (the nominator sees it)",
+                   _text(placeholder="Already a reference through another team", max_length=LIMITS["reason"],
+                         multiline=True), optional=False),
+        ],
+    }
+
+
+def notice_modal(title: str, text: str) -> dict[str, Any]:
+    return {"type": "modal", "title": _pt(title, 24), "close": _pt("Close", 24), "blocks": [_section(escape(text))]}
+
+
+# ------------------------------------------------------------------ the nominator's side
+
+
+def submitted_dm(card: NominationCard, *, reviewers: int) -> tuple[str, list[dict[str, Any]]]:
+    """The nominator's confirmation; edited in place when the nomination is decided."""
+    if card.status is NominationStatus.accepted:
+        lead = f":white_check_mark: Your nomination of {who(card)} was accepted"
+        lead += f" by <@{card.reviewed_by}>." if card.reviewed_by else "."
+        if card.points:
+            lead += f" +{plural(card.points, 'point')}."
+    elif card.status is NominationStatus.rejected:
+        lead = f":x: Your nomination of {who(card)} was not accepted"
+        lead += f" by <@{card.reviewed_by}>." if card.reviewed_by else "."
+        if card.reject_reason:
+            lead += f"\n> {escape(truncate(card.reject_reason, 500))}"
+    else:
+        to = "the program team" if reviewers != 1 else "the program manager"
+        lead = (f":inbox_tray: Thanks! I sent your nomination of {who(card)} to {to}. "
+                "I'll tell you here when they decide.")
+    return truncate(f"Nomination of {card.contact_name} ({card.account_name}): {card.status.value}", 3000), [
+        _section(lead)
+    ]
+
+
+def decided_dm(card: NominationCard) -> tuple[str, list[dict[str, Any]]]:
+    """A fresh DM (so the nominator is notified) when the program team decides."""
+    if card.status is NominationStatus.accepted:
+        text = f":tada: {who(card)} is now a reference customer, thanks to you!"
+        if card.points:
+            text += f" You earned {plural(card.points, 'point')}."
+        return truncate(f"Your nomination of {card.contact_name} was accepted", 3000), [_section(text)]
+    text = f"Your nomination of {who(card)} was not accepted."
+    if card.reject_reason:
+        text += f"\n> {escape(truncate(card.reject_reason, 500))}"
+    text += "\nThanks for thinking of the program — keep them coming."
+    return truncate(f"Your nomination of {card.contact_name} was not accepted", 3000), [_section(text)]
+
+
+def merged_dm(card: NominationCard, *, original_nominator: str, original_status: NominationStatus,
+              same_person: bool) -> tuple[str, list[dict[str, Any]]]:
+    """Told to a nominator whose nomination duplicates an earlier one (never counted twice)."""
+    if same_person:
+        state = "was accepted" if original_status is NominationStatus.accepted else "is waiting for review"
+        text = f":information_source: You already nominated {who(card)}; it {state}. Nothing else to do."
+    else:
+        state = ("and they are already a reference customer" if original_status is NominationStatus.accepted
+                 else "and the program team is reviewing it")
+        text = (f":information_source: {who(card)} was already nominated by <@{original_nominator}>, {state}. "
+                "I added your notes to that nomination.")
+    return truncate(f"{card.contact_name} was already nominated", 3000), [_section(text)]
