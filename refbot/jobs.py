@@ -81,6 +81,7 @@ def load_jobs() -> dict[str, Job]:
 _JOB_MODULES: list[str] = [
     "refbot.jobs_requests",
     "refbot.jobs_loop",
+    "refbot.jobs_engagement",
 ]
 
 
