@@ -1,0 +1,258 @@
+"""Read models for the App Home tab: what a seller, an account owner and a program manager need to see.
+
+Read-only queries straight on the models (requests, debriefs, activities, nominations, searches, channel
+asks, points), each list capped with its total, so a Home tab for someone with 500 open requests costs a
+handful of small queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from refbot.blocks.home import (
+    ActivityLine,
+    AdminHome,
+    HomeData,
+    LimitLine,
+    NominationLine,
+    OwnerHome,
+    RequestLine,
+    SellerHome,
+)
+from refbot.domain import OPEN_REQUEST_STATUSES, ContactStatus, NominationStatus
+from refbot.domain import RequestStatus as S
+from refbot.models import (
+    Account,
+    Activity,
+    ChannelAsk,
+    Contact,
+    Debrief,
+    Nomination,
+    Opportunity,
+    ReferenceRequest,
+    SearchLog,
+)
+from refbot.services import leaderboard
+from refbot.services.points import rank, ranked_count
+from refbot.services.policy import Policy, load_policy
+
+LIST_LIMIT = 8
+RECENT_DAYS = 30
+UPCOMING_STATUSES = (S.approved, S.scheduled)
+AWAITING_DEBRIEF = (S.scheduled, S.completed)
+
+def _call_at() -> sa.ColumnElement[dt.datetime]:
+    return sa.func.coalesce(ReferenceRequest.scheduled_at, ReferenceRequest.completed_at)
+
+
+def _lines_query() -> sa.Select[tuple[ReferenceRequest, str, str, str]]:
+    return (
+        sa.select(ReferenceRequest, Contact.name, Account.name, Opportunity.prospect_company)
+        .join(Contact, Contact.id == ReferenceRequest.contact_id)
+        .join(Account, Account.id == ReferenceRequest.account_id)
+        .join(Opportunity, Opportunity.id == ReferenceRequest.opportunity_id)
+    )
+
+
+def _lines(session: Session, stmt: sa.Select[tuple[ReferenceRequest, str, str, str]]) -> tuple[RequestLine, ...]:
+    return tuple(
+        RequestLine(
+            id=r.id, status=S(r.status), requester_id=r.requester_id, owner_id=r.owner_id, contact_name=contact,
+            account_name=account, prospect=prospect, activity=r.activity_type, needed_by=r.needed_by,
+            created_at=r.created_at, scheduled_at=r.scheduled_at, call_at=r.scheduled_at or r.completed_at,
+        )
+        for r, contact, account, prospect in session.execute(stmt).all()
+    )
+
+
+def _count(session: Session, *where: sa.ColumnElement[bool], join_debrief: bool = False) -> int:
+    stmt = sa.select(sa.func.count(ReferenceRequest.id))
+    if join_debrief:
+        stmt = stmt.outerjoin(Debrief, Debrief.request_id == ReferenceRequest.id)
+    return int(session.scalar(stmt.where(*where)) or 0)
+
+
+def _awaiting_debrief(now: dt.datetime, delay: dt.timedelta) -> tuple[sa.ColumnElement[bool], ...]:
+    """Requests whose call took place (`delay` ago or more) and have no debrief yet."""
+    return (
+        ReferenceRequest.status.in_(list(AWAITING_DEBRIEF)),
+        sa.or_(ReferenceRequest.status == S.completed, _call_at() <= now - delay),
+        Debrief.id.is_(None),
+    )
+
+
+# ------------------------------------------------------------------ seller
+
+
+def seller_home(*, session: Session, user_id: str, now: dt.datetime, tz: dt.tzinfo,
+                limit: int = LIST_LIMIT) -> SellerHome:
+    mine = ReferenceRequest.requester_id == user_id
+    is_open = ReferenceRequest.status.in_(list(OPEN_REQUEST_STATUSES))
+    open_lines = _lines(session, _lines_query().where(mine, is_open)
+                        .order_by(ReferenceRequest.needed_by, ReferenceRequest.id).limit(limit))
+    waiting = _awaiting_debrief(now, dt.timedelta(0))
+    debrief_lines = _lines(session, _lines_query().outerjoin(Debrief, Debrief.request_id == ReferenceRequest.id)
+                           .where(mine, *waiting).order_by(_call_at(), ReferenceRequest.id).limit(limit))
+    since = leaderboard.quarter_start(now=now, tz=tz)
+    until = now + dt.timedelta(seconds=1)
+    position, points = rank(session=session, user_id=user_id, since=since, until=until)
+    return SellerHome(
+        open_requests=open_lines,
+        open_total=_count(session, mine, is_open),
+        debriefs=debrief_lines,
+        debriefs_total=_count(session, mine, *waiting, join_debrief=True),
+        points=points,
+        rank=position,
+        ranked=ranked_count(session=session, since=since, until=until) if position is not None else 0,
+        quarter=leaderboard.quarter_name(now=now, tz=tz),
+    )
+
+
+# ------------------------------------------------------------------ account owner
+
+
+def owner_home(*, session: Session, user_id: str, now: dt.datetime, tz: dt.tzinfo,
+               limit: int = LIST_LIMIT) -> OwnerHome | None:
+    """None when the user owns no account and has no approval waiting (not an account owner)."""
+    accounts = int(session.scalar(sa.select(sa.func.count(Account.id)).where(Account.owner_id == user_id)) or 0)
+    pending = (ReferenceRequest.status == S.pending_approval, ReferenceRequest.owner_id == user_id)
+    approvals_total = _count(session, *pending)
+    if not accounts and not approvals_total:
+        return None
+    approvals = _lines(session, _lines_query().where(*pending)
+                       .order_by(ReferenceRequest.created_at, ReferenceRequest.id).limit(limit))
+
+    owned = sa.select(Account.id).where(Account.owner_id == user_id).scalar_subquery()
+    upcoming_where = (
+        ReferenceRequest.account_id.in_(owned),
+        ReferenceRequest.status.in_(list(UPCOMING_STATUSES)),
+        sa.or_(ReferenceRequest.scheduled_at.is_(None), ReferenceRequest.scheduled_at >= now),
+    )
+    upcoming = _lines(session, _lines_query().where(*upcoming_where).order_by(
+        ReferenceRequest.scheduled_at.is_(None), ReferenceRequest.scheduled_at, ReferenceRequest.needed_by,
+        ReferenceRequest.id).limit(limit))
+
+    today = now.astimezone(tz).date()
+    recent_where = (
+        Contact.account_id.in_(owned),
+        Activity.occurred_on > today - dt.timedelta(days=RECENT_DAYS),
+        Activity.occurred_on <= today,
+    )
+    rows = session.execute(
+        sa.select(Activity, Contact.name, Account.name, Opportunity.prospect_company)
+        .join(Contact, Contact.id == Activity.contact_id)
+        .join(Account, Account.id == Contact.account_id)
+        .outerjoin(Opportunity, Opportunity.id == Activity.opportunity_id)
+        .where(*recent_where)
+        .order_by(Activity.occurred_on.desc(), Activity.id.desc())
+        .limit(limit)
+    ).all()
+    recent = tuple(
+        ActivityLine(contact, account, a.type, a.occurred_on, prospect or a.opportunity or "")
+        for a, contact, account, prospect in rows
+    )
+    recent_total = int(session.scalar(
+        sa.select(sa.func.count(Activity.id)).join(Contact, Contact.id == Activity.contact_id).where(*recent_where)
+    ) or 0)
+    return OwnerHome(
+        accounts=accounts, approvals=approvals, approvals_total=approvals_total, recent=recent,
+        recent_total=recent_total, upcoming=upcoming, upcoming_total=_count(session, *upcoming_where),
+    )
+
+
+# ------------------------------------------------------------------ program manager
+
+
+def contacts_at_limit(*, session: Session, today: dt.date, policy: Policy) -> list[LimitLine]:
+    """Active contacts used as often as their limit allows in the rolling window, most used first."""
+    start = today - dt.timedelta(days=policy.window_days)
+    uses = sa.func.count(Activity.id).label("uses")
+    rows = session.execute(
+        sa.select(Contact.name, Account.name, Contact.max_per_quarter, uses)
+        .join(Activity, Activity.contact_id == Contact.id)
+        .join(Account, Account.id == Contact.account_id)
+        .where(Contact.status == ContactStatus.active, Activity.occurred_on > start, Activity.occurred_on <= today)
+        .group_by(Contact.id, Contact.name, Account.name, Contact.max_per_quarter)
+        .order_by(uses.desc(), Contact.name, Contact.id)
+    ).all()
+    out = []
+    for name, account, own_limit, n in rows:
+        limit = own_limit if own_limit is not None else policy.max_per_quarter
+        if n >= limit:
+            out.append(LimitLine(name, account, int(n), limit))
+    return out
+
+
+def _unmatched(session: Session, since: dt.datetime, limit: int) -> tuple[tuple[str, ...], int]:
+    where = (SearchLog.unmatched.is_(True), SearchLog.created_at >= since)
+    total = int(session.scalar(sa.select(sa.func.count(SearchLog.id)).where(*where)) or 0)
+    recent: list[str] = []
+    for query in session.scalars(sa.select(SearchLog.query).where(*where, SearchLog.query != "")
+                                 .order_by(SearchLog.created_at.desc(), SearchLog.id.desc()).limit(50)):
+        text = " ".join(query.split())
+        if text and text.casefold() not in {q.casefold() for q in recent}:
+            recent.append(text)
+        if len(recent) >= limit:
+            break
+    return tuple(recent), total
+
+
+def admin_home(*, session: Session, now: dt.datetime, tz: dt.tzinfo, default_channel: str | None,
+               limit: int = LIST_LIMIT) -> AdminHome:
+    policy = load_policy(session=session)
+    aging_where = (ReferenceRequest.status == S.pending_approval,
+                   ReferenceRequest.created_at <= now - dt.timedelta(hours=policy.approval_remind_hours))
+    aging = _lines(session, _lines_query().where(*aging_where)
+                   .order_by(ReferenceRequest.created_at, ReferenceRequest.id).limit(limit))
+
+    nominations_total = int(session.scalar(
+        sa.select(sa.func.count(Nomination.id)).where(Nomination.status == NominationStatus.pending)) or 0)
+    nominations = tuple(
+        NominationLine(n.id, n.nominator_id, n.contact_name, n.contact_title or "", n.account_name,
+                       n.account_id is None, n.created_at)
+        for n in session.scalars(sa.select(Nomination).where(Nomination.status == NominationStatus.pending)
+                                 .order_by(Nomination.created_at, Nomination.id).limit(limit))
+    )
+
+    missing_where = _awaiting_debrief(now, dt.timedelta(hours=policy.debrief_delay_hours))
+    missing = _lines(session, _lines_query().outerjoin(Debrief, Debrief.request_id == ReferenceRequest.id)
+                     .where(*missing_where).order_by(_call_at(), ReferenceRequest.id).limit(limit))
+
+    today = now.astimezone(tz).date()
+    at_limit = contacts_at_limit(session=session, today=today, policy=policy)
+    recent_since = now - dt.timedelta(days=RECENT_DAYS)
+    queries, unmatched_total = _unmatched(session, recent_since, limit)
+    asks = int(session.scalar(sa.select(sa.func.count(ChannelAsk.id)).where(ChannelAsk.created_at >= recent_since))
+               or 0)
+    quarter_since = leaderboard.quarter_start(now=now, tz=tz)
+    kpis = leaderboard.program_totals(session=session, since=quarter_since, until=now + dt.timedelta(seconds=1),
+                                      tz=tz)
+    channel = policy.leaderboard_channel or default_channel
+    return AdminHome(
+        aging_hours=policy.approval_remind_hours, aging=aging, aging_total=_count(session, *aging_where),
+        nominations=nominations, nominations_total=nominations_total,
+        missing_debriefs=missing, missing_total=_count(session, *missing_where, join_debrief=True),
+        at_limit=tuple(at_limit[:limit]), at_limit_total=len(at_limit),
+        unmatched_queries=queries, unmatched_total=unmatched_total, channel_asks=asks, recent_days=RECENT_DAYS,
+        quarter=leaderboard.quarter_name(now=now, tz=tz), kpis=kpis,
+        leaderboard_channel=leaderboard.channel_mention(channel) if channel else None,
+    )
+
+
+# ------------------------------------------------------------------ the whole tab
+
+
+def build_home(*, session: Session, user_id: str, is_admin: bool, now: dt.datetime, tz: dt.tzinfo,
+               default_channel: str | None = None) -> HomeData:
+    """Everything the Home tab shows `user_id`: the seller part always, the others when they apply."""
+    return HomeData(
+        user_id=user_id,
+        now=now,
+        today=now.astimezone(tz).date(),
+        seller=seller_home(session=session, user_id=user_id, now=now, tz=tz),
+        owner=owner_home(session=session, user_id=user_id, now=now, tz=tz),
+        admin=admin_home(session=session, now=now, tz=tz, default_channel=default_channel) if is_admin else None,
+    )
