@@ -20,6 +20,9 @@ SURFACES: list[str] = [
     "refbot.handlers.channel_asks",
     "refbot.handlers.requests",
     "refbot.handlers.debriefs",
+    "refbot.handlers.nominations",
+    "refbot.handlers.leaderboard",
+    "refbot.handlers.home",
 ]
 
 
