@@ -126,8 +126,8 @@ def leaderboard_message(board: Board) -> tuple[str, list[dict[str, Any]]]:
     if board.debriefers:
         blocks.append(_section("*Top debriefers*\n" + _podium(board.debriefers, _debriefs)))
     if board.advocates:
-        lines = [f"• {escape(a.name)}, {escape(a.account)} · {plural(a.activities, 'activity')}"
-                 for a in board.advocates]
+        lines = [f"• {escape(truncate(a.name, 80))}, {escape(truncate(a.account, 80))} · "
+                 f"{plural(a.activities, 'activity')}" for a in board.advocates]
         if board.more_advocates:
             lines.append(f"…and {plural(board.more_advocates, 'more advocate')}")
         blocks.append(_section("*Customers who helped — say thank you!*\n" + "\n".join(lines)))
@@ -136,8 +136,8 @@ def leaderboard_message(board: Board) -> tuple[str, list[dict[str, Any]]]:
         for deal in board.deals:
             amount = f" · {money(deal.amount)}" if deal.amount else ""
             seller = f" · <@{deal.seller_id}>" if deal.seller_id else ""
-            refs = f" with {', '.join(escape(r) for r in deal.references)}" if deal.references else ""
-            lines.append(f"• :tada: {escape(deal.prospect)}{amount}{seller}{refs}")
+            refs = f" with {escape(truncate(', '.join(deal.references), 200))}" if deal.references else ""
+            lines.append(f"• :tada: {escape(truncate(deal.prospect, 80))}{amount}{seller}{refs}")
         if board.more_deals:
             lines.append(f"…and {plural(board.more_deals, 'more deal')}")
         blocks.append(_section("*Deals won with references*\n" + "\n".join(lines)))

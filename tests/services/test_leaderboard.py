@@ -92,16 +92,6 @@ def test_an_empty_week_is_empty(session):
     assert "Nothing on the board yet" in "\n".join(texts_of(blocks))
 
 
-def test_ties_share_a_medal():
-    from refbot.blocks.leaderboard import Board, Leader
-
-    _, blocks = leaderboard_message(Board(title="t", span="s", nominators=(
-        Leader("U1", 2), Leader("U2", 2), Leader("U3", 1))))
-    lines = blocks[2]["text"]["text"].splitlines()[1:]
-    assert [line.split(" ")[0] for line in lines] == [":first_place_medal:", ":first_place_medal:",
-                                                      ":third_place_medal:"]
-
-
 def test_the_latest_slot_is_in_the_program_timezone():
     monday = dict(tz=BERLIN, weekday=0, time="09:00")
     assert lb.latest_slot(now=SLOT, **monday) == SLOT
