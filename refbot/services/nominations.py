@@ -15,6 +15,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import sqlalchemy as sa
 from rapidfuzz import fuzz, process, utils
@@ -48,6 +49,7 @@ _LEGAL_SUFFIXES = frozenset({
 # ------------------------------------------------------------------ normalisation and identity
 
 
+@lru_cache(maxsize=200_000)  # pure; the account picker normalises every account name on each keystroke
 def normalize_text(text: str | None) -> str:
     """'  Dána  SCULLY-Mulder ' -> 'dana scully mulder' (accents, case, punctuation and spacing ignored)."""
     if not text:
@@ -57,6 +59,7 @@ def normalize_text(text: str | None) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", ascii_ish.casefold()).replace("_", " ").split())
 
 
+@lru_cache(maxsize=200_000)
 def normalize_company(name: str | None) -> str:
     """'Globex Corp.' and 'GLOBEX Corporation' -> 'globex' (legal suffixes dropped unless that is all)."""
     words = normalize_text(name).split()
@@ -104,14 +107,20 @@ def account_choices(*, session: Session, query: str, limit: int = SUGGESTIONS) -
     if not typed:
         return [(name, f"{blocks.ACCOUNT_PREFIX}{aid}") for aid, name in rows[:limit]]
     names = {aid: name for aid, name in rows}
-    wanted = normalize_company(typed)
-    exact = [aid for aid, name in rows if normalize_company(name) == wanted]
-    prefix = [aid for aid, name in rows if aid not in exact and normalize_text(name).startswith(normalize_text(typed))]
+    wanted, start = normalize_company(typed), normalize_text(typed)
+    exact: list[int] = []
+    prefix: list[int] = []
+    for aid, name in rows:
+        if normalize_company(name) == wanted:
+            exact.append(aid)
+        elif normalize_text(name).startswith(start):
+            prefix.append(aid)
+    seen = set(exact) | set(prefix)
     fuzzy = [
         aid for _, score, aid in process.extract(
             typed, names, scorer=fuzz.WRatio, processor=utils.default_process, limit=limit * 2, score_cutoff=70
         )
-        if aid not in exact and aid not in prefix
+        if aid not in seen
     ]
     picked = (exact + prefix + fuzzy)[:limit]
     choices = [(names[aid], f"{blocks.ACCOUNT_PREFIX}{aid}") for aid in picked]
