@@ -34,7 +34,17 @@ def wsgi_app(bolt_app: Any) -> Callable[[dict[str, Any], Callable[..., Any]], It
     """Bolt's WSGI handler at /slack/events plus a /healthz probe for load balancers."""
     from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-    handler = SlackRequestHandler(bolt_app, path=EVENTS_PATH)
+    from refbot.handlers.malformed import read_request
+
+    class Handler(SlackRequestHandler):  # type: ignore[misc]
+        def dispatch(self, request: Any) -> Any:
+            # read_request: a body Bolt cannot parse reaches the app flagged (answered 400 after the
+            # signature check) instead of raising in BoltRequest's constructor
+            return self.app.dispatch(
+                read_request(request.get_body(), query=request.query_string, headers=request.get_headers())
+            )
+
+    handler = Handler(bolt_app, path=EVENTS_PATH)
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -46,7 +56,7 @@ def wsgi_app(bolt_app: Any) -> Callable[[dict[str, Any], Callable[..., Any]], It
             return [b"not found\n"]
         try:
             return handler(environ, start_response)
-        except Exception:  # a body Bolt cannot even parse: the client's fault, never a 500 loop
+        except Exception:  # last resort (e.g. a body that is not UTF-8): the client's fault, never a 500
             log.info("unreadable request to %s refused", EVENTS_PATH, exc_info=True)
             start_response("400 Bad Request", [("Content-Type", "text/plain")])
             return [b"bad request\n"]

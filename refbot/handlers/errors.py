@@ -1,4 +1,7 @@
-"""The one app-wide error handler: log, then tell the user something useful, privately."""
+"""The one app-wide error handler: log, then tell the user something useful, privately.
+
+`register` also installs the guard that answers 400 to a body Bolt cannot read (refbot/handlers/malformed.py):
+such a body would crash Bolt while it builds this handler's arguments, so it must never reach it."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from slack_sdk import WebClient
 from refbot.context import AppContext
 from refbot.db import DatabaseUnavailable
 from refbot.errors import RefBotError
+from refbot.handlers import malformed
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +31,8 @@ def user_message(error: BaseException) -> str:
 
 
 def register(app: App, ctx: AppContext) -> None:
+    malformed.register(app)
+
     @app.error
     def on_error(
         error: BaseException, body: dict[str, Any], client: WebClient, respond: Any = None

@@ -812,10 +812,12 @@ def dispatch(
     retry_num: int | None = None,
     retry_reason: str | None = None,
 ) -> Any:
-    """Run `payload` through a Bolt `app` in-process (no HTTP): builds a BoltRequest exactly as Bolt's
-    adapters do and returns `app.dispatch(...)`'s BoltResponse (.status, .body, .headers). Headers are
-    signed with `signing_secret` (default: the app's own) unless `headers` are given as they are."""
-    from slack_bolt.request import BoltRequest
+    """Run `payload` through a Bolt `app` in-process (no HTTP): builds the BoltRequest exactly as RefBot's
+    HTTP adapter does (refbot.handlers.malformed.read_request: Bolt's own construction, plus a body Bolt
+    cannot parse arriving flagged instead of raising) and returns `app.dispatch(...)`'s BoltResponse
+    (.status, .body, .headers). Headers are signed with `signing_secret` (default: the app's own) unless
+    `headers` are given as they are."""
+    from refbot.handlers.malformed import read_request
 
     body, ct = _split(payload, content_type)
     if headers is None:
@@ -824,5 +826,5 @@ def dispatch(
             body, ct, secret, bad_signature=False, omit_headers=False, timestamp=timestamp, age=0,
             retry_num=retry_num, retry_reason=retry_reason, extra=None,
         )
-    request = BoltRequest(body=body, headers={k.lower(): v for k, v in headers.items()})
+    request = read_request(body, headers={k.lower(): v for k, v in headers.items()})
     return app.dispatch(request)
