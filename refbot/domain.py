@@ -248,6 +248,9 @@ _MULTIPLIERS = {
 }
 
 
+MAX_EMPLOYEES = 2_147_483_647  # employees columns are 32-bit integers (PostgreSQL refuses more)
+
+
 def parse_quantity(text: str) -> int:
     """Parse "5000", "5,000", "5k", "$2.5B", "2bn", "120M" into a whole number; ValueError otherwise."""
     raw = text.strip().replace(" ", "").replace("$", "", 1) if text else ""

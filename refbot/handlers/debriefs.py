@@ -48,11 +48,13 @@ def field(values: dict[str, Any], block_id: str) -> Any:
     if kind == "checkboxes":
         return [o["value"] for o in v.get("selected_options") or []]
     if kind == "datepicker":
-        day = v.get("selected_date")
-        return dt.date.fromisoformat(day) if day else None
+        try:
+            return dt.date.fromisoformat(v.get("selected_date") or "")
+        except (TypeError, ValueError):  # no date (or not one: Slack sends YYYY-MM-DD) -> "pick a date"
+            return None
     if kind == "timepicker":
         return v.get("selected_time")
-    return (v.get("value") or "").strip()
+    return (v.get("value") or "").replace("\x00", "").strip()  # PostgreSQL can't store NUL characters
 
 
 def _meta(body: dict[str, Any]) -> dict[str, Any]:
@@ -225,7 +227,7 @@ def register(app: App, ctx: AppContext, commands: CommandRouter) -> None:
         errors = {}
         if met not in {m.value for m in MetNeeds}:
             errors["met_needs"] = "Choose yes, partly or no."
-        if not (rating or "").isdigit():
+        if rating not in ("1", "2", "3", "4", "5"):  # not isdigit(): "²" is a digit that int() refuses
             errors["rating"] = "Pick 1 to 5."
         if errors:
             ack(response_action="errors", errors=errors)

@@ -40,7 +40,7 @@ def field(values: dict[str, Any], block_id: str, action_id: str = blocks.VALUE) 
         return opt["value"] if opt else None
     if kind in ("checkboxes", "multi_static_select", "multi_external_select"):
         return [o["value"] for o in v.get("selected_options") or []]
-    return (v.get("value") or "").strip()
+    return (v.get("value") or "").replace("\x00", "").strip()  # PostgreSQL can't store NUL characters
 
 
 def input_from_view(values: dict[str, Any]) -> svc.NominationInput:

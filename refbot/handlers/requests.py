@@ -54,11 +54,13 @@ def field(values: dict[str, Any], block_id: str) -> Any:
     if kind == "checkboxes":
         return [o["value"] for o in v.get("selected_options") or []]
     if kind == "datepicker":
-        day = v.get("selected_date")
-        return dt.date.fromisoformat(day) if day else None
+        try:
+            return dt.date.fromisoformat(v.get("selected_date") or "")
+        except (TypeError, ValueError):  # no date (or not one: Slack sends YYYY-MM-DD) -> "pick a date"
+            return None
     if kind == "timepicker":
         return v.get("selected_time")
-    return (v.get("value") or "").strip()
+    return (v.get("value") or "").replace("\x00", "").strip()  # PostgreSQL can't store NUL characters
 
 
 def input_from_view(values: dict[str, Any]) -> svc.RequestInput:

@@ -452,11 +452,16 @@ def _read_numbers(st: _State) -> None:
         ):
             k = j if toks[j].low != "to" else j + 1
             q2 = _quantity(toks[k], toks[k + 1] if k + 1 < len(toks) else None)
+            scaled = value
+            if q2 is not None and not mult and q2[1]:  # "1-5k": the first number takes the second's multiplier
+                try:
+                    scaled = float(parse_quantity(f"{int(value) if value == int(value) else value}{q2[1]}"))
+                except ValueError:  # "999999999999-5b" would be out of range: not a range
+                    q2 = None
             if q2 is not None:
                 value2, mult2, currency2, used2 = q2
                 if not mult and mult2:
-                    value = float(parse_quantity(f"{int(value) if value == int(value) else value}{mult2}"))
-                    mult = mult2
+                    value, mult = scaled, mult2
                 if value2 > 0 and value > 0:
                     value = math.sqrt(value * value2)
                     value = float(round(value, -max(0, int(math.log10(value)) - 1)))

@@ -28,6 +28,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from refbot.domain import (
+    MAX_EMPLOYEES,
     AccountStatus,
     ActivityType,
     ContactStatus,
@@ -191,6 +192,10 @@ def read_csv(name: str, text: str, problems: list[str]) -> CsvFile | None:
                 problems.append(f"{name}:{start}: column {col}: a value in a column without a header")
                 continue
             row = {h: (record[i].strip() if i < len(record) else "") for i, h in enumerate(headers) if h}
+            nul = [h for h, cell in row.items() if "\x00" in cell]
+            if nul:  # PostgreSQL can't store it; usually a sign the file is not text (UTF-16, a spreadsheet)
+                problems.append(f"{name}:{start}: {nul[0]}: contains a NUL character (save the file as CSV UTF-8)")
+                continue
             rows.append((start, row))
     except csv.Error as exc:
         problems.append(f"{name}:{reader.line_num}: row: not readable as CSV ({exc})")
@@ -238,11 +243,20 @@ def _quantity(v: str) -> int | None:
         raise CellError(str(exc)) from None
 
 
+def _employees(v: str) -> int | None:
+    value = _quantity(v)
+    if value is not None and value > MAX_EMPLOYEES:
+        raise CellError(f"'{v}' is more employees than any company has")
+    return value
+
+
 def _whole_number(v: str) -> int | None:
     if not v:
         return None
-    if not v.isdigit():
+    if not (v.isascii() and v.isdigit()):  # not isdigit() alone: "²" is a digit that int() refuses
         raise CellError(f"'{v}' is not a whole number (e.g. 2)")
+    if int(v) > MAX_EMPLOYEES:
+        raise CellError(f"'{v}' is out of range")
     return int(v)
 
 
@@ -357,7 +371,7 @@ def _keep(v: str) -> str:
 ACCOUNT_PARSERS: dict[str, Callable[[str], Any]] = {
     "name": _text(Account, "name"),
     "industry": _text(Account, "industry"),
-    "employees": _quantity,
+    "employees": _employees,
     "annual_revenue": _quantity,
     "country": _country,
     "region": _region,

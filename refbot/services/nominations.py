@@ -187,7 +187,8 @@ def validate(*, session: Session, data: NominationInput) -> ValidNomination:
         else:
             account_id, account_name = account.id, account.name
     elif choice.startswith(blocks.NEW_PREFIX):
-        account_name = " ".join(choice[len(blocks.NEW_PREFIX):].split())[: blocks.LIMITS["account"]]
+        typed = choice[len(blocks.NEW_PREFIX):].replace("\x00", "")  # PostgreSQL can't store NUL characters
+        account_name = " ".join(typed.split())[: blocks.LIMITS["account"]]
         if not normalize_text(account_name):
             errors["account"] = "Type the customer's company name."
     else:

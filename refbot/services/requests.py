@@ -34,6 +34,7 @@ from refbot.blocks import requests as blocks
 from refbot.blocks.format import date_text, plural
 from refbot.config import CoreSettings
 from refbot.domain import (
+    MAX_EMPLOYEES,
     OPEN_REQUEST_STATUSES,
     SALES_STAGES,
     STAGE_LABELS,
@@ -472,6 +473,8 @@ def validate_request(
                 continue
             if field == "amount":
                 amount = value
+            elif value > MAX_EMPLOYEES:
+                errors[field] = f"'{raw.strip()[:40]}' is more employees than any company has."
             else:
                 employees = value
 
