@@ -32,7 +32,8 @@ def build_context(
     settings: Settings, *, clock: Clock | None = None, db: Database | None = None, deliver_on_commit: bool = True
 ) -> AppContext:
     clock = clock or Clock()
-    db = db or Database(settings.database_url)
+    db = db or Database(settings.database_url, clock=clock)
+    db.clock = clock  # a database handed in (tests, a second instance) runs on the context's clock too
     instance = f"{socket.gethostname()}:{os.getpid()}:{id(db):x}"
     deliverer = OutboxDeliverer(db=db, client=delivery_client(settings), clock=clock, instance=instance)
     if deliver_on_commit:

@@ -29,9 +29,10 @@ REQUEST_HINT = ("To request a reference, search first: `/reference search …`, 
 
 def publish_home(ctx: AppContext, client: WebClient, user_id: str) -> None:
     """Build and publish `user_id`'s Home tab (seller, plus account owner / program manager parts that apply)."""
-    with ctx.db.unit_of_work() as session:
+    with ctx.db.unit_of_work() as session:  # may refresh the cached Slack profile
         admin = is_admin(settings=ctx.settings, session=session, client=client, slack_id=user_id)
         reader_tz = user_tz(session=session, client=client, slack_id=user_id, default=ctx.settings.refbot_timezone)
+    with ctx.db.unit_of_work(read_only=True) as session:
         data = home_service.build_home(session=session, user_id=user_id, is_admin=admin, now=ctx.clock.now(),
                                        tz=ctx.settings.tz, default_channel=ctx.settings.refbot_leaderboard_channel)
     client.views_publish(user_id=user_id, view=blocks.home_view(data, reader_tz=reader_tz))

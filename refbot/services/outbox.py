@@ -24,6 +24,7 @@ from refbot.clock import Clock
 from refbot.db import Database
 from refbot.domain import OutboxStatus
 from refbot.models import OutboxMessage
+from refbot.models.base import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -88,8 +89,9 @@ def enqueue(
         payload=payload,
         update_of=update_of,
     )
-    if not_before is not None:
-        row.next_attempt_at = not_before
+    # Due at once, by the clock the deliverer compares with (not the wall clock of the column default).
+    clock = session.info.get("clock")
+    row.next_attempt_at = not_before or (clock.now() if clock is not None else utcnow())
     try:
         with session.begin_nested():
             session.add(row)

@@ -28,6 +28,8 @@ def get_user(
     user = session.scalar(sa.select(SlackUser).where(SlackUser.slack_id == slack_id))
     if user is None:
         user = SlackUser(slack_id=slack_id, name="")
+        if client is None:
+            return user  # nothing to cache without asking Slack: callers that only read stay read-only
         session.add(user)
     stale = user.refreshed_at is None or utcnow() - user.refreshed_at > PROFILE_TTL
     if client is not None and (refresh or stale):
