@@ -29,11 +29,13 @@ pool; full reasons are written for the returned matches only.
 from __future__ import annotations
 
 import bisect
+import copy
+import dataclasses
 import datetime as dt
 import heapq
 import math
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
@@ -213,6 +215,9 @@ def _article(label: str) -> str:
     return ("an " if label[:1].lower() in "aeiou" else "a ") + label
 
 
+_NO_USAGE: tuple[tuple[dt.date, ...], int] = ((), 0)
+
+
 class MatchingEngine:
     """Ranks reference contacts for search criteria. Build once per program snapshot; search many times."""
 
@@ -306,6 +311,22 @@ class MatchingEngine:
 
     def __len__(self) -> int:
         return len(self._cands)
+
+    def with_usage(self, usage: Mapping[int, tuple[tuple[dt.date, ...], int]]) -> MatchingEngine:
+        """The same program with every contact's usage replaced: `usage[contact_id]` is (activity dates,
+        open requests); a contact not in it has neither. Shares every precomputed fact table, so a new
+        request or activity costs a pass over the contacts, not a rebuild."""
+        clone = copy.copy(self)
+        cands: list[Candidate] = []
+        for c in self._cands:
+            dates, open_requests = usage.get(c.contact_id, _NO_USAGE)
+            if dates != c.recent_activity_dates or open_requests != c.open_requests:
+                c = dataclasses.replace(c, recent_activity_dates=dates, open_requests=open_requests)
+            cands.append(c)
+        clone._cands = cands
+        clone._c_rested = [not c.recent_activity_dates and c.open_requests <= 0 for c in cands]
+        clone._availability_cache = {}
+        return clone
 
     # ------------------------------------------------------------------------------------------ build
 

@@ -16,6 +16,7 @@ class Account(TimestampMixin, Base):
     __table_args__ = (
         sa.CheckConstraint("employees IS NULL OR employees >= 0", name="employees_positive"),
         sa.CheckConstraint("annual_revenue IS NULL OR annual_revenue >= 0", name="revenue_positive"),
+        sa.Index("ix_accounts_updated_at", "updated_at"),  # the search engine's change fingerprint
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -46,6 +47,7 @@ class Contact(TimestampMixin, Base):
     __tablename__ = "contacts"
     __table_args__ = (
         sa.CheckConstraint("max_per_quarter IS NULL OR max_per_quarter >= 0", name="max_per_quarter_positive"),
+        sa.Index("ix_contacts_updated_at", "updated_at"),  # the search engine's change fingerprint
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
