@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import importlib
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from slack_bolt import App
 
 from refbot.config import Settings
 from refbot.context import AppContext, build_context
+from refbot.gate import BACKGROUND, COMMAND, INTERACTIVE, GatedExecutor, WorkGate, gate_middleware
 from refbot.handlers import errors, router
 
 log = logging.getLogger(__name__)
@@ -26,19 +27,27 @@ SURFACES: list[str] = [
 ]
 
 
+# Listeners doing their work at once after acknowledging (see refbot/gate.py). A few more than the two
+# cores, because a listener also waits on the database and on Slack's Web API.
+WORK_SLOTS = 4
+
+
 def create_app(
     settings: Settings,
     *,
     context: AppContext | None = None,
     process_before_response: bool = False,
     token_verification: bool = True,
+    work_slots: int = WORK_SLOTS,
 ) -> App:
     """Build the Bolt app wired to `settings` (Web API at SLACK_API_URL, database at DATABASE_URL).
 
     `process_before_response=True` makes a request's HTTP answer wait for its listener (tests and
-    FaaS); the default acknowledges first and finishes the work in a background thread.
+    FaaS); the default acknowledges first and finishes the work in a background thread, at most
+    `work_slots` listeners at a time, clicks before commands before events.
     """
     ctx = context or build_context(settings)
+    commands = router.CommandRouter()
     app = App(
         client=ctx.client,
         signing_secret=settings.slack_signing_secret or "socket-mode-has-no-signing-secret",
@@ -46,15 +55,25 @@ def create_app(
         token_verification_enabled=token_verification,
         request_verification_enabled=True,
         ignoring_self_events_enabled=True,
-        # Listeners call ack() from this pool: it must be large enough that a burst of slow searches
-        # never leaves a new request waiting for a thread before it can acknowledge.
-        listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="refbot-listener"),
+        listener_executor=GatedExecutor(WorkGate(work_slots)),
     )
     app.refbot = ctx  # type: ignore[attr-defined]
+    app.middleware(gate_middleware(lambda body: priority_of(body, commands)))
     errors.register(app, ctx)
-    commands = router.CommandRouter()
     router.register(app, ctx, commands)
     for name in SURFACES:
         importlib.import_module(name).register(app, ctx, commands)
     app.refbot_commands = commands  # type: ignore[attr-defined]
     return app
+
+
+def priority_of(body: dict[str, Any], commands: router.CommandRouter) -> int:
+    """Which work goes first once acknowledged: clicks, modal submissions and commands that open a
+    modal (their trigger_id lives 3 s), then other commands (searches) and Home tabs, then channel
+    messages."""
+    if "command" in body:
+        return INTERACTIVE if commands.opens_modal(str(body.get("text") or "")) else COMMAND
+    if body.get("type") == "event_callback":
+        # Someone opening RefBot's Home tab is looking at it; channel messages can wait.
+        return COMMAND if (body.get("event") or {}).get("type") == "app_home_opened" else BACKGROUND
+    return INTERACTIVE

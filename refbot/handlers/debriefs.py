@@ -175,7 +175,7 @@ def _stats_command(req: CommandRequest) -> None:
 
 
 def register(app: App, ctx: AppContext, commands: CommandRouter) -> None:
-    commands.add("outcome", _outcome_command, summary="Record whether a deal that used references was won or lost",
+    commands.add("outcome", _outcome_command, opens_modal=True, summary="Record whether a deal that used references was won or lost",
                  usage="/reference outcome")
     commands.add("stats", _stats_command, summary="Program report: requests, approvals, debriefs, influenced revenue",
                  usage=STATS_USAGE, admin_only=True)

@@ -109,7 +109,7 @@ def register(app: App, ctx: AppContext, commands: CommandRouter) -> None:
         if req.trigger_id:
             open_nomination_modal(req.ctx, req.client, req.trigger_id)
 
-    commands.add("nominate", nominate, summary="Nominate a happy customer as a reference (earns points)",
+    commands.add("nominate", nominate, opens_modal=True, summary="Nominate a happy customer as a reference (earns points)",
                  usage="/reference nominate")
 
     def quick_admin(session: Any, user_id: str) -> bool:

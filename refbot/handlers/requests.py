@@ -211,7 +211,7 @@ def _open_search_form(ctx: AppContext, client: WebClient, body: dict[str, Any]) 
 
 
 def register(app: App, ctx: AppContext, commands: CommandRouter) -> None:
-    commands.add("request", _request_command, summary="Request a reference customer (the form asks who and for which deal)",
+    commands.add("request", _request_command, opens_modal=True, summary="Request a reference customer (the form asks who and for which deal)",
                  usage="/reference request [contact or company]")
     commands.add("my", _my_command, summary="Your reference requests: status, next step, cancel",
                  usage="/reference my", aliases=("requests", "mine"))
@@ -238,7 +238,7 @@ def register(app: App, ctx: AppContext, commands: CommandRouter) -> None:
             ack(response_action="errors", errors={"contact": "Pick a contact."})
             return
         try:
-            with ctx.db.unit_of_work() as session:
+            with ctx.db.unit_of_work(read_only=True) as session:  # before ack: never wait for a writer
                 form = svc.request_form(session=session, env=_quick_env(ctx), requester_id=_user(body),
                                         contact_id=contact_id)
         except (NotFound, NotAllowed) as exc:
@@ -257,7 +257,7 @@ def register(app: App, ctx: AppContext, commands: CommandRouter) -> None:
         contact_id = int(meta.get("contact_id") or 0)
         search_id = meta.get("search_id")
         data = input_from_view(values)
-        with ctx.db.unit_of_work() as session:
+        with ctx.db.unit_of_work(read_only=True) as session:  # before ack: never wait for a writer
             if token and svc.find_by_token(session=session, client_token=token) is not None:
                 ack()  # the same submission again: it was sent already
                 return

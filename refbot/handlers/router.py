@@ -47,6 +47,7 @@ class Subcommand:
     usage: str
     admin_only: bool = False
     aliases: tuple[str, ...] = ()
+    opens_modal: bool = False  # needs the command's trigger_id (valid 3 s)
 
 
 @dataclass
@@ -64,8 +65,9 @@ class CommandRouter:
         usage: str | None = None,
         admin_only: bool = False,
         aliases: tuple[str, ...] = (),
+        opens_modal: bool = False,
     ) -> None:
-        sub = Subcommand(name, handler, summary, usage or f"{COMMAND} {name}", admin_only, aliases)
+        sub = Subcommand(name, handler, summary, usage or f"{COMMAND} {name}", admin_only, aliases, opens_modal)
         self.subcommands[name] = sub
         for alias in aliases:
             self.subcommands.setdefault(alias, sub)
@@ -93,6 +95,13 @@ class CommandRouter:
         if self.fallback and self.fallback in self.subcommands:
             return self.subcommands[self.fallback], text, None
         return None, text, None
+
+    def opens_modal(self, text: str) -> bool:
+        """Does `/reference <text>` open a modal? (`/reference` alone opens the search form.)"""
+        if not (text or "").strip():
+            return True
+        sub, _, _ = self.resolve(text)
+        return sub is not None and sub.opens_modal
 
 
 def register(app: App, ctx: AppContext, router: CommandRouter) -> None:
