@@ -30,7 +30,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections import defaultdict
+from collections import defaultdict, deque
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -72,6 +72,15 @@ class Recorder:
         self.status: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
         self.errors: list[str] = []
         self.actions = 0
+        self.seen: dict[str, list[float]] = defaultdict(list)  # until the answer reached Slack
+        self.unanswered: dict[str, int] = defaultdict(int)
+
+    def answered(self, kind: str, sent_at: float, call) -> None:
+        with self.lock:
+            if call is None:
+                self.unanswered[kind] += 1
+            else:
+                self.seen[kind].append(max(0.0, call.at - sent_at))
 
     def add(self, kind: str, seconds: float, status: int) -> None:
         with self.lock:
@@ -80,25 +89,45 @@ class Recorder:
             self.actions += 1
 
 
-class Approvals:
-    """Owner DMs with an Approve button not yet clicked (any simulated user clicks for the owner)."""
+class Answers:
+    """RefBot's answers as the stand-in records them, matched to the user waiting for each: a search's
+    response_url post, a user's Home view, a request form; and the owner's approval DMs to click."""
 
     def __init__(self, stub: SlackAPIStub) -> None:
         self.stub = stub
         self.lock = threading.Lock()
-        self.seen: set[str] = set()
+        self.waiting: dict[tuple[str, str], tuple[threading.Event, list]] = {}
+        self.approvals: deque[str] = deque()
+        stub.watch(self._seen)
 
-    def take(self) -> dict | None:
-        for call in reversed(self.stub.successful("chat.postMessage", channel=OWNER)):
-            ts = call.response.get("ts")
-            if "request_approve" not in json.dumps(call.args.get("blocks") or ""):
-                continue
-            with self.lock:
-                if ts in self.seen:
-                    continue
-                self.seen.add(ts)
-            return self.stub.message(OWNER, ts)
-        return None
+    def expect(self, method: str, ident: str) -> tuple[threading.Event, list]:
+        slot = (threading.Event(), [])
+        with self.lock:
+            self.waiting[(method, ident)] = slot
+        return slot
+
+    def _seen(self, call) -> None:
+        if not call.ok:
+            return
+        if call.method == "chat.postMessage" and call.args.get("channel") == OWNER:
+            if "request_approve" in json.dumps(call.args.get("blocks") or ""):
+                self.approvals.append(call.response.get("ts"))
+            return
+        ident = {"response_url": "id", "views.publish": "user_id", "views.open": "trigger_id"}.get(call.method)
+        if ident is None:
+            return
+        with self.lock:
+            slot = self.waiting.pop((call.method, str(call.args.get(ident))), None)
+        if slot is not None:
+            slot[1].append(call)
+            slot[0].set()
+
+    def take_approval(self) -> dict | None:
+        try:
+            ts = self.approvals.popleft()
+        except IndexError:
+            return None
+        return self.stub.message(OWNER, ts)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -117,8 +146,9 @@ def business_days_ahead(days: int) -> dt.date:
     return day
 
 
-def user_loop(n: int, *, sim: SlackClientSim, stub: SlackAPIStub, rec: Recorder, approvals: Approvals,
-              deadline: float, max_actions: int, request_fraction: float, home: bool, seed: int) -> None:
+def user_loop(n: int, *, sim: SlackClientSim, stub: SlackAPIStub, rec: Recorder, answers: Answers,
+              deadline: float, max_actions: int, request_fraction: float, home: bool, seed: int,
+              think_time: float, answer_timeout: float) -> None:
     rng = random.Random(seed * 1000 + n)
     user = f"ULOAD{n:03d}"
     needed_by = business_days_ahead(10).isoformat()
@@ -132,26 +162,47 @@ def user_loop(n: int, *, sim: SlackClientSim, stub: SlackAPIStub, rec: Recorder,
         rec.add(kind, time.monotonic() - started, status)
         return status
 
+    def seen(kind: str, sent_at: float, slot: tuple[threading.Event, list]):
+        """Wait (like a user looking at Slack) until RefBot's answer arrived; record how long it took."""
+        call = slot[1][0] if slot[0].wait(answer_timeout) else None
+        rec.answered(kind, sent_at, call)
+        return call
+
+    def think() -> None:
+        if think_time > 0:
+            time.sleep(min(rng.uniform(0, 2 * think_time), max(0.0, deadline - time.monotonic())))
+
     i = 0
     while time.monotonic() < deadline and rec.actions < max_actions:
         i += 1
         text = " ".join(rng.sample(WORDS, rng.randint(1, 4)))
         want_request = rng.random() < request_fraction
         rid = f"u{n}i{i}"
+        slot = answers.expect("response_url", rid)
+        sent = time.time()
         post("search", slash_command(f"search {text}", user_id=user, response_url=stub.response_url(rid)))
+        answer = seen("search", sent, slot)
+        think()
         if home and time.monotonic() < deadline:
+            slot = answers.expect("views.publish", user)
+            sent = time.time()
             post("home", app_home_opened(user))
-        if not want_request or time.monotonic() >= deadline:
+            seen("home", sent, slot)
+            think()
+        if not want_request or answer is None or time.monotonic() >= deadline:
             continue
         try:
-            answer = stub.wait_for("response_url", lambda c, rid=rid: c.args.get("id") == rid, timeout=5)[0]
             values = [b.get("value", "") for b in _elements(answer.args.get("blocks") or [])
                       if b.get("action_id") == "request_from_search"]
             if not values:
                 continue
             trigger = new_trigger_id()
+            slot = answers.expect("views.open", trigger)
+            sent = time.time()
             post("request button", block_actions("request_from_search", rng.choice(values), user, trigger_id=trigger))
-            opened = stub.wait_for("views.open", lambda c, t=trigger: c.args.get("trigger_id") == t, timeout=5)[0]
+            opened = seen("request button", sent, slot)
+            if opened is None:
+                continue
             view = opened.response["view"]
             form = {
                 "prospect": {"value": plain_value(f"Prospect {n}-{i}")},
@@ -163,10 +214,10 @@ def user_loop(n: int, *, sim: SlackClientSim, stub: SlackAPIStub, rec: Recorder,
             inputs = {b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"}
             post("submit", view_submission(None, {k: v for k, v in form.items() if k in inputs}, user, view=view))
             deadline_dm = time.monotonic() + 3
-            message = approvals.take()
+            message = answers.take_approval()
             while message is None and time.monotonic() < min(deadline_dm, deadline):
                 time.sleep(0.05)
-                message = approvals.take()
+                message = answers.take_approval()
             if message is not None:
                 post("approve", block_actions("request_approve", user_id=OWNER, message=message))
         except (AssertionError, LookupError, KeyError) as exc:
@@ -209,6 +260,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="share of iterations that also submit and approve a request")
     parser.add_argument("--max-actions", type=int, default=200_000, help="stop after this many Slack requests")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="mean seconds a user pauses after seeing an answer (0: straight on)")
+    parser.add_argument("--answer-timeout", type=float, default=15.0,
+                        help="seconds a user waits for RefBot's answer before counting it as not seen")
     args = parser.parse_args(argv)
 
     workdir = Path(tempfile.mkdtemp(prefix="refbot-load-"))
@@ -231,20 +286,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{label}: loaded {loaded} contacts in {time.monotonic() - started:.1f} s", flush=True)
         home = importlib.util.find_spec("refbot.handlers.home") is not None
 
-        with SlackAPIStub() as stub:
+        # The stand-in shares the two cores with RefBot: spare it the Block Kit checks the tests make.
+        with SlackAPIStub(validate_blocks=False) as stub:
             stub.add_user(OWNER, "Olga Owner", tz="Europe/Berlin")
             for n in range(args.users):
                 stub.add_user(f"ULOAD{n:03d}", f"Load User {n}", tz="America/New_York")
             with RefBotServer(slack_api_url=stub.base_url, database_url=url, signing_secret=SECRET,
                               admins="UADMIN", workdir=workdir) as server:
                 rec = Recorder()
-                approvals = Approvals(stub)
+                answers = Answers(stub)
                 deadline = time.monotonic() + args.duration
                 threads = [
                     threading.Thread(target=user_loop, args=(n,), daemon=True, kwargs=dict(
                         sim=SlackClientSim(server.events_url, SECRET, timeout=15), stub=stub, rec=rec,
-                        approvals=approvals, deadline=deadline, max_actions=args.max_actions,
-                        request_fraction=args.request_fraction, home=home, seed=args.seed))
+                        answers=answers, deadline=deadline, max_actions=args.max_actions,
+                        request_fraction=args.request_fraction, home=home, seed=args.seed,
+                        think_time=args.think, answer_timeout=args.answer_timeout))
                     for n in range(args.users)
                 ]
                 load_started = time.monotonic()
@@ -306,6 +363,16 @@ def _print_table(label, args, rec: Recorder, elapsed: float, outbox, requests: i
     print(f"mean ack {statistics.fmean(everything) * 1000 if everything else 0:.0f} ms; requests stored: {requests}; "
           f"outbox pending {outbox[OutboxStatus.pending]}, failed {outbox[OutboxStatus.failed]}, "
           f"sent {outbox[OutboxStatus.sent]}")
+    print("\nuntil the answer reached Slack (search results, Home view, request form):")
+    header2 = f"{'kind':<16}{'count':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}{'not seen':>10}"
+    print(header2)
+    print("-" * len(header2))
+    for kind in ("search", "home", "request button"):
+        lat = rec.seen.get(kind, [])
+        if lat or rec.unanswered.get(kind):
+            print(f"{kind:<16}{len(lat):>8}{percentile(lat, 50) * 1000:>9.0f}{percentile(lat, 95) * 1000:>9.0f}"
+                  f"{percentile(lat, 99) * 1000:>9.0f}{(max(lat) if lat else 0) * 1000:>9.0f}"
+                  f"{rec.unanswered.get(kind, 0):>10}")
     print("statuses: " + ", ".join(f"{s or 'no answer'}: {n}" for s, n in sorted(merged.items())))
     if rec.errors:
         print(f"client-side flow errors: {len(rec.errors)} (first: {rec.errors[0]})")

@@ -413,6 +413,7 @@ class SlackAPIStub:
         self._faults: dict[str, list[Fault]] = {}
         self._outages: list[str | None] = []
         self._responders: dict[str, Responder] = {}
+        self._watchers: list[Callable[[Call], None]] = []
         self._users: dict[str, dict[str, Any]] = {}
         self._channels: dict[str, dict[str, Any]] = {}
         self._messages: dict[str, dict[str, dict[str, Any]]] = {}
@@ -819,10 +820,17 @@ class SlackAPIStub:
     def _new_id(self, prefix: str) -> str:
         return f"{prefix}{next(self._ids):010d}"
 
+    def watch(self, callback: Callable[[Call], None]) -> None:
+        """Call `callback(call)` for every call as it is recorded (in the stub's server thread): lets a
+        load generator wait for one answer without rescanning every recorded call."""
+        self._watchers.append(callback)
+
     def _record(self, call: Call) -> None:
         with self._cond:
             self._calls.append(call)
             self._cond.notify_all()
+        for callback in self._watchers:
+            callback(call)
 
     def _take_fault(self, method: str) -> tuple[str, Fault | None]:
         """("outage", None), ("fault", fault) or ("", None)."""
