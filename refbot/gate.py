@@ -23,6 +23,7 @@ from concurrent.futures import Executor, Future
 from typing import Any
 
 from slack_bolt import Ack, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 
 # Lower runs first. Opening a modal must beat the trigger_id's 3 s, so clicks and form-opening commands
 # go before searches, and those before background events (App Home, channel messages).
@@ -161,15 +162,17 @@ class GatedExecutor(Executor):
                 thread.join()
 
 
-def gate_middleware(priority_of: Callable[[dict[str, Any]], int]) -> Callable[..., Any]:
-    """Global Bolt middleware (runs after the signature check, in the thread that dispatches the
-    request): gives the request a GatedAck with its priority."""
+class GateMiddleware(Middleware):
+    """Global Bolt middleware (after the signature check, in the thread that dispatches the request):
+    gives the request a GatedAck with its priority. A Middleware subclass, not a function, so Bolt does
+    not build listener arguments from a body that may be malformed."""
 
-    def middleware(req: BoltRequest, next: Callable[[], Any]) -> Any:  # noqa: A002 - Bolt's name
+    def __init__(self, priority_of: Callable[[dict[str, Any]], int]) -> None:
+        self.priority_of = priority_of
+
+    def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> BoltResponse | None:  # noqa: A002
         body = req.body if isinstance(req.body, dict) else {}
-        ack = GatedAck(priority_of(body))
+        ack = GatedAck(self.priority_of(body))
         req.context["ack"] = ack
         _dispatching.ack = ack
         return next()
-
-    return middleware

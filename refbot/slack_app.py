@@ -10,7 +10,7 @@ from slack_bolt import App
 
 from refbot.config import Settings
 from refbot.context import AppContext, build_context
-from refbot.gate import BACKGROUND, COMMAND, INTERACTIVE, GatedExecutor, WorkGate, gate_middleware
+from refbot.gate import BACKGROUND, COMMAND, INTERACTIVE, GatedExecutor, GateMiddleware, WorkGate
 from refbot.handlers import errors, router
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ def create_app(
         listener_executor=GatedExecutor(WorkGate(work_slots)),
     )
     app.refbot = ctx  # type: ignore[attr-defined]
-    app.middleware(gate_middleware(lambda body: priority_of(body, commands)))
+    app.use(GateMiddleware(lambda body: priority_of(body, commands)))
     errors.register(app, ctx)
     router.register(app, ctx, commands)
     for name in SURFACES:
@@ -75,5 +75,6 @@ def priority_of(body: dict[str, Any], commands: router.CommandRouter) -> int:
         return INTERACTIVE if commands.opens_modal(str(body.get("text") or "")) else COMMAND
     if body.get("type") == "event_callback":
         # Someone opening RefBot's Home tab is looking at it; channel messages can wait.
-        return COMMAND if (body.get("event") or {}).get("type") == "app_home_opened" else BACKGROUND
+        event = body.get("event")
+        return COMMAND if isinstance(event, dict) and event.get("type") == "app_home_opened" else BACKGROUND
     return INTERACTIVE
