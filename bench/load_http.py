@@ -7,13 +7,16 @@
 Loads N references (the demo program generator, one account owner) into a fresh database — a temporary
 SQLite file, or a scratch database created on the given PostgreSQL server and dropped afterwards — then
 starts the local Slack Web API stand-in and RefBot's production HTTP server on loopback. Each simulated
-user loops until the duration is over (or --max-actions is reached): a signed `/reference search <text>`,
-an app_home_opened event when RefBot has a Home handler, and for a fraction of iterations a request:
-"Request" button on a search result -> request modal submission -> the owner approves from the DM.
+user loops until the duration is over (or --max-actions is reached), looking at each answer before going
+on, as a person would: a signed `/reference search <text>` (then its results), an app_home_opened event
+when RefBot has a Home handler (then the Home view), and for a fraction of iterations a request: "Request"
+button on a search result (then the form) -> request modal submission -> the owner approves from the DM.
+--think adds a pause after each answer (0: none, every user is always waiting for RefBot).
 
 Reports per kind of Slack request: count, throughput, p50/p95/p99 of the acknowledgement (the HTTP round
-trip Slack waits for, 3 s limit), 5xx and other non-200 answers; then how many outbox rows are still
-pending or failed once deliveries settled. Not a test: figures depend on the machine.
+trip Slack waits for, 3 s limit), 5xx and other non-200 answers; how long each answer took to reach Slack;
+then how many outbox rows are still pending or failed once deliveries settled. Not a test: figures
+depend on the machine.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ work exactly once. `refbot jobs run NAME` runs one on demand under the same rule
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,16 +31,18 @@ class Job:
     func: JobFunc
     every_seconds: int
     description: str
+    at_start: bool = False  # also run as soon as the scheduler starts
 
 
 JOBS: dict[str, Job] = {}
 
 
-def job(name: str, *, every_seconds: int, description: str) -> Callable[[JobFunc], JobFunc]:
+def job(name: str, *, every_seconds: int, description: str, at_start: bool = False) -> Callable[[JobFunc], JobFunc]:
     """Register a job. Modules that define jobs are imported by `load_jobs()`."""
 
     def decorator(func: JobFunc) -> JobFunc:
-        JOBS[name] = Job(name=name, func=func, every_seconds=every_seconds, description=description)
+        JOBS[name] = Job(name=name, func=func, every_seconds=every_seconds, description=description,
+                         at_start=at_start)
         return func
 
     return decorator
@@ -63,7 +66,9 @@ def claim_run(*, session: Session, job_name: str, run_key: str, instance: str | 
     return True
 
 
-@job("outbox", every_seconds=10, description="Deliver queued Slack messages and retry failed deliveries")
+# At start too: messages queued before a crash or a restart go out at once, not 10 s later.
+@job("outbox", every_seconds=10, description="Deliver queued Slack messages and retry failed deliveries",
+     at_start=True)
 def deliver_outbox(ctx: AppContext) -> str:
     return ctx.deliverer.deliver().summary()
 
@@ -108,6 +113,7 @@ def create_scheduler(ctx: AppContext):  # -> apscheduler BackgroundScheduler
             id=spec.name,
             name=spec.description,
             replace_existing=True,
+            **({"next_run_time": dt.datetime.now(dt.UTC)} if spec.at_start else {}),
         )
     return scheduler
 
