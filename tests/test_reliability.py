@@ -190,8 +190,8 @@ def outage(monkeypatch):
     down = threading.Event()
 
     @contextmanager
-    def flaky(self):
-        with original(self) as session:
+    def flaky(self, **options):
+        with original(self, **options) as session:
             yield session
             if down.is_set():
                 session.flush()
@@ -388,6 +388,22 @@ def test_token_and_signing_secret_never_reach_the_logs(bolt_app, slack_api, worl
     logged = caplog.text + "\n".join(str(r.args) for r in caplog.records)
     assert BOT_TOKEN not in logged
     assert SIGNING_SECRET not in logged
+
+
+def test_contact_details_never_reach_the_logs_before_approval(bolt_app, slack_api, world, session, caplog):
+    # RefBot's own logs and every Slack request/response body at DEBUG. (SQLAlchemy's DEBUG logging
+    # prints fetched rows: database debugging shows database content, by design.)
+    caplog.set_level(logging.DEBUG)
+    for name in ("slack_sdk", "slack_bolt", "refbot"):
+        caplog.set_level(logging.DEBUG, logger=name)
+    caplog.set_level(logging.INFO, logger="sqlalchemy")
+    assert dispatch(bolt_app, slash_command("search banking germany roi", user_id=SELLER)).status == 200
+    submit_request(bolt_app, slack_api, world)
+    assert owner_dm(slack_api) is not None  # the owner was asked: the request is waiting for approval
+    logged = caplog.text + "\n".join(str(r.args) for r in caplog.records)
+    assert len(caplog.records) > 0
+    assert EMAIL not in logged and PHONE not in logged
+    assert EMAIL not in slack_api.all_text() and PHONE not in slack_api.all_text()
 
 
 # ------------------------------------------------------------------ real processes: `refbot start` over HTTP
