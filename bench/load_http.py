@@ -318,10 +318,12 @@ def main(argv: list[str] | None = None) -> int:
                     time.sleep(0.5)
                 outbox = _outbox(database)
                 server_log = server.output()
+                memory = _rss_mb(server.proc.pid)
         with database.unit_of_work() as session:
             requests = session.scalar(sa.select(sa.func.count()).select_from(ReferenceRequest))
         database.dispose()
         _print_table(label, args, rec, elapsed, outbox, requests, home)
+        print(f"server memory (RSS, gunicorn master and worker): {memory:.0f} MB")
         tracebacks = server_log.count("Traceback")
         print(f"server log: {tracebacks} tracebacks" + (f"; first:\n{_first_traceback(server_log)}" if tracebacks else ""))
         return 0
@@ -336,6 +338,21 @@ def _outbox(database: dbmod.Database) -> dict[OutboxStatus, int]:
     counts = dict.fromkeys(OutboxStatus, 0)
     counts.update({status: n for status, n in rows})
     return counts
+
+
+def _rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children (Linux /proc), in MB."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo.extend(int(child) for child in (task / "children").read_text().split())
+        except (OSError, StopIteration, ValueError):
+            continue
+    return total / 1024
 
 
 def _first_traceback(log: str) -> str:
