@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.error import URLError
+
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
@@ -16,10 +18,13 @@ def interactive_client(settings: Settings) -> WebClient:
 
 
 def delivery_client(settings: Settings) -> WebClient:
-    """The outbox's client: never sleeps on 429; the outbox schedules the retry instead."""
+    """The outbox's client: never sleeps on 429; the outbox schedules the retry instead. It retries at
+    once only when the request never reached Slack (URLError: connecting or sending failed); a connection
+    dropped while waiting for the answer is left to the outbox, which first checks whether the message
+    was posted."""
     return WebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
         timeout=10,
-        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)],
+        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1, error_types=[URLError])],
     )

@@ -3,6 +3,9 @@ delivered right after commit, and retried by the `outbox` job until Slack accept
 
 Exactly once: each message has a dedupe key (enqueueing it twice is a no-op), and an instance must
 claim a row (a conditional UPDATE) before sending it, so two instances never send the same row.
+A post whose answer never came (a timeout, a dropped connection, a 5xx) may still have been posted:
+each chat.postMessage carries its key as message metadata, and before posting again the deliverer
+looks for it in the conversation (or the thread) and, when found, records that message instead.
 """
 
 from __future__ import annotations
@@ -55,6 +58,8 @@ PERMANENT_ERRORS = frozenset(
     }
 )
 MAX_ATTEMPTS = 50
+OUTBOX_EVENT = "refbot_outbox"  # message metadata event type carrying the outbox key
+UNCONFIRMED = "unconfirmed:"  # last_error prefix: the previous post got no answer, it may have landed
 
 
 def enqueue(
@@ -82,6 +87,9 @@ def enqueue(
         payload["blocks"] = blocks
     if extra:
         payload.update(extra)
+    if method == "chat.postMessage":
+        # Lets a retry find this message if Slack posted it but its answer was lost (see _already_posted).
+        payload.setdefault("metadata", {"event_type": OUTBOX_EVENT, "event_payload": {"key": key[:255]}})
     row = OutboxMessage(
         dedupe_key=key[:255],
         method=method,
@@ -176,12 +184,14 @@ class OutboxDeliverer:
         with self.db.unit_of_work() as session:
             row = session.get(OutboxMessage, row_id)
             assert row is not None
-            method, channel, payload, update_of, attempts = (
+            method, channel, payload, update_of, attempts, key, last_error = (
                 row.method,
                 row.channel,
                 dict(row.payload),
                 row.update_of,
                 row.attempts,
+                row.dedupe_key,
+                row.last_error or "",
             )
             target = None
             if update_of:
@@ -199,25 +209,69 @@ class OutboxDeliverer:
                 stats.retried += 1
                 return
             channel, payload["ts"] = target_state[1], target_state[2]
+        if method == "chat.postMessage" and last_error.startswith(UNCONFIRMED) and channel:
+            try:
+                found = self._already_posted(channel, payload, key)
+            except Exception as exc:  # Slack still unreachable: look again on the next attempt
+                self._retry(row_id, attempts, f"{UNCONFIRMED} looking for it failed ({type(exc).__name__})", None, stats)
+                return
+            if found is not None:
+                log.info("outbox message %s had been posted although Slack's answer was lost", row_id)
+                self._sent(row_id, attempts, channel=found[0], ts=found[1], stats=stats)
+                return
         try:
             response = self.client.api_call(method, json={"channel": channel, **payload})
         except SlackApiError as exc:
             self._on_error(row_id, attempts, exc, stats)
             return
-        except Exception as exc:  # timeouts, connection errors
-            self._retry(row_id, attempts, f"{type(exc).__name__}: {exc}", None, stats)
+        except Exception as exc:  # timeouts, connections dropped: Slack may or may not have acted
+            self._retry(row_id, attempts, f"{UNCONFIRMED} {type(exc).__name__}: {exc}", None, stats)
             return
         data = response.data if isinstance(response.data, dict) else {}
+        self._sent(
+            row_id,
+            attempts,
+            channel=data.get("channel") or channel,
+            ts=data.get("ts") or data.get("message_ts") or payload.get("ts"),
+            stats=stats,
+        )
+
+    def _sent(self, row_id: int, attempts: int, *, channel: str | None, ts: str | None, stats: DeliveryStats) -> None:
         self._finish(
             row_id,
             status=OutboxStatus.sent,
             sent_at=self.clock.now(),
             attempts=attempts + 1,
             last_error=None,
-            result_channel=data.get("channel") or channel,
-            result_ts=data.get("ts") or data.get("message_ts") or payload.get("ts"),
+            result_channel=channel,
+            result_ts=ts,
         )
         stats.sent += 1
+
+    def _already_posted(self, channel: str, payload: dict[str, Any], key: str) -> tuple[str, str] | None:
+        """(channel id, ts) of this row's message if an earlier unanswered post did land, else None.
+        Raises when Slack can't be asked now; a Slack refusal to answer (e.g. a missing scope) means we
+        can't know, and the message is posted again (at least once beats never)."""
+        try:
+            if channel[:1] in ("U", "W"):  # a DM given by user id: history needs the DM channel's id
+                channel = self.client.conversations_open(users=channel)["channel"]["id"]
+            if payload.get("thread_ts"):
+                answer = self.client.conversations_replies(
+                    channel=channel, ts=payload["thread_ts"], include_all_metadata=True, limit=200
+                )
+            else:
+                answer = self.client.conversations_history(channel=channel, include_all_metadata=True, limit=100)
+        except SlackApiError as exc:
+            if exc.response.status_code == 429 or exc.response.status_code >= 500:
+                raise
+            log.warning("can't check whether outbox message %s was posted (%s); posting it again",
+                        key, exc.response.get("error"))
+            return None
+        for message in answer.get("messages") or []:
+            meta = message.get("metadata") or {}
+            if meta.get("event_type") == OUTBOX_EVENT and (meta.get("event_payload") or {}).get("key") == key:
+                return channel, str(message.get("ts"))
+        return None
 
     def _on_error(self, row_id: int, attempts: int, exc: SlackApiError, stats: DeliveryStats) -> None:
         status = exc.response.status_code
@@ -230,6 +284,8 @@ class OutboxDeliverer:
             self._finish(row_id, status=OutboxStatus.failed, attempts=attempts + 1, last_error=str(error))
             stats.failed += 1
             stats.errors.append(str(error))
+        elif status >= 500:  # Slack's side failed: the call may or may not have been carried out
+            self._retry(row_id, attempts, f"{UNCONFIRMED} {error or f'HTTP {status}'}", None, stats)
         else:
             self._retry(row_id, attempts, str(error or f"HTTP {status}"), None, stats)
 

@@ -113,3 +113,64 @@ def test_two_instances_deliver_each_message_once(ctx, settings, database, clock,
         t.join()
     texts = [c.args["text"] for c in slack_api.successful("chat.postMessage")]
     assert sorted(texts) == sorted(f"m{i}" for i in range(20))
+
+
+# ------------------------------------------------------------------ answers lost on the way back
+
+
+@pytest.fixture
+def impatient(ctx):
+    """The deliverer with a client that gives up after 0.3 s (RefBot's waits 10 s) and never retries by
+    itself, so a slow Slack's answer is lost while the post itself still lands."""
+    from slack_sdk import WebClient
+
+    ctx.deliverer.client = WebClient(token="xoxb-test-token", base_url=ctx.settings.slack_api_url, timeout=0.3,
+                                     retry_handlers=[])
+    return ctx
+
+
+def _row(ctx):
+    with ctx.db.unit_of_work() as session:
+        return session.query(OutboxMessage).one()
+
+
+@pytest.mark.parametrize("where", ["dm", "thread"])
+def test_a_post_whose_answer_was_lost_is_not_posted_twice(impatient, slack_api, clock, where):
+    ctx = impatient
+    slack_api.add_channel("C1", "sales")
+    channel, extra = ("U1", None) if where == "dm" else ("C1", {"thread_ts": "1700000000.000100"})
+    slack_api.fail("chat.postMessage", delay=1.0)  # Slack posts it, but only after the client gave up
+    with ctx.db.unit_of_work() as session:
+        enqueue(session=session, key="request:7:approved", channel=channel, text="Approved", extra=extra)
+    assert _row(ctx).status is OutboxStatus.pending and _row(ctx).last_error.startswith("unconfirmed:")
+    slack_api.wait_for("chat.postMessage")  # it did land
+    clock.advance(minutes=5)
+    ctx.deliverer.deliver()
+    ctx.deliverer.deliver()
+    posts = slack_api.calls("chat.postMessage")
+    assert len(posts) == 1  # found in the conversation, not posted again
+    row = _row(ctx)
+    assert row.status is OutboxStatus.sent and row.result_ts == posts[0].response["ts"]
+    assert row.result_channel == posts[0].response["channel"]  # the DM's id, so chat.update can edit it
+
+
+def test_a_post_that_never_reached_slack_is_sent_after_looking_for_it(impatient, slack_api, clock):
+    ctx = impatient
+    slack_api.fail("chat.postMessage", status=503)  # Slack's edge failed: unknown whether it posted
+    _queue(ctx, key="request:8:approved", text="Approved")
+    assert _row(ctx).last_error.startswith("unconfirmed:")
+    clock.advance(minutes=5)
+    ctx.deliverer.deliver()
+    assert [c.method for c in slack_api.calls() if c.method.startswith(("conversations", "chat"))] == [
+        "chat.postMessage", "conversations.open", "conversations.history", "chat.postMessage"]
+    assert len(slack_api.successful("chat.postMessage")) == 1 and _row(ctx).status is OutboxStatus.sent
+
+
+def test_a_lookup_slack_refuses_falls_back_to_posting_again(impatient, slack_api, clock):
+    ctx = impatient
+    slack_api.fail("chat.postMessage", status=500)
+    slack_api.fail("conversations.history", error="missing_scope")
+    _queue(ctx, key="request:9:approved", text="Approved")
+    clock.advance(minutes=5)
+    ctx.deliverer.deliver()
+    assert len(slack_api.successful("chat.postMessage")) == 1 and _row(ctx).status is OutboxStatus.sent

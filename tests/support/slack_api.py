@@ -434,6 +434,8 @@ class SlackAPIStub:
             "chat.getPermalink": self._chat_get_permalink,
             "conversations.open": self._conversations_open,
             "conversations.info": self._conversations_info,
+            "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
             "conversations.join": self._conversations_join,
             "users.info": self._users_info,
             "users.lookupByEmail": self._users_lookup_by_email,
@@ -1154,6 +1156,39 @@ class SlackAPIStub:
             "channel": channel,
             "permalink": f"https://{TEAM_DOMAIN}.slack.com/archives/{channel}/p{ts.replace('.', '')}",
         }
+
+    def _readable(self, msgs: list[dict[str, Any]], args: dict[str, Any]) -> list[dict[str, Any]]:
+        """Messages as conversations.history/replies show them: metadata only with include_all_metadata."""
+        with_metadata = str(args.get("include_all_metadata", "")).lower() in ("true", "1")
+        return [
+            {k: copy.deepcopy(v) for k, v in m.items() if k != "channel" and (with_metadata or k != "metadata")}
+            for m in msgs
+        ]
+
+    def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The bot's messages in a channel (a channel or DM id, never a user id), newest first, without
+        thread replies; `oldest`/`limit` as Slack."""
+        channel = self._resolve_channel(args.get("channel"), for_posting=False)
+        self._channel(channel)
+        oldest = float(args.get("oldest") or 0)
+        limit = max(1, min(int(args.get("limit") or 100), 999))
+        msgs = [m for m in self._messages.get(channel, {}).values()
+                if float(m["ts"]) > oldest and m.get("thread_ts") in (None, m["ts"])]
+        msgs.sort(key=lambda m: float(m["ts"]), reverse=True)
+        return {"messages": self._readable(msgs[:limit], args), "has_more": len(msgs) > limit}
+
+    def _conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The bot's messages in the thread `ts` of a channel, oldest first (the parent when the bot
+        posted it; a user's parent message is not known to the stub)."""
+        channel = self._resolve_channel(args.get("channel"), for_posting=False)
+        self._channel(channel)
+        thread = str(args.get("ts") or "")
+        if not thread:
+            raise SlackAPIError("thread_not_found")
+        limit = max(1, min(int(args.get("limit") or 100), 999))
+        msgs = [m for m in self._messages.get(channel, {}).values() if thread in (m["ts"], m.get("thread_ts"))]
+        msgs.sort(key=lambda m: float(m["ts"]))
+        return {"messages": self._readable(msgs[:limit], args), "has_more": len(msgs) > limit}
 
     def _conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
         if args.get("channel"):
