@@ -123,7 +123,7 @@ def register(app: App, ctx: AppContext, commands: CommandRouter) -> None:
 
     @app.options(blocks.ACCOUNT_ACTION)
     def on_account_suggest(ack: Ack, body: dict[str, Any]) -> None:
-        with ctx.db.unit_of_work() as session:
+        with ctx.db.unit_of_work(read_only=True) as session:  # answers the keystroke: never wait for a writer
             choices = svc.account_choices(session=session, query=str(body.get("value") or ""))
         ack(options=blocks.account_options(choices))
 
@@ -133,7 +133,7 @@ def register(app: App, ctx: AppContext, commands: CommandRouter) -> None:
         data = input_from_view(values)
         user_id = _user(body)
         try:
-            with ctx.db.unit_of_work() as session:
+            with ctx.db.unit_of_work(read_only=True) as session:  # before ack: never wait for a writer
                 svc.validate(session=session, data=data)
         except ValidationFailed as exc:
             errors = {k: v[:150] for k, v in exc.field_errors.items() if k in values}
@@ -185,7 +185,7 @@ def register(app: App, ctx: AppContext, commands: CommandRouter) -> None:
         if len(reason) > blocks.LIMITS["reason"]:
             ack(response_action="errors", errors={"reason": f"Keep it under {blocks.LIMITS['reason']} characters."})
             return
-        with ctx.db.unit_of_work() as session:
+        with ctx.db.unit_of_work(read_only=True) as session:  # before ack: never wait for a writer
             try:
                 nomination = svc.get_nomination(session=session, nomination_id=nomination_id)
                 refusal = None if nomination.status is NominationStatus.pending else svc.refusal(nomination)
