@@ -8,6 +8,8 @@ from typing import Any
 
 from slack_bolt import App
 
+from refbot.blocks.requests import SEARCH_AGAIN_ACTION
+from refbot.blocks.search import SEARCH_MODAL
 from refbot.config import Settings
 from refbot.context import AppContext, build_context
 from refbot.gate import BACKGROUND, COMMAND, INTERACTIVE, GatedExecutor, GateMiddleware, WorkGate
@@ -67,14 +69,24 @@ def create_app(
     return app
 
 
+# Clicks and submissions that run a search rather than open a modal: they queue with the searches.
+SEARCHING_VIEWS = frozenset({SEARCH_MODAL})
+SEARCHING_ACTIONS = frozenset({SEARCH_AGAIN_ACTION})
+
+
 def priority_of(body: dict[str, Any], commands: router.CommandRouter) -> int:
     """Which work goes first once acknowledged: clicks, modal submissions and commands that open a
-    modal (their trigger_id lives 3 s), then other commands (searches) and Home tabs, then channel
-    messages."""
+    modal (their trigger_id lives 3 s), then searches and Home tabs, then channel messages."""
     if "command" in body:
         return INTERACTIVE if commands.opens_modal(str(body.get("text") or "")) else COMMAND
     if body.get("type") == "event_callback":
         # Someone opening RefBot's Home tab is looking at it; channel messages can wait.
         event = body.get("event")
         return COMMAND if isinstance(event, dict) and event.get("type") == "app_home_opened" else BACKGROUND
+    view, actions = body.get("view"), body.get("actions")
+    if body.get("type") == "view_submission" and isinstance(view, dict) and view.get("callback_id") in SEARCHING_VIEWS:
+        return COMMAND
+    if (body.get("type") == "block_actions" and isinstance(actions, list) and actions
+            and isinstance(actions[0], dict) and actions[0].get("action_id") in SEARCHING_ACTIONS):
+        return COMMAND
     return INTERACTIVE

@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from refbot.blocks.requests import CANCEL_ACTION
+from refbot.blocks.requests import CANCEL_ACTION, SEARCH_AGAIN_ACTION
+from refbot.blocks.search import REFINE_ACTION, SEARCH_MODAL
 from refbot.gate import BACKGROUND, COMMAND, INTERACTIVE, WorkGate
 from refbot.handlers import search as search_handlers
 from refbot.slack_app import create_app, priority_of
@@ -48,7 +49,11 @@ def test_clicks_and_form_commands_go_before_searches_and_homes_before_channel_me
     assert priority_of({"command": "/reference", "text": ""}, commands) == INTERACTIVE  # opens the search form
     assert priority_of({"command": "/reference", "text": "request Globex"}, commands) == INTERACTIVE
     assert priority_of({"command": "/reference", "text": "nominate"}, commands) == INTERACTIVE
+    assert priority_of({"command": "/reference", "text": "search"}, commands) == INTERACTIVE  # the form too
     assert priority_of({"command": "/reference", "text": "search bank germany"}, commands) == COMMAND
+    assert priority_of({"type": "view_submission", "view": {"callback_id": SEARCH_MODAL}}, commands) == COMMAND
+    assert priority_of({"type": "block_actions", "actions": [{"action_id": SEARCH_AGAIN_ACTION}]}, commands) == COMMAND
+    assert priority_of({"type": "block_actions", "actions": [{"action_id": REFINE_ACTION}]}, commands) == INTERACTIVE
     assert priority_of({"command": "/reference", "text": "bank germany"}, commands) == COMMAND
     assert priority_of({"type": "block_actions", "actions": []}, commands) == INTERACTIVE
     assert priority_of({"type": "view_submission"}, commands) == INTERACTIVE

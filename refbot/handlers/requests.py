@@ -257,13 +257,16 @@ def register(app: App, ctx: AppContext, commands: CommandRouter) -> None:
         contact_id = int(meta.get("contact_id") or 0)
         search_id = meta.get("search_id")
         data = input_from_view(values)
-        with ctx.db.unit_of_work(read_only=True) as session:  # before ack: never wait for a writer
-            if token and svc.find_by_token(session=session, client_token=token) is not None:
-                ack()  # the same submission again: it was sent already
-                return
+        # Decide in a read-only unit of work (never waiting for a writer), answer Slack after it: ack()
+        # then waits for a work slot, which must not hold a database connection.
+        answer: dict[str, Any] | None = None
+        with ctx.db.unit_of_work(read_only=True) as session:
             try:
-                svc.validate_request(session=session, env=_quick_env(ctx), requester_id=user_id,
-                                     contact_id=contact_id, data=data)
+                if token and svc.find_by_token(session=session, client_token=token) is not None:
+                    answer = {}  # the same submission again: it was sent already
+                else:
+                    svc.validate_request(session=session, env=_quick_env(ctx), requester_id=user_id,
+                                         contact_id=contact_id, data=data)
             except ValidationFailed as exc:
                 errors = {k: v[:1000] for k, v in exc.field_errors.items() if k in values}
                 if "justification" in exc.field_errors and "justification" not in values:
@@ -271,13 +274,15 @@ def register(app: App, ctx: AppContext, commands: CommandRouter) -> None:
                     form = svc.request_form(session=session, env=_quick_env(ctx), requester_id=user_id,
                                             contact_id=contact_id, prefill=svc.prefill_from_input(data),
                                             notice="This contact just became busy or is resting; say why you need them.")
-                    ack(response_action="update", view=blocks.request_modal(form, metadata=view["private_metadata"]))
-                    return
-                ack(response_action="errors", errors=errors or {"prospect": exc.message})
-                return
+                    answer = {"response_action": "update",
+                              "view": blocks.request_modal(form, metadata=view["private_metadata"])}
+                else:
+                    answer = {"response_action": "errors", "errors": errors or {"prospect": exc.message}}
             except (NotFound, NotAllowed) as exc:
-                ack(response_action="update", view=blocks.notice_modal("Request a reference", exc.message))
-                return
+                answer = {"response_action": "update", "view": blocks.notice_modal("Request a reference", exc.message)}
+        if answer is not None:
+            ack(**answer)
+            return
         ack()
         with _privately(body, client, respond):
             try:

@@ -100,7 +100,9 @@ class CommandRouter:
         """Does `/reference <text>` open a modal? (`/reference` alone opens the search form.)"""
         if not (text or "").strip():
             return True
-        sub, _, _ = self.resolve(text)
+        sub, rest, _ = self.resolve(text)
+        if sub is not None and not rest and sub.name == self.default:
+            return True  # `/reference search` with nothing to search for opens the form too
         return sub is not None and sub.opens_modal
 
 
