@@ -7,18 +7,20 @@ the rest (ranking, rendering, database writes, Slack calls); the others wait blo
 
 - `WorkGate`: a counting semaphore whose waiters are served by priority, then first come first served.
 - `GatedAck`: Bolt's `Ack`; after the response is set, a listener thread takes a slot.
-- `GatedExecutor`: the listener pool; a task for a request that was already acknowledged (events are
-  acknowledged by Bolt before the listener starts) takes a slot before it starts, and every task gives
-  its slot back when it ends.
+- `take_slot()`: event listeners (Bolt acknowledges events before they start) call it once they know
+  there is work to do, so the many channel messages that are no reference ask never wait for a slot.
+- `slot_released()`: gives the slot back while a listener only waits (a Slack rate limit's Retry-After).
+- `GatedExecutor`: the listener pool; every task gives its slot back when it ends.
 """
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import itertools
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
 from typing import Any
 
@@ -67,6 +69,7 @@ class WorkGate:
 class _Task(threading.local):
     gate: WorkGate | None = None
     holding = False
+    priority = COMMAND
 
 
 _task = _Task()  # the work slot state of the listener task a pool thread is running
@@ -76,8 +79,29 @@ _dispatching = threading.local()  # the GatedAck of the request the current (HTT
 def _enter(priority: int) -> None:
     gate = _task.gate
     if gate is not None and not _task.holding:
+        _task.priority = priority
         gate.acquire(priority)
         _task.holding = True
+
+
+def take_slot() -> None:
+    """Wait for a work slot now (no-op outside a listener task, or when it holds one already)."""
+    _enter(_task.priority)
+
+
+@contextlib.contextmanager
+def slot_released() -> Iterator[None]:
+    """Give the slot back for the duration of the block (the listener only waits), then take it again."""
+    gate = _task.gate
+    if gate is None or not _task.holding:
+        yield
+        return
+    gate.release()
+    _task.holding = False
+    try:
+        yield
+    finally:
+        _enter(_task.priority)
 
 
 class GatedAck(Ack):
@@ -112,9 +136,8 @@ class GatedExecutor(Executor):
 
         def task() -> Any:
             _task.gate, _task.holding = gate, False
+            _task.priority = ack.priority if ack is not None else COMMAND
             try:
-                if ack is not None and ack.response is not None:
-                    _enter(ack.priority)  # acknowledged before the listener started (events)
                 return fn(*args, **kwargs)
             finally:
                 if _task.holding:

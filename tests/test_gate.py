@@ -9,10 +9,10 @@ import pytest
 
 from refbot.blocks.requests import CANCEL_ACTION, SEARCH_AGAIN_ACTION
 from refbot.blocks.search import REFINE_ACTION, SEARCH_MODAL
-from refbot.gate import BACKGROUND, COMMAND, INTERACTIVE, WorkGate
+from refbot.gate import BACKGROUND, COMMAND, INTERACTIVE, GatedExecutor, WorkGate, slot_released, take_slot
 from refbot.handlers import search as search_handlers
 from refbot.slack_app import create_app, priority_of
-from tests.support.payloads import app_home_opened, block_actions, dispatch, slash_command
+from tests.support.payloads import app_home_opened, block_actions, dispatch, message_event, slash_command
 
 
 def test_waiters_are_served_by_priority_then_in_arrival_order():
@@ -106,3 +106,47 @@ def test_every_request_is_acknowledged_at_once_while_the_work_slot_is_busy(busy_
     answers = slack_api.wait_for("response_url", lambda c: c.args["id"].startswith("search-"), count=3, timeout=15)
     assert sorted(c.args["id"] for c in answers) == ["search-0", "search-1", "search-2"]
     assert started == ["bank 0", "bank 1", "bank 2"]  # first come, first served
+
+
+def test_channel_messages_that_are_no_ask_never_wait_for_a_work_slot(busy_app, slack_api):
+    app, release, started = busy_app
+    gate = app.listener_runner.listener_executor.gate
+    dispatch(app, slash_command("search bank 0", user_id="U1", response_url=slack_api.response_url("s0")))
+    deadline = time.monotonic() + 5
+    while not started and time.monotonic() < deadline:
+        time.sleep(0.01)
+    for n in range(40):  # the slot is taken by the search: chatter must not pile up behind it
+        assert dispatch(app, message_event(f"lunch at noon? {n}", user="U2", channel="C1", ts=f"1.{n}")).status == 200
+    deadline = time.monotonic() + 5
+    while app.listener_runner.listener_executor._idle < 40 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert gate.waiting == 0  # every message was looked at and dropped without waiting
+    release.set()
+
+
+def test_a_listener_waiting_out_a_rate_limit_lends_its_slot():
+    gate = WorkGate(1)
+    executor = GatedExecutor(gate)
+    order: list[str] = []
+    waiting, resume = threading.Event(), threading.Event()
+
+    def rate_limited() -> None:
+        take_slot()
+        order.append("first call")
+        with slot_released():  # e.g. sleeping for Retry-After
+            waiting.set()
+            resume.wait(5)
+        order.append("retried")
+
+    def other() -> None:
+        take_slot()
+        order.append("other work")
+
+    first = executor.submit(rate_limited)
+    assert waiting.wait(5)
+    executor.submit(other).result(5)  # runs while the first one waits, although there is one slot
+    resume.set()
+    first.result(5)
+    executor.shutdown()
+    assert order == ["first call", "other work", "retried"]
+    assert gate.waiting == 0 and gate._free == 1  # the slot came back exactly once

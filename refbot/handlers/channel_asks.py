@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from refbot.asks import detect_ask
 from refbot.blocks.channel_asks import ask_reply
 from refbot.context import AppContext
+from refbot.gate import take_slot
 from refbot.handlers.router import CommandRequest, CommandRouter
 from refbot.services import channel_asks as service
 from refbot.services.outbox import enqueue
@@ -57,6 +58,7 @@ def handle_message(ctx: AppContext, client: WebClient, event: dict[str, Any], *,
     detection = detect_ask(event.get("text") or "")
     if not detection.is_ask:
         return False
+    take_slot()  # an ask: now wait for a work slot (most messages never get here, and never wait)
     ext_shared = is_ext_shared(client, channel)
     now = ctx.clock.now()
     today = ctx.clock.today(ctx.settings.tz)

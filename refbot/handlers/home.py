@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 
 from refbot.blocks import home as blocks
 from refbot.context import AppContext
+from refbot.gate import take_slot
 from refbot.handlers.errors import tell_user
 from refbot.handlers.nominations import open_nomination_modal
 from refbot.handlers.router import CommandRouter
@@ -55,6 +56,7 @@ def register(app: App, ctx: AppContext, commands: CommandRouter) -> None:
     def on_home_opened(event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab") != "home" or not event.get("user"):
             return
+        take_slot()  # Bolt acknowledged the event before this listener started
         try:
             publish_home(ctx, client, event["user"])
         except Exception:  # the tab keeps its previous content; the next open tries again
