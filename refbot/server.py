@@ -64,9 +64,23 @@ def wsgi_app(bolt_app: Any) -> Callable[[dict[str, Any], Callable[..., Any]], It
     return application
 
 
+def finish_work(app: Any, scheduler: Any) -> None:
+    """On the way out: stop the scheduler, then let every listener Slack already got an answer for do
+    its work (queued ones included) before the process ends."""
+    if scheduler is not None:
+        scheduler.shutdown(wait=False)
+    app.listener_runner.listener_executor.shutdown(wait=True)
+
+
 def serve_http(settings: Settings, *, threads: int = 32) -> None:
     """The production HTTP server: one gunicorn worker with threads (the scheduler lives in the worker)."""
     from gunicorn.app.base import BaseApplication
+
+    runtime: dict[str, Any] = {}
+
+    def worker_exit(_server: Any, _worker: Any) -> None:
+        if runtime:
+            finish_work(runtime["app"], runtime["scheduler"])
 
     class RefBotHTTP(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
@@ -76,7 +90,9 @@ def serve_http(settings: Settings, *, threads: int = 32) -> None:
                 "worker_class": "gthread",
                 "threads": threads,
                 "timeout": 60,
-                "graceful_timeout": 10,
+                # Time to finish acknowledged work after SIGTERM (worker_exit) before being killed.
+                "graceful_timeout": 30,
+                "worker_exit": worker_exit,
                 "keepalive": 5,
                 "accesslog": None,
                 "errorlog": "-",
@@ -87,7 +103,8 @@ def serve_http(settings: Settings, *, threads: int = 32) -> None:
                 self.cfg.set(key, value)
 
         def load(self) -> Any:
-            _, app, _ = build_runtime(settings)
+            _, app, scheduler = build_runtime(settings)
+            runtime.update(app=app, scheduler=scheduler)
             log.warning("RefBot is listening on port %s at %s", settings.port, EVENTS_PATH)
             return wsgi_app(app)
 
@@ -110,6 +127,5 @@ def serve_socket_mode(settings: Settings) -> None:
     log.warning("RefBot is connected to Slack in Socket Mode")
     stop.wait()
     handler.close()
-    if scheduler is not None:
-        scheduler.shutdown(wait=False)
+    finish_work(app, scheduler)
     ctx.close()

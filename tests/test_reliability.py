@@ -500,7 +500,7 @@ def test_a_server_killed_mid_workflow_delivers_every_dm_once_after_restart(start
     assert slack_api.messages_to(OWNER) == [] and slack_api.messages_to(SELLER) == []
 
     (second,) = start_servers(1)  # Slack is back; a new process on the same database
-    # the restarted instance's outbox job (every 10 s) sends what the dead one queued
+    # the restarted instance's outbox job (at start, then every 10 s) sends what the dead one queued
     # (90 s covers the rare case of the dead process having claimed a row: a claim expires after 60 s)
     wait_until(lambda: approval_dms(slack_api) and slack_api.messages_to(SELLER), timeout=90,
                what="the queued DMs after the restart")
@@ -595,3 +595,17 @@ def test_two_server_processes_on_one_postgres_make_one_transition_and_send_each_
     assert [item for item, n in Counter(posted(slack_api)).items() if n > 1] == []
     queued_posts = [r for r in outbox_rows(session) if r.method == "chat.postMessage"]
     assert len(slack_api.successful("chat.postMessage")) == len(queued_posts)
+
+
+def test_a_server_stopped_with_sigterm_finishes_the_work_it_acknowledged(start_servers, slack_api, world):
+    (server,) = start_servers(1)
+    sim = SlackClientSim(server.events_url, SIGNING_SECRET, timeout=30)
+    ids = [f"sigterm-{n}" for n in range(24)]
+    slack_api.fail("response_url", delay=0.5, times=len(ids))  # a slow Slack: each answer holds a slot 0.5 s
+    for rid in ids:
+        search = slash_command("search banking germany", user_id=SELLER, response_url=slack_api.response_url(rid))
+        assert sim.post(search).status == 200  # acknowledged: Slack considers it handled
+    assert len(slack_api.successful("response_url")) < len(ids)  # most of the work is still queued
+    server.stop()  # SIGTERM, as a deploy does
+    answered = {c.args["id"] for c in slack_api.successful("response_url")}
+    assert answered == set(ids)  # nothing acknowledged was dropped on the way out
