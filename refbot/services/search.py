@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +39,12 @@ class _Cached:
     busy: dict[int, int]
     engine: MatchingEngine
     vocabulary: Vocabulary
+    built_at: float  # time.monotonic() of the engine's build
+    usage_at: float  # ... and of the usage it was last reloaded with
 
+
+USAGE_MAX_AGE = 30.0  # seconds
+FACTS_MAX_AGE = 600.0
 
 _cache: dict[str, _Cached] = {}
 _cache_lock = threading.Lock()
@@ -186,13 +192,25 @@ def _engine(*, session: Session, today: dt.date) -> _Cached:
 def _engine_from(session: Session, *, key: str, today: dt.date) -> _Cached:
     policy = fatigue_policy(session=session)
     facts, activities, requests = _fingerprints(session, policy, today)
+    now = time.monotonic()
 
-    def current(cached: _Cached | None) -> bool:
-        return cached is not None and (cached.facts, cached.activities, cached.requests) == (facts, activities, requests)
+    # Fingerprints can miss a change on PostgreSQL: a transaction that took an earlier id or timestamp
+    # may commit after one that took a later one. So usage is reloaded at least every USAGE_MAX_AGE
+    # seconds and the engine rebuilt at least every FACTS_MAX_AGE seconds, whatever the fingerprints say.
+    def fresh_facts(c: _Cached) -> bool:
+        return c.facts == facts and now - c.built_at < FACTS_MAX_AGE
+
+    def fresh_usage(c: _Cached) -> bool:
+        return now - c.usage_at < USAGE_MAX_AGE
+
+    def current(c: _Cached | None) -> bool:
+        return (c is not None and fresh_facts(c) and fresh_usage(c)
+                and (c.activities, c.requests) == (activities, requests))
 
     with _cache_lock:
         cached = _cache.get(key)
-    if cached is not None and current(cached):
+    if current(cached):
+        assert cached is not None
         return cached
     if not _rebuild_lock.acquire(blocking=cached is None):
         assert cached is not None
@@ -200,22 +218,26 @@ def _engine_from(session: Session, *, key: str, today: dt.date) -> _Cached:
     try:
         with _cache_lock:
             latest = _cache.get(key)
-        if latest is not None and current(latest):
+        if current(latest):
+            assert latest is not None
             return latest
-        dates = latest.dates if latest is not None and latest.activities == activities else None
-        busy = latest.busy if latest is not None and latest.requests == requests else None
+        reuse = latest is not None and fresh_usage(latest)
+        dates = latest.dates if reuse and latest.activities == activities else None
+        busy = latest.busy if reuse and latest.requests == requests else None
         if dates is None:
             dates = load_activity_dates(session=session, today=today)
         if busy is None:
             busy = load_busy(session=session)
-        if latest is not None and latest.facts == facts:
+        usage_at = latest.usage_at if reuse and latest is not None else now
+        if latest is not None and fresh_facts(latest):
             # Only usage changed (a request, an approval, an activity, a new day): no rebuild.
-            engine, vocab = latest.engine.with_usage(_usage(dates, busy)), latest.vocabulary
+            engine, vocab, built_at = latest.engine.with_usage(_usage(dates, busy)), latest.vocabulary, latest.built_at
         else:
             candidates = load_candidates(session=session, today=today, usage=_usage(dates, busy))
             engine, vocab = MatchingEngine(candidates, policy=policy), Vocabulary.from_candidates(candidates)
+            built_at = now
         built = _Cached(facts=facts, activities=activities, requests=requests, dates=dates, busy=busy,
-                        engine=engine, vocabulary=vocab)
+                        engine=engine, vocabulary=vocab, built_at=built_at, usage_at=usage_at)
         with _cache_lock:
             _cache[key] = built
         return built

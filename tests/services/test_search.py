@@ -82,3 +82,32 @@ def test_the_engine_follows_the_day_for_fatigue_windows(database, program):
     with database.unit_of_work() as session:
         outcome = search_service.search_text(session=session, text="banking germany", today=later, user_id="U1")
     assert {m.candidate.contact_name: m.available for m in outcome.result.matches}["Eve"] is True
+
+
+def test_a_change_the_fingerprints_miss_shows_within_the_maximum_ages(database, program, monkeypatch):
+    """On PostgreSQL a transaction holding an earlier id can commit after a later one, so max(id) may not
+    move: usage is reloaded and the engine rebuilt after a maximum age regardless."""
+    assert _availability(database) == {"Dana": True, "Eve": True}
+    real = search_service._fingerprints
+    frozen = {}
+
+    def blind(session, policy, today):
+        frozen.setdefault("value", real(session, policy, today))
+        return frozen["value"]
+
+    monkeypatch.setattr(search_service, "_fingerprints", blind)
+    _availability(database)
+    with database.unit_of_work() as session:
+        opp = Opportunity(prospect_company="Initech", stage="evaluation")
+        session.add(opp)
+        session.flush()
+        session.add(ReferenceRequest(opportunity_id=opp.id, contact_id=program["Dana"], account_id=1,
+                                     requester_id="U1", owner_id="UOWNER", activity_type=ActivityType.call,
+                                     needed_by=TODAY + dt.timedelta(days=10)))
+        account = session.query(Account).one()
+        session.add(Contact(external_id="C3", name="Frank", title="CFO", seniority="c_level", account=account))
+    assert _availability(database) == {"Dana": True, "Eve": True}  # missed, within the maximum ages
+    monkeypatch.setattr(search_service, "USAGE_MAX_AGE", 0.0)
+    assert _availability(database) == {"Dana": False, "Eve": True}  # usage reloaded: Dana is busy
+    monkeypatch.setattr(search_service, "FACTS_MAX_AGE", 0.0)
+    assert "Frank" in _availability(database)  # engine rebuilt: the new contact is found
