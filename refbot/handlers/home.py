@@ -18,7 +18,7 @@ from refbot.handlers.errors import tell_user
 from refbot.handlers.nominations import open_nomination_modal
 from refbot.handlers.router import CommandRouter
 from refbot.services import home as home_service
-from refbot.services.users import is_admin, user_tz
+from refbot.services.users import get_user, is_admin, profile_is_fresh, user_tz
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +30,15 @@ REQUEST_HINT = ("To request a reference, search first: `/reference search …`, 
 
 def publish_home(ctx: AppContext, client: WebClient, user_id: str) -> None:
     """Build and publish `user_id`'s Home tab (seller, plus account owner / program manager parts that apply)."""
-    with ctx.db.unit_of_work() as session:  # may refresh the cached Slack profile
-        admin = is_admin(settings=ctx.settings, session=session, client=client, slack_id=user_id)
-        reader_tz = user_tz(session=session, client=client, slack_id=user_id, default=ctx.settings.refbot_timezone)
     with ctx.db.unit_of_work(read_only=True) as session:
+        fresh = profile_is_fresh(session=session, slack_id=user_id)
+    if not fresh:  # about once a day per user: ask Slack for the profile (timezone, email) and cache it
+        with ctx.db.unit_of_work() as session:
+            get_user(session=session, client=client, slack_id=user_id)
+    # Everything else only reads: on SQLite it neither waits for nor holds up the writer.
+    with ctx.db.unit_of_work(read_only=True) as session:
+        admin = is_admin(settings=ctx.settings, session=session, client=None, slack_id=user_id)
+        reader_tz = user_tz(session=session, client=None, slack_id=user_id, default=ctx.settings.refbot_timezone)
         data = home_service.build_home(session=session, user_id=user_id, is_admin=admin, now=ctx.clock.now(),
                                        tz=ctx.settings.tz, default_channel=ctx.settings.refbot_leaderboard_channel)
     client.views_publish(user_id=user_id, view=blocks.home_view(data, reader_tz=reader_tz))

@@ -54,6 +54,12 @@ def get_user(
     return user
 
 
+def profile_is_fresh(*, session: Session, slack_id: str) -> bool:
+    """Is the cached profile of `slack_id` recent enough that get_user would not ask Slack? (Reads only.)"""
+    refreshed = session.scalar(sa.select(SlackUser.refreshed_at).where(SlackUser.slack_id == slack_id))
+    return refreshed is not None and utcnow() - refreshed <= PROFILE_TTL
+
+
 def user_tz(*, session: Session, client: WebClient | None, slack_id: str, default: str = "UTC") -> str:
     return get_user(session=session, client=client, slack_id=slack_id).tz or default
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -136,3 +137,22 @@ def test_slack_failing_to_publish_is_not_the_users_problem(bolt_app, slack_api):
     response = dispatch(bolt_app, app_home_opened(data.SELLER))
     assert response.status == 200
     assert slack_api.messages_to(data.SELLER) == []  # no "something went wrong" DM for a background refresh
+
+
+def test_home_opens_while_a_writer_holds_the_database_and_asks_slack_for_the_profile_once_a_day(
+    bolt_app, slack_api, database
+):
+    assert open_home(bolt_app, slack_api, data.SELLER) is not None  # first open: the profile is fetched
+    assert len(slack_api.calls("users.info", user=data.SELLER)) == 1
+    if database.dialect != "sqlite":
+        return  # the rest is about SQLite's single writer
+    with database.engine.connect() as other:  # another unit of work holds SQLite's write lock meanwhile
+        other.exec_driver_sql("SELECT 1")  # RefBot's connections begin with BEGIN IMMEDIATE
+        try:
+            slack_api.reset()
+            started = time.monotonic()
+            assert open_home(bolt_app, slack_api, data.SELLER) is not None  # only reads: it doesn't wait
+            assert time.monotonic() - started < 5  # (a writer would wait for the lock up to 15 s)
+        finally:
+            other.rollback()
+    assert slack_api.calls("users.info") == []  # cached for a day
