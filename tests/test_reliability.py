@@ -295,6 +295,38 @@ def test_a_message_claimed_by_an_instance_that_died_is_sent_once_after_the_claim
         restarted.close()
 
 
+def test_a_message_posted_by_an_instance_that_died_before_recording_it_is_not_posted_again(
+    settings, clock, db_url, slack_api, world, session, monkeypatch
+):
+    crashed = build_context(settings, clock=clock, db=Database(db_url), deliver_on_commit=False)
+    submit_request(create_app(settings, context=crashed, process_before_response=True), slack_api, world)
+
+    def die(*_args, **_kwargs):  # Slack accepted the post; the process is killed before recording it
+        raise SystemExit("killed")
+
+    monkeypatch.setattr(crashed.deliverer, "_sent", die)
+    with pytest.raises(SystemExit):
+        crashed.deliverer.deliver()
+    crashed.close()
+    assert len(slack_api.successful("chat.postMessage")) == 1
+    first = slack_api.successful("chat.postMessage")[0]
+
+    restarted = build_context(settings, clock=clock, db=Database(db_url))
+    try:
+        clock.advance(minutes=2)  # the dead instance's claim expires
+        for _ in range(2):
+            run_job(restarted, "outbox")
+        posts = slack_api.successful("chat.postMessage")
+        assert [c.args["metadata"]["event_payload"]["key"] for c in posts].count(
+            first.args["metadata"]["event_payload"]["key"]) == 1  # found, not posted twice
+        assert len(slack_api.messages_to(OWNER)) == 1 and len(slack_api.messages_to(SELLER)) == 1
+        session.expire_all()
+        assert set(session.scalars(sa.select(OutboxMessage.status)).all()) == {OutboxStatus.sent}
+        assert first.response["ts"] in session.scalars(sa.select(OutboxMessage.result_ts)).all()
+    finally:
+        restarted.close()
+
+
 # ------------------------------------------------------------------ malformed payloads
 
 

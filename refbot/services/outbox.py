@@ -144,20 +144,23 @@ class OutboxDeliverer:
         with self.db.unit_of_work() as session:
             return list(session.scalars(stmt))
 
-    def _claim(self, row_id: int) -> bool:
+    def _claim(self, row_id: int) -> str | None:
+        """Claim a due row for this instance: "new", or "taken over" when the previous claim expired
+        unfinished (its instance died, perhaps in the middle of posting), or None when not claimable.
+        Every finished attempt clears its claim, so an expired one is the only trace of a crash."""
         now = self.clock.now()
-        with self.db.unit_of_work() as session:
-            result = session.execute(
-                sa.update(OutboxMessage)
-                .where(
-                    OutboxMessage.id == row_id,
-                    OutboxMessage.status == OutboxStatus.pending,
-                    sa.or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+        claim = {"claimed_by": self.instance, "claimed_until": now + dt.timedelta(seconds=CLAIM_SECONDS)}
+        due = (OutboxMessage.id == row_id, OutboxMessage.status == OutboxStatus.pending)
+        for kind, free in (("new", OutboxMessage.claimed_until.is_(None)),
+                           ("taken over", OutboxMessage.claimed_until < now)):
+            with self.db.unit_of_work() as session:
+                result = session.execute(
+                    sa.update(OutboxMessage).where(*due, free).values(**claim)
+                    .execution_options(synchronize_session=False)
                 )
-                .values(claimed_by=self.instance, claimed_until=now + dt.timedelta(seconds=CLAIM_SECONDS))
-                .execution_options(synchronize_session=False)
-            )
-            return result.rowcount == 1  # type: ignore[attr-defined]
+                if result.rowcount == 1:  # type: ignore[attr-defined]
+                    return kind
+        return None
 
     def _finish(self, row_id: int, **values: Any) -> None:
         with self.db.unit_of_work() as session:
@@ -174,13 +177,14 @@ class OutboxDeliverer:
         """Deliver due messages (only `ids` when given). Never raises for Slack errors."""
         stats = DeliveryStats()
         for row_id in self._due_ids(ids, limit):
-            if not self._claim(row_id):
+            claim = self._claim(row_id)
+            if claim is None:
                 stats.skipped += 1
                 continue
-            self._deliver_one(row_id, stats)
+            self._deliver_one(row_id, stats, taken_over=claim == "taken over")
         return stats
 
-    def _deliver_one(self, row_id: int, stats: DeliveryStats) -> None:
+    def _deliver_one(self, row_id: int, stats: DeliveryStats, *, taken_over: bool = False) -> None:
         with self.db.unit_of_work() as session:
             row = session.get(OutboxMessage, row_id)
             assert row is not None
@@ -209,7 +213,8 @@ class OutboxDeliverer:
                 stats.retried += 1
                 return
             channel, payload["ts"] = target_state[1], target_state[2]
-        if method == "chat.postMessage" and last_error.startswith(UNCONFIRMED) and channel:
+        # The last post got no answer, or its instance died while it may have been posting: look first.
+        if method == "chat.postMessage" and (taken_over or last_error.startswith(UNCONFIRMED)) and channel:
             try:
                 found = self._already_posted(channel, payload, key)
             except Exception as exc:  # Slack still unreachable: look again on the next attempt
