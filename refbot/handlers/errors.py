@@ -10,6 +10,7 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from refbot.context import AppContext
 from refbot.db import DatabaseUnavailable
@@ -22,11 +23,26 @@ TRY_AGAIN = "RefBot's database is busy right now, so nothing was changed. Please
 UNEXPECTED = "Sorry, something went wrong on RefBot's side and nothing was changed. Please try again; if it keeps happening, tell your program manager."
 
 
-def user_message(error: BaseException) -> str:
+TOO_SLOW = "Slack gave me too little time to open that form. Please click again."
+
+
+def slack_error(error: BaseException) -> str | None:
+    if isinstance(error, SlackApiError) and isinstance(error.response.data, dict):
+        return str(error.response.data.get("error") or "") or None
+    return None
+
+
+def user_message(error: BaseException) -> str | None:
+    """What to tell the user privately, or None when there is nothing for them to do."""
     if isinstance(error, RefBotError):
         return error.message
     if isinstance(error, DatabaseUnavailable):
         return TRY_AGAIN
+    code = slack_error(error)
+    if code == "exchanged_trigger_id":
+        return None  # the same click delivered twice: the first delivery opened the form
+    if code == "expired_trigger_id":
+        return TOO_SLOW
     return UNEXPECTED
 
 
@@ -37,11 +53,15 @@ def register(app: App, ctx: AppContext) -> None:
     def on_error(
         error: BaseException, body: dict[str, Any], client: WebClient, respond: Any = None
     ) -> BoltResponse:
+        message = user_message(error)
         if isinstance(error, RefBotError):
             log.info("refused: %s", error.message)
+        elif message in (None, TOO_SLOW):
+            log.info("could not open a form: %s", slack_error(error))
         else:
             log.error("unhandled error in a Slack listener: %s", error, exc_info=error)
-        tell_user(body if isinstance(body, dict) else {}, client, respond, user_message(error))
+        if message is not None:
+            tell_user(body if isinstance(body, dict) else {}, client, respond, message)
         # The user has been told privately; an HTTP error would only make Slack show a generic
         # failure (and retry events), so the request is acknowledged.
         return BoltResponse(status=200, body="")

@@ -414,3 +414,19 @@ def test_slack_errors_delay_the_approval_dm_but_it_arrives_exactly_once(
         ctx.deliverer.deliver()
     assert len(slack_api.messages_to(OWNER)) == 1
     assert len(slack_api.messages_to(SELLER)) == 1
+
+
+def test_the_same_click_delivered_twice_opens_one_form_and_worries_nobody(bolt_app, slack_api, world, caplog):
+    click = block_actions("request_from_search", f"{world['search']}:{world['dana']}", SELLER, trigger_id="T-twice")
+    assert dispatch(bolt_app, click).status == 200
+    assert dispatch(bolt_app, click).status == 200  # Slack's trigger works once: the second open is refused
+    assert len(slack_api.successful("views.open")) == 1
+    assert "went wrong" not in slack_api.all_text()  # the form is open: nothing to tell the seller
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+def test_a_form_slack_no_longer_lets_open_asks_to_click_again(bolt_app, slack_api, world):
+    click = block_actions("request_from_search", f"{world['search']}:{world['dana']}", SELLER, trigger_id="expired")
+    assert dispatch(bolt_app, click).status == 200
+    assert slack_api.successful("views.open") == []
+    assert "Please click again" in slack_api.all_text()

@@ -1257,8 +1257,10 @@ class SlackAPIStub:
         trigger = args.get("trigger_id") or args.get("interactivity_pointer")
         if not trigger:
             raise _invalid_arguments("missing required field: trigger_id")
-        if trigger == "expired" or trigger in self._used_triggers:
-            raise SlackAPIError("invalid_trigger_id")
+        if trigger == "expired":
+            raise SlackAPIError("expired_trigger_id")  # older than Slack's 3 s
+        if trigger in self._used_triggers:
+            raise SlackAPIError("exchanged_trigger_id")  # a trigger id opens one view
         self._used_triggers.add(str(trigger))
 
     def _store_view(self, view: dict[str, Any], *, view_id: str | None = None, root: str | None = None,

@@ -185,14 +185,14 @@ def test_views_need_a_fresh_trigger_and_updates_respect_the_hash(slack_api):
     client = slack_api.new_web_client()
     with pytest.raises(SlackApiError) as info:
         client.views_open(trigger_id="expired", view=_request_modal())
-    assert info.value.response["error"] == "invalid_trigger_id"
+    assert info.value.response["error"] == "expired_trigger_id"
 
     view = client.views_open(trigger_id="t-1", view=_request_modal())["view"]
     assert view["id"].startswith("V") and view["callback_id"] == "request"
     assert slack_api.last_view()["id"] == view["id"]
     with pytest.raises(SlackApiError) as info:
         client.views_open(trigger_id="t-1", view=_request_modal())  # a trigger id works once
-    assert info.value.response["error"] == "invalid_trigger_id"
+    assert info.value.response["error"] == "exchanged_trigger_id"
 
     updated = client.views_update(view_id=view["id"], hash=view["hash"], view=_request_modal())["view"]
     assert updated["id"] == view["id"] and updated["hash"] != view["hash"]
