@@ -28,7 +28,7 @@ from slack_bolt import Ack, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 
 # Lower runs first. Opening a modal must beat the trigger_id's 3 s, so clicks and form-opening commands
-# go before searches, and those before background events (App Home, channel messages).
+# go before searches and Home tabs, and those before channel messages.
 INTERACTIVE = 0
 COMMAND = 1
 BACKGROUND = 2
@@ -38,7 +38,6 @@ class WorkGate:
     def __init__(self, slots: int) -> None:
         if slots < 1:
             raise ValueError("a work gate needs at least one slot")
-        self.slots = slots
         self._free = slots
         self._waiting: list[tuple[int, int, threading.Event]] = []
         self._order = itertools.count()

@@ -46,7 +46,7 @@ def create_app(
 
     `process_before_response=True` makes a request's HTTP answer wait for its listener (tests and
     FaaS); the default acknowledges first and finishes the work in a background thread, at most
-    `work_slots` listeners at a time, clicks before commands before events.
+    `work_slots` listeners at a time, by priority (see priority_of).
     """
     ctx = context or build_context(settings)
     commands = router.CommandRouter()

@@ -31,8 +31,7 @@ def get_user(
         if client is None:
             return user  # nothing to cache without asking Slack: callers that only read stay read-only
         session.add(user)
-    stale = user.refreshed_at is None or utcnow() - user.refreshed_at > PROFILE_TTL
-    if client is not None and (refresh or stale):
+    if client is not None and (refresh or _stale(user.refreshed_at)):
         try:
             info = client.users_info(user=slack_id).get("user") or {}
         except SlackApiError as exc:
@@ -54,10 +53,13 @@ def get_user(
     return user
 
 
+def _stale(refreshed_at: dt.datetime | None) -> bool:
+    return refreshed_at is None or utcnow() - refreshed_at > PROFILE_TTL
+
+
 def profile_is_fresh(*, session: Session, slack_id: str) -> bool:
     """Is the cached profile of `slack_id` recent enough that get_user would not ask Slack? (Reads only.)"""
-    refreshed = session.scalar(sa.select(SlackUser.refreshed_at).where(SlackUser.slack_id == slack_id))
-    return refreshed is not None and utcnow() - refreshed <= PROFILE_TTL
+    return not _stale(session.scalar(sa.select(SlackUser.refreshed_at).where(SlackUser.slack_id == slack_id)))
 
 
 def user_tz(*, session: Session, client: WebClient | None, slack_id: str, default: str = "UTC") -> str:
