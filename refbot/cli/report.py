@@ -7,7 +7,7 @@ import argparse
 import datetime as dt
 import json
 
-from refbot import cli
+from refbot.cli import core as cli
 
 
 def _since(value: str | None, tz: dt.tzinfo) -> dt.datetime | None:
@@ -46,5 +46,3 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print JSON (stable keys, see README_report.md)")
     p.set_defaults(func=cmd_report)
 
-
-cli.EXTRA_COMMANDS.append(register)

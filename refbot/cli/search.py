@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from refbot import cli
+from refbot.cli import core as cli
 from refbot.domain import ActivityType, Persona, Seniority, parse_enum, parse_quantity
 from refbot.geo import resolve_country, resolve_region
 
@@ -115,7 +115,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("search", help="find the best-fit references (free text and/or filters)")
     p.add_argument("text", nargs="*", help="free text, e.g. healthcare 5k employees germany VP integration")
     p.add_argument("--industry")
@@ -135,5 +135,3 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_search)
 
-
-cli.EXTRA_COMMANDS.append(add_parser)

@@ -84,9 +84,9 @@ def load_jobs() -> dict[str, Job]:
 
 # Modules whose import registers jobs (each feature adds its own).
 _JOB_MODULES: list[str] = [
-    "refbot.jobs_requests",
-    "refbot.jobs_loop",
-    "refbot.jobs_engagement",
+    "refbot.jobs.requests",
+    "refbot.jobs.loop",
+    "refbot.jobs.engagement",
 ]
 
 

@@ -8,7 +8,7 @@ import re
 import sys
 from pathlib import Path
 
-from refbot import cli
+from refbot.cli import core as cli
 from refbot.config import CoreSettings
 
 
@@ -85,7 +85,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "import", help="import accounts/contacts/activities CSV files (upsert by id, all-or-nothing)",
         description="Import accounts.csv, contacts.csv and activities.csv (any subset, any order; recognised by "
@@ -111,5 +111,3 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                    help="your Slack member id: you own every demo account, so approval requests reach you")
     p.set_defaults(func=cmd_demo)
 
-
-cli.EXTRA_COMMANDS.append(add_parsers)

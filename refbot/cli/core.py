@@ -1,4 +1,7 @@
-"""The `refbot` command line."""
+"""The `refbot` command line: the parser, `main`, and the core commands (start, db, jobs, policy).
+
+Each command group lives in its own module of this package with a `register(sub)` function that
+adds its subparser; `main` lists them in `_COMMAND_MODULES`."""
 
 from __future__ import annotations
 
@@ -182,31 +185,22 @@ def build_parser() -> argparse.ArgumentParser:
     pset.add_argument("assignments", nargs="+", metavar="KEY=VALUE")
     p.set_defaults(func=cmd_policy)
 
-    for register in EXTRA_COMMANDS:
-        register(sub)
-    return parser
-
-
-# Feature modules add subcommands here: each item gets the subparsers object and adds its parser.
-EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
-
-
-def _load_extra_commands() -> None:
     import importlib
 
     for module in _COMMAND_MODULES:
-        importlib.import_module(module)
+        importlib.import_module(module).register(sub)
+    return parser
 
 
+# Command groups beyond the core ones: each module has `register(sub)` adding its subparser(s).
 _COMMAND_MODULES: list[str] = [
-    "refbot.cli_data",
-    "refbot.cli_search",
-    "refbot.cli_report",
+    "refbot.cli.data",
+    "refbot.cli.search",
+    "refbot.cli.report",
 ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    _load_extra_commands()
     parser = build_parser()
     args = parser.parse_args(argv)
     _configure_logging(args.verbose)

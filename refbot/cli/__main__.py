@@ -1,0 +1,5 @@
+import sys
+
+from refbot.cli.core import main
+
+sys.exit(main())
