@@ -33,8 +33,10 @@ class RefBotServer:
         admins: str = "UADMIN",
         workdir: Path | None = None,
         extra_env: dict[str, str] | None = None,
+        probe_url: str | None = None,
     ) -> None:
         self.port = free_port()
+        self.probe_url = probe_url
         self.url = f"http://127.0.0.1:{self.port}"
         self.events_url = f"{self.url}/slack/events"
         self.workdir = workdir or ROOT
@@ -50,6 +52,7 @@ class RefBotServer:
                 "SLACK_API_URL": slack_api_url,
                 "DATABASE_URL": database_url,
                 "PORT": str(self.port),
+                "REFBOT_HOST": "127.0.0.1",
                 "REFBOT_ADMINS": admins,
                 "REFBOT_TIMEZONE": "Europe/Berlin",
                 "PYTHONUNBUFFERED": "1",
@@ -75,7 +78,7 @@ class RefBotServer:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"refbot start exited with {self.proc.returncode}:\n{self.output()}")
             try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as resp:
+                with urllib.request.urlopen(self.probe_url or f"{self.url}/healthz", timeout=1) as resp:
                     if resp.status == 200:
                         return self
             except OSError:
