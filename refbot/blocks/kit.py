@@ -223,6 +223,14 @@ def multi_static_select(
     return element
 
 
+def grouped_select(groups: Iterable[tuple[str, Iterable[tuple[str, str]]]], *, placeholder: str = "") -> Element:
+    """A static select whose options come in labelled groups: [(label, [(text, value)])]; empty groups dropped."""
+    element = _placeholder({"type": "static_select"}, placeholder)
+    element["option_groups"] = [option_group(label, options(pairs)) for label, pairs in groups]
+    element["option_groups"] = [g for g in element["option_groups"] if g["options"]]
+    return element
+
+
 def external_select(
     *, placeholder: str = "", min_query_length: int | None = None, initial: Option | None = None
 ) -> Element:
