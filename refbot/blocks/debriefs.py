@@ -34,7 +34,7 @@ OUTCOME_MODAL = "outcome_modal"
 MARK_SCHEDULED_ACTION = "request_mark_scheduled"
 SEARCH_AGAIN_ACTION = "search_again"
 # Every input element in these modals uses this action id; the block id names the field.
-VALUE = "value"
+VALUE = kit.VALUE  # the action_id of every input element
 
 CHOICE_RESCHEDULE = "reschedule"
 CHOICE_MISSED = "missed"

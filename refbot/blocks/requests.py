@@ -31,7 +31,7 @@ MARK_SCHEDULED_ACTION = "request_mark_scheduled"
 CANCEL_ACTION = "request_cancel"
 SEARCH_AGAIN_ACTION = "search_again"
 # Every input element in these modals uses this action id; the block id names the field.
-VALUE = "value"
+VALUE = kit.VALUE  # the action_id of every input element
 
 MAX_OPEN_LISTED = 20
 MAX_OPTIONS = 100
