@@ -361,3 +361,12 @@ def modal(
         view["private_metadata"] = text[:METADATA_MAX]
     view["blocks"] = [b for b in blocks if b is not None]
     return view
+
+
+def home_tab(blocks: Iterable[Block], *, callback_id: str | None = None) -> Block:
+    """An App Home view (the caller keeps it within Slack's 100 blocks)."""
+    view: Block = {"type": "home"}
+    if callback_id:
+        view["callback_id"] = callback_id
+    view["blocks"] = list(blocks)
+    return view
