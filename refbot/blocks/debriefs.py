@@ -205,31 +205,28 @@ def prompt_rescheduled(card: CallCard, *, reader_tz: str | None) -> tuple[str, l
     return text, [kit.section(line), kit.context(f"Request #{card.request_id}")]
 
 
-def _next_step(block_id: str, text: str, action_id: str, request_id: int) -> dict[str, Any]:
-    return kit.actions(kit.button(text, action_id, str(request_id), style="primary"), block_id=block_id)
+def _one_step(lead: str, block_id: str, label: str, action_id: str, request_id: int) -> list[dict[str, Any]]:
+    """A message with one primary next-step button."""
+    button = kit.button(label, action_id, str(request_id), style="primary")
+    return [kit.section(lead), kit.actions(button, block_id=block_id)]
 
 
 def prompt_back_to_approved(card: CallCard) -> tuple[str, list[dict[str, Any]]]:
     """The call didn't happen and has no new time yet: back to approved, with Mark scheduled."""
     text = f"Request #{card.request_id} is back to approved: click Mark scheduled once you have a new time."
-    blocks = [
-        kit.section(f":leftwards_arrow_with_hook: *Back to approved:* the {card.activity_name} with {who(card)} "
-                 "didn't happen. Agree a new time, then click *Mark scheduled*."),
-        _next_step(f"debrief_{card.request_id}", "Mark scheduled", MARK_SCHEDULED_ACTION, card.request_id),
-        kit.context(f"Request #{card.request_id}"),
-    ]
-    return text, blocks
+    lead = (f":leftwards_arrow_with_hook: *Back to approved:* the {card.activity_name} with {who(card)} "
+            "didn't happen. Agree a new time, then click *Mark scheduled*.")
+    blocks = _one_step(lead, f"debrief_{card.request_id}", "Mark scheduled", MARK_SCHEDULED_ACTION, card.request_id)
+    return text, [*blocks, kit.context(f"Request #{card.request_id}")]
 
 
 def redo_offer(card: CallCard) -> tuple[str, list[dict[str, Any]]]:
     """The debrief said a redo is needed: offer a new search with the same criteria."""
     text = f"You said {escape(card.prospect_company)} needs another reference. Find one with the same criteria?"
-    blocks = [
-        kit.section(f":repeat: You said *{escape(card.prospect_company)}* needs another reference. "
-                 "Search again with the same criteria?"),
-        _next_step(f"redo_{card.request_id}", "Find another reference", SEARCH_AGAIN_ACTION, card.request_id),
-    ]
-    return text, blocks
+    lead = (f":repeat: You said *{escape(card.prospect_company)}* needs another reference. "
+            "Search again with the same criteria?")
+    return text, _one_step(lead, f"redo_{card.request_id}", "Find another reference", SEARCH_AGAIN_ACTION,
+                           card.request_id)
 
 
 # ------------------------------------------------------------------ modals (seller)
