@@ -1,0 +1,55 @@
+"""What every surface shares besides payload reading: telling the user privately, answering expected
+refusals privately, and binding a module-level listener to its dependencies for Bolt."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from slack_sdk import WebClient
+
+from refbot.errors import RefBotError
+from refbot.handlers import payload
+
+log = logging.getLogger(__name__)
+
+
+def listener(fn: Callable[..., Any], *deps: Any) -> Callable[..., Any]:
+    """`fn` with its leading dependencies bound, for `app.action(...)(listener(on_x, ctx))`.
+
+    Bolt injects `ack, body, client, respond, ...` by the names of the arguments it reads from the callable
+    (inspect.getfullargspec, which sees a functools.partial's remaining arguments); the partial keeps
+    `fn`'s name for Bolt's logs. (functools.wraps would not do: Bolt unwraps `__wrapped__` and would see
+    the bound arguments again.)"""
+    bound = functools.partial(fn, *deps)
+    bound.__name__ = fn.__name__  # type: ignore[attr-defined]
+    return bound
+
+
+def tell_user(body: Any, client: WebClient, respond: Any, text: str) -> None:
+    """Reply privately through the response URL, else an ephemeral message, else a DM. Never raises."""
+    user_id, channel_id = payload.user_id(body), payload.channel_id(body)
+    try:
+        if respond is not None and payload.has_response_url(body):
+            respond(text=text, response_type="ephemeral", replace_original=False)
+        elif user_id and channel_id:
+            client.chat_postEphemeral(channel=channel_id, user=user_id, text=text)
+        elif user_id:
+            client.chat_postMessage(channel=user_id, text=text)
+    except Exception:
+        log.warning("could not tell the user about an error", exc_info=True)
+
+
+@contextmanager
+def privately(body: Any, client: WebClient, respond: Any) -> Iterator[None]:
+    """Expected refusals (not yours, already decided, out of date, a payload RefBot can't read) are answered
+    privately to whoever clicked; the listener still ends normally (unexpected errors go to the app-wide
+    handler)."""
+    try:
+        yield
+    except RefBotError as exc:
+        log.info("refused: %s", exc.message)
+        tell_user(body, client, respond, exc.message)
