@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import functools
 import logging
+import zoneinfo
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from slack_sdk import WebClient
 
+from refbot.context import AppContext
 from refbot.errors import RefBotError
 from refbot.handlers import payload
 
@@ -53,3 +55,11 @@ def privately(body: Any, client: WebClient, respond: Any) -> Iterator[None]:
     except RefBotError as exc:
         log.info("refused: %s", exc.message)
         tell_user(body, client, respond, exc.message)
+
+
+def zone(name: str, ctx: AppContext) -> zoneinfo.ZoneInfo:
+    """The timezone a form's metadata names, else the program's."""
+    try:
+        return zoneinfo.ZoneInfo(name or ctx.settings.refbot_timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return ctx.settings.tz

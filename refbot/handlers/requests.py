@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import zoneinfo
 from typing import Any
 
 from pydantic import ValidationError
@@ -27,7 +26,7 @@ from refbot.errors import InvalidTransition, NotAllowed, NotFound, RefBotError, 
 from refbot.handlers import payload
 from refbot.handlers.errors import TRY_AGAIN
 from refbot.handlers.payload import Values
-from refbot.handlers.reply import listener, privately
+from refbot.handlers.reply import listener, privately, zone
 from refbot.handlers.router import CommandRequest, CommandRouter
 from refbot.handlers.search import open_search_modal
 from refbot.matching.criteria import Criteria
@@ -361,14 +360,6 @@ def on_mark_scheduled(ctx: AppContext, ack: Ack, body: dict[str, Any], client: W
     ack()
     with privately(body, client, respond):
         client.views_open(trigger_id=payload.trigger_id(body), view=_schedule_form(ctx, body))
-
-
-def zone(name: str, ctx: AppContext) -> zoneinfo.ZoneInfo:
-    """The timezone a form's metadata names, else the program's."""
-    try:
-        return zoneinfo.ZoneInfo(name or ctx.settings.refbot_timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return ctx.settings.tz
 
 
 def on_schedule_submit(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
