@@ -74,6 +74,14 @@ def user_id(body: Any) -> str:
     return text(obj(user).get("id")) or text(body.get("user_id")) or (user if isinstance(user, str) else "")
 
 
+def required_user(body: Any) -> str:
+    """The acting user, when the listener cannot go on without one: BadPayload when there is none."""
+    uid = user_id(body)
+    if not uid:
+        raise BadPayload()
+    return uid
+
+
 def channel_id(body: Any) -> str:
     """Where it happened: `channel_id` (commands), `channel.id` or `container.channel_id` (messages)."""
     body = obj(body)
