@@ -25,7 +25,7 @@ from refbot.errors import ValidationFailed
 from refbot.handlers import payload
 from refbot.handlers.home_tab import refresh_home
 from refbot.handlers.payload import Values
-from refbot.handlers.reply import listener, privately, tell_user, zone
+from refbot.handlers.reply import privately, register_listeners, tell_user, zone
 from refbot.handlers.router import CommandRequest, CommandRouter
 from refbot.services import debriefs, outcomes, reports
 from refbot.services.policy import load_policy
@@ -176,10 +176,10 @@ def _debrief_answers(values: Values) -> tuple[debriefs.DebriefAnswers | None, di
         errors["met_needs"] = "Choose yes, partly or no."
     if rating not in ("1", "2", "3", "4", "5"):  # not isdigit(): "²" is a digit that int() refuses
         errors["rating"] = "Pick 1 to 5."
-    if errors:
+    if errors or met is None or rating is None:
         return None, errors
     answers = debriefs.DebriefAnswers(
-        met_needs=MetNeeds(met), rating=int(str(rating)), insights=values.text("insights"),
+        met_needs=MetNeeds(met), rating=int(rating), insights=values.text("insights"),
         concerns=values.text("concerns"), redo_needed="yes" in values.options("redo"), notes=values.text("notes"),
     )
     try:
@@ -338,11 +338,12 @@ def register(app: App, ctx: AppContext, commands: CommandRouter) -> None:
                  usage="/reference outcome")
     commands.add("stats", _stats_command, summary="Program report: requests, approvals, debriefs, influenced revenue",
                  usage=STATS_USAGE, admin_only=True)
-    for action_id, fn in ((blocks.HAPPENED_ACTION, on_happened), (blocks.NOT_HAPPENED_ACTION, on_not_happened),
-                          (blocks.RESCHEDULED_ACTION, on_rescheduled), (blocks.THANK_YOU_ACTION, on_thank_you_open),
-                          (blocks.WON_ACTION, on_won), (blocks.LOST_ACTION, on_lost)):
-        app.action(action_id)(listener(fn, ctx))
-    for callback_id, fn in ((blocks.DEBRIEF_MODAL, on_debrief_submit), (blocks.NOT_HAPPENED_MODAL, on_not_happened_submit),
-                            (blocks.RESCHEDULE_MODAL, on_reschedule_submit), (blocks.THANK_YOU_MODAL, on_thank_you_submit),
-                            (blocks.OUTCOME_MODAL, on_outcome_submit)):
-        app.view(callback_id)(listener(fn, ctx))
+    register_listeners(
+        app, ctx,
+        actions={blocks.HAPPENED_ACTION: on_happened, blocks.NOT_HAPPENED_ACTION: on_not_happened,
+                 blocks.RESCHEDULED_ACTION: on_rescheduled, blocks.THANK_YOU_ACTION: on_thank_you_open,
+                 blocks.WON_ACTION: on_won, blocks.LOST_ACTION: on_lost},
+        views={blocks.DEBRIEF_MODAL: on_debrief_submit, blocks.NOT_HAPPENED_MODAL: on_not_happened_submit,
+               blocks.RESCHEDULE_MODAL: on_reschedule_submit, blocks.THANK_YOU_MODAL: on_thank_you_submit,
+               blocks.OUTCOME_MODAL: on_outcome_submit},
+    )

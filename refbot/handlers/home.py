@@ -16,7 +16,7 @@ from refbot.gate import take_slot
 from refbot.handlers import payload
 from refbot.handlers.home_tab import publish_home
 from refbot.handlers.nominations import open_nomination_modal
-from refbot.handlers.reply import listener, privately
+from refbot.handlers.reply import listener, privately, register_listeners
 from refbot.handlers.requests import open_request_picker
 from refbot.handlers.router import CommandRouter
 from refbot.handlers.search import open_search_modal
@@ -58,6 +58,5 @@ def on_nominate(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClie
 
 def register(app: App, ctx: AppContext, commands: CommandRouter) -> None:
     app.event("app_home_opened")(listener(on_home_opened, ctx))
-    for action_id, fn in ((blocks.SEARCH_ACTION, on_search), (blocks.REQUEST_ACTION, on_request),
-                          (blocks.NOMINATE_ACTION, on_nominate)):
-        app.action(action_id)(listener(fn, ctx))
+    register_listeners(app, ctx, actions={blocks.SEARCH_ACTION: on_search, blocks.REQUEST_ACTION: on_request,
+                                          blocks.NOMINATE_ACTION: on_nominate})

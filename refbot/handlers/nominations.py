@@ -22,7 +22,7 @@ from refbot.errors import NotFound, ValidationFailed
 from refbot.handlers import payload
 from refbot.handlers.home_tab import refresh_home
 from refbot.handlers.payload import Values
-from refbot.handlers.reply import listener, privately
+from refbot.handlers.reply import privately, register_listeners
 from refbot.handlers.router import CommandRequest, CommandRouter
 from refbot.services import nominations as svc
 from refbot.services.users import admin_ids, is_admin
@@ -174,9 +174,9 @@ def on_reject_submit(ctx: AppContext, ack: Ack, body: dict[str, Any], client: We
 def register(app: App, ctx: AppContext, commands: CommandRouter) -> None:
     commands.add("nominate", _nominate_command, opens_modal=True,
                  summary="Nominate a happy customer as a reference (earns points)", usage="/reference nominate")
-    for action_id, fn in ((blocks.OPEN_ACTION, on_open), (blocks.ACCEPT_ACTION, on_accept),
-                          (blocks.REJECT_ACTION, on_reject)):
-        app.action(action_id)(listener(fn, ctx))
-    app.options(blocks.ACCOUNT_ACTION)(listener(on_account_suggest, ctx))
-    app.view(blocks.NOMINATION_MODAL)(listener(on_submit, ctx))
-    app.view(blocks.REJECT_MODAL)(listener(on_reject_submit, ctx))
+    register_listeners(
+        app, ctx,
+        actions={blocks.OPEN_ACTION: on_open, blocks.ACCEPT_ACTION: on_accept, blocks.REJECT_ACTION: on_reject},
+        views={blocks.NOMINATION_MODAL: on_submit, blocks.REJECT_MODAL: on_reject_submit},
+        options={blocks.ACCOUNT_ACTION: on_account_suggest},
+    )

@@ -6,10 +6,11 @@ from __future__ import annotations
 import functools
 import logging
 import zoneinfo
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from slack_bolt import App
 from slack_sdk import WebClient
 
 from refbot.context import AppContext
@@ -29,6 +30,23 @@ def listener(fn: Callable[..., Any], *deps: Any) -> Callable[..., Any]:
     bound = functools.partial(fn, *deps)
     bound.__name__ = fn.__name__  # type: ignore[attr-defined]
     return bound
+
+
+def register_listeners(
+    app: App,
+    *deps: Any,
+    actions: Mapping[str, Callable[..., Any]] | None = None,
+    views: Mapping[str, Callable[..., Any]] | None = None,
+    options: Mapping[str, Callable[..., Any]] | None = None,
+) -> None:
+    """Register module-level listeners by action id / view callback id / options action id, each bound to
+    `deps` (see `listener`)."""
+    for action_id, fn in (actions or {}).items():
+        app.action(action_id)(listener(fn, *deps))
+    for callback_id, fn in (views or {}).items():
+        app.view(callback_id)(listener(fn, *deps))
+    for action_id, fn in (options or {}).items():
+        app.options(action_id)(listener(fn, *deps))
 
 
 def tell_user(body: Any, client: WebClient, respond: Any, text: str) -> None:

@@ -26,7 +26,7 @@ from refbot.errors import InvalidTransition, NotAllowed, NotFound, RefBotError, 
 from refbot.handlers import payload
 from refbot.handlers.errors import TRY_AGAIN
 from refbot.handlers.payload import Values
-from refbot.handlers.reply import listener, privately, zone
+from refbot.handlers.reply import privately, register_listeners, zone
 from refbot.handlers.router import CommandRequest, CommandRouter
 from refbot.handlers.search import open_search_modal
 from refbot.matching.criteria import Criteria
@@ -406,12 +406,13 @@ def register(app: App, ctx: AppContext, commands: CommandRouter) -> None:
                  usage="/reference request [contact or company]")
     commands.add("my", _my_command, summary="Your reference requests: status, next step, cancel",
                  usage="/reference my", aliases=("requests", "mine"))
-    for action_id, fn in ((blocks.FROM_SEARCH_ACTION, on_request_from_search), (blocks.APPROVE_ACTION, on_approve),
-                          (blocks.DECLINE_ACTION, on_decline), (blocks.SUGGEST_ACTION, on_suggest),
-                          (blocks.MARK_SCHEDULED_ACTION, on_mark_scheduled), (blocks.CANCEL_ACTION, on_cancel),
-                          (blocks.SEARCH_AGAIN_ACTION, on_search_again)):
-        app.action(action_id)(listener(fn, ctx))
-    for callback_id, fn in ((blocks.PICK_MODAL, on_pick), (blocks.REQUEST_MODAL, on_request_submit),
-                            (blocks.DECLINE_MODAL, on_decline_submit), (blocks.SUGGEST_MODAL, on_suggest_submit),
-                            (blocks.SCHEDULE_MODAL, on_schedule_submit)):
-        app.view(callback_id)(listener(fn, ctx))
+    register_listeners(
+        app, ctx,
+        actions={blocks.FROM_SEARCH_ACTION: on_request_from_search, blocks.APPROVE_ACTION: on_approve,
+                 blocks.DECLINE_ACTION: on_decline, blocks.SUGGEST_ACTION: on_suggest,
+                 blocks.MARK_SCHEDULED_ACTION: on_mark_scheduled, blocks.CANCEL_ACTION: on_cancel,
+                 blocks.SEARCH_AGAIN_ACTION: on_search_again},
+        views={blocks.PICK_MODAL: on_pick, blocks.REQUEST_MODAL: on_request_submit,
+               blocks.DECLINE_MODAL: on_decline_submit, blocks.SUGGEST_MODAL: on_suggest_submit,
+               blocks.SCHEDULE_MODAL: on_schedule_submit},
+    )

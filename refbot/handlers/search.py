@@ -15,7 +15,7 @@ from refbot.domain import parse_quantity
 from refbot.geo import resolve_country
 from refbot.handlers import payload
 from refbot.handlers.payload import Values
-from refbot.handlers.reply import listener, tell_user
+from refbot.handlers.reply import register_listeners, tell_user
 from refbot.handlers.router import CommandRequest, CommandRouter
 from refbot.matching.criteria import Criteria
 from refbot.services import search as search_service
@@ -161,5 +161,4 @@ def register(app: App, ctx: AppContext, commands: CommandRouter) -> None:
     )
     commands.default = "search"
     commands.fallback = "search"
-    app.view(SEARCH_MODAL)(listener(on_submit, ctx))
-    app.action(REFINE_ACTION)(listener(on_refine, ctx))
+    register_listeners(app, ctx, views={SEARCH_MODAL: on_submit}, actions={REFINE_ACTION: on_refine})
