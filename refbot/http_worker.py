@@ -61,10 +61,10 @@ class _Prefixed:
             chunk = bytes(self.buffered[:size])
             del self.buffered[:size]
             return chunk
-        return self.sock.recv(size)  # type: ignore[no-any-return]
+        return self.sock.recv(size)
 
 
-class BufferedThreadWorker(ThreadWorker):  # type: ignore[misc]
+class BufferedThreadWorker(ThreadWorker):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._reading: dict[TConn, float] = {}  # connections still sending their request -> deadline

@@ -40,7 +40,7 @@ def wsgi_app(
     from refbot.handlers.malformed import read_request
     from refbot.health import Readiness, wsgi_answer
 
-    class Handler(SlackRequestHandler):  # type: ignore[misc]
+    class Handler(SlackRequestHandler):
         def dispatch(self, request: Any) -> Any:
             # read_request: a body Bolt cannot parse reaches the app flagged (answered 400 after the
             # signature check) instead of raising in BoltRequest's constructor
@@ -118,7 +118,7 @@ def serve_http(settings: Settings, *, threads: int = 32) -> None:
         if runtime:
             finish_work(runtime["app"], runtime["scheduler"])
 
-    class RefBotHTTP(Application):  # type: ignore[misc]
+    class RefBotHTTP(Application):
         def init(self, parser: Any, opts: Any, args: Any) -> None:
             return None
 

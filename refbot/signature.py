@@ -67,7 +67,7 @@ def is_verified(
         return False
 
 
-class StrictRequestVerification(Middleware):  # type: ignore[misc]
+class StrictRequestVerification(Middleware):
     """Bolt's signature check, without its ways to raise: 401 unless `is_verified`."""
 
     def __init__(self, signing_secret: str) -> None:
