@@ -22,12 +22,30 @@ def build_runtime(settings: Settings, *, with_scheduler: bool = True) -> tuple[A
     from refbot.slack_app import create_app
 
     ctx = build_context(settings)
+    resolve_leaderboard_channel(settings, ctx.client)
     app = create_app(settings, context=ctx)
     scheduler = None
     if with_scheduler:
         scheduler = create_scheduler(ctx)
         scheduler.start()
     return ctx, app, scheduler
+
+
+def resolve_leaderboard_channel(settings: Settings, client: Any) -> None:
+    """REFBOT_LEADERBOARD_CHANNEL given by name: look its id up once, at start, and check it like a channel
+    set in Slack; a channel that fails the checks gets no leaderboard (said once, in the log)."""
+    from refbot.errors import ValidationFailed
+    from refbot.services import channels, leaderboard
+
+    name = settings.refbot_leaderboard_channel
+    if not name:
+        return
+    try:
+        parsed = leaderboard.parse_channel(name)
+        settings.refbot_leaderboard_channel = channels.resolve(client, parsed) if parsed.startswith("#") else parsed
+    except ValidationFailed as exc:
+        log.error("REFBOT_LEADERBOARD_CHANNEL=%s: %s No weekly leaderboard is posted there.", name, exc.message)
+        settings.refbot_leaderboard_channel = None
 
 
 def wsgi_app(

@@ -31,7 +31,11 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
+from refbot.slack_scopes import BOT_SCOPES
+
 BOT_USER_ID = "UBOT"
+# What a token installed from manifest.yml is granted (sent in X-OAuth-Scopes).
+GRANTED_SCOPES: tuple[str, ...] = tuple(BOT_SCOPES)
 BOT_ID = "BBOT"
 APP_ID = "A0REFBOT"
 TEAM_ID = "T0001"
@@ -437,6 +441,8 @@ class SlackAPIStub:
             "conversations.history": self._conversations_history,
             "conversations.replies": self._conversations_replies,
             "conversations.join": self._conversations_join,
+            "conversations.list": self._conversations_list,
+            "apps.connections.open": self._apps_connections_open,
             "users.info": self._users_info,
             "users.lookupByEmail": self._users_lookup_by_email,
             "views.open": self._views_open,
@@ -445,6 +451,10 @@ class SlackAPIStub:
             "views.publish": self._views_publish,
             "reactions.add": self._reactions_add,
         }
+        # Slack sends the token's granted scopes in an X-OAuth-Scopes header on every answer; None: no header.
+        self.scopes: list[str] | None = list(GRANTED_SCOPES)
+        # The only app-level token apps.connections.open accepts (None: any xapp- token).
+        self.app_token: str | None = None
         self.add_user(BOT_USER_ID, name="refbot", real_name="RefBot", is_bot=True)
 
     # -- lifecycle ----------------------------------------------------------------------------------
@@ -902,7 +912,12 @@ class SlackAPIStub:
             return self._post_response_url(call)
         if not token:
             return self._json(call, 200, {"ok": False, "error": "not_authed"})
-        if self.expected_token is not None and token != self.expected_token:
+        if method == "apps.connections.open":
+            if not token.startswith("xapp-"):
+                return self._json(call, 200, {"ok": False, "error": "not_allowed_token_type"})
+            if self.app_token is not None and token != self.app_token:
+                return self._json(call, 200, {"ok": False, "error": "invalid_auth"})
+        elif self.expected_token is not None and token != self.expected_token:
             return self._json(call, 200, {"ok": False, "error": "invalid_auth"})
         with self._lock:
             responder = self._responders.get(method)
@@ -917,7 +932,9 @@ class SlackAPIStub:
                     raise SlackAPIError("unknown_method", req_method=method)
             except SlackAPIError as exc:
                 return self._json(call, exc.status, {"ok": False, "error": exc.error, **exc.extra})
-            return self._json(call, 200, body)
+            scopes = {} if self.scopes is None or method == "apps.connections.open" else {
+                "X-OAuth-Scopes": ",".join(self.scopes)}
+            return self._json(call, 200, body, scopes)
 
     def _json(
         self, call: Call, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
@@ -1213,6 +1230,23 @@ class SlackAPIStub:
     def _conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._resolve_channel(args.get("channel"), for_posting=False)
         return {"channel": copy.deepcopy(self._channel(channel))}
+
+    def _conversations_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The channels added with add_channel, `types` and `exclude_archived` honoured, `limit` a page
+        with a next_cursor as Slack pages."""
+        types = set(str(args.get("types") or "public_channel").split(","))
+        exclude_archived = str(args.get("exclude_archived", "false")).lower() in ("true", "1")
+        chans = [c for c in self._channels.values() if not c.get("is_im") and not c.get("is_mpim")
+                 and ("private_channel" if c.get("is_private") else "public_channel") in types
+                 and not (exclude_archived and c.get("is_archived"))]
+        start = int(args.get("cursor") or 0)
+        limit = max(1, min(int(args.get("limit") or 100), 1000))
+        page = chans[start:start + limit]
+        cursor = str(start + limit) if start + limit < len(chans) else ""
+        return {"channels": copy.deepcopy(page), "response_metadata": {"next_cursor": cursor}}
+
+    def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"url": "wss://wss-primary.slack.com/link/?ticket=stand-in&app_id=A0REFBOT"}
 
     def _conversations_join(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._resolve_channel(args.get("channel"), for_posting=False)
