@@ -45,10 +45,15 @@ def redact_url(url: str) -> str:
     return redact(url)
 
 
-def _configure_logging(verbose: bool = False) -> None:
+def _configure_logging(verbose: bool = False, debug: bool = False) -> None:
+    import logging
+
     from refbot import logs
 
-    logs.configure(verbose=verbose)
+    logs.configure("DEBUG" if debug else None, verbose=verbose)
+    if not debug and logs.env_level() != "DEBUG":
+        # A command's failure is told in one sentence (main); the SDK's own ERROR lines would repeat it.
+        logging.getLogger("slack_sdk").setLevel(logging.CRITICAL)
 
 
 def _core() -> CoreSettings:
@@ -86,13 +91,14 @@ def cmd_start(args: argparse.Namespace) -> int:
     from refbot import logs
 
     settings = load_settings()
-    logs.configure(settings.log_level if (args.debug or settings.log_level != "WARNING") else None,
-                   settings.log_format, verbose=args.verbose)
+    level = "DEBUG" if args.debug else (settings.log_level if settings.log_level != "WARNING" else None)
+    logs.configure(level, settings.log_format, verbose=args.verbose)
     check_sqlite_folder(settings.database_url)
     if settings.is_sqlite:
         dbmod.upgrade(settings.database_url)
     elif dbmod.pending_migrations(settings.database_url):
         raise CLIError("The PostgreSQL schema is not up to date: run `refbot db upgrade` once, then start again.")
+    _preflight(settings)
     from refbot import server
 
     if settings.socket_mode:
@@ -100,6 +106,39 @@ def cmd_start(args: argparse.Namespace) -> int:
     else:
         server.serve_http(settings)
     return 0
+
+
+def _preflight(settings: Settings) -> None:
+    """Ask Slack about the tokens before the server starts, so a wrong, revoked or unreachable one is one
+    sentence here (main) rather than a worker's traceback in gunicorn's log."""
+    import logging
+
+    from slack_sdk import WebClient
+
+    sdk = logging.getLogger("slack_sdk")
+    level = sdk.level
+    if not sdk.isEnabledFor(logging.DEBUG):
+        sdk.setLevel(logging.CRITICAL)  # the failure is told once, by main
+    try:
+        _ask_slack(settings, WebClient)
+    finally:
+        sdk.setLevel(level)
+
+
+def _ask_slack(settings: Settings, WebClient: Any) -> None:  # noqa: N803 - the class, imported lazily
+    WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10).auth_test()
+    if settings.slack_app_token:
+        try:
+            WebClient(token=settings.slack_app_token, base_url=settings.slack_api_url, timeout=10).apps_connections_open()
+        except Exception as exc:
+            from refbot.cli.failures import TOKEN_ERRORS, slack_code
+
+            if slack_code(exc) in TOKEN_ERRORS:
+                raise CLIError(
+                    f"Slack refused SLACK_APP_TOKEN ({slack_code(exc)}): generate an app-level token with the "
+                    "connections:write scope under Basic Information > App-Level Tokens, and enable Socket Mode."
+                ) from None
+            raise
 
 
 def cmd_db(args: argparse.Namespace) -> int:
@@ -243,6 +282,7 @@ _COMMAND_MODULES: list[str] = [
     "refbot.cli.data",
     "refbot.cli.search",
     "refbot.cli.report",
+    "refbot.cli.check",
 ]
 
 
@@ -279,7 +319,7 @@ def _urls() -> dict[str, str | None]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    _configure_logging(args.verbose)
+    _configure_logging(args.verbose, args.debug)
     try:
         return int(args.func(args) or 0)
     except CLIError as exc:
