@@ -70,7 +70,7 @@ def check_app_token(settings: Any) -> Item:
     if not token:
         return Item(SKIP, "App-level token", "SLACK_APP_TOKEN is not set: RefBot runs in HTTP mode")
     try:
-        _client(token, settings.slack_api_url).apps_connections_open()
+        _client(token, settings.slack_api_url).apps_connections_open(app_token=token)
     except Exception as exc:  # noqa: BLE001 - reported as a failed check
         from refbot.cli.failures import slack_code
 

@@ -129,7 +129,7 @@ def _ask_slack(settings: Settings, WebClient: Any) -> None:  # noqa: N803 - the 
     WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10).auth_test()
     if settings.slack_app_token:
         try:
-            WebClient(token=settings.slack_app_token, base_url=settings.slack_api_url, timeout=10).apps_connections_open()
+            WebClient(base_url=settings.slack_api_url, timeout=10).apps_connections_open(app_token=settings.slack_app_token)
         except Exception as exc:
             from refbot.cli.failures import TOKEN_ERRORS, slack_code
 
