@@ -34,7 +34,9 @@ class RefBotServer:
         workdir: Path | None = None,
         extra_env: dict[str, str] | None = None,
         probe_url: str | None = None,
+        command: list[str] | None = None,
     ) -> None:
+        self.command = command or [sys.executable, "-m", "refbot.cli", "start"]
         self.port = free_port()
         self.probe_url = probe_url
         self.url = f"http://127.0.0.1:{self.port}"
@@ -66,7 +68,7 @@ class RefBotServer:
         log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self._log = log
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "refbot.cli", "start"],
+            self.command,
             cwd=self.workdir,
             env=self.env,
             stdout=log,
