@@ -11,8 +11,8 @@ WORKDIR /app
 
 # Dependencies first (cached until pyproject.toml or constraints.txt change), exact versions.
 COPY pyproject.toml constraints.txt README.md LICENSE ./
-RUN mkdir refbot && touch refbot/__init__.py \
-    && pip install -c constraints.txt . && pip uninstall -y refbot && rm -rf refbot build *.egg-info
+COPY refbot/__init__.py ./refbot/__init__.py
+RUN pip install -c constraints.txt . && pip uninstall -y refbot && rm -rf refbot build *.egg-info
 
 COPY alembic.ini manifest.yml ./
 COPY migrations ./migrations

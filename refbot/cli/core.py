@@ -287,19 +287,15 @@ _COMMAND_MODULES: list[str] = [
 
 
 class _Version(argparse.Action):
-    """--version, reading the installed package's metadata only when asked."""
+    """--version: the package's own version (pyproject.toml reads it from refbot.__version__ too)."""
 
     def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
         super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
 
     def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
-        from importlib.metadata import PackageNotFoundError, version
+        from refbot import __version__
 
-        try:
-            number = version("refbot")
-        except PackageNotFoundError:
-            number = "unknown (not installed)"
-        print(f"refbot {number}")
+        print(f"refbot {__version__}")
         parser.exit()
 
 
