@@ -51,7 +51,7 @@ def register_listeners(
 
 def tell_user(body: Any, client: WebClient, respond: Any, text: str) -> None:
     """Reply privately through the response URL, else an ephemeral message, else a DM. Never raises."""
-    user_id, channel_id = payload.user_id(body), payload.channel_id(body)
+    user_id, channel_id = payload.maybe_user_id(body), payload.channel_id(body)
     try:
         if respond is not None and payload.has_response_url(body):
             respond(text=text, response_type="ephemeral", replace_original=False)

@@ -185,7 +185,7 @@ def _request_answer(ctx: AppContext, body: dict[str, Any], data: svc.RequestInpu
     """The inline answer to a request form (errors, the form again, a notice, {} for a resubmission), or
     None when it may be created. Decided in a read-only unit of work, which never waits for a writer."""
     values, user_id, token = Values(body), payload.user_id(body), payload.view_id(body)
-    contact_id = payload.meta_int(body, "contact_id") or 0
+    contact_id = payload.required(payload.meta_int(body, "contact_id"))
     with ctx.db.unit_of_work(read_only=True) as session:
         try:
             if token and svc.find_by_token(session=session, client_token=token) is not None:
