@@ -26,7 +26,7 @@ from refbot.errors import InvalidTransition, NotAllowed, NotFound, RefBotError, 
 from refbot.handlers import payload
 from refbot.handlers.errors import TRY_AGAIN
 from refbot.handlers.payload import Values
-from refbot.handlers.reply import privately, register_listeners, zone
+from refbot.handlers.reply import privately, reason_errors, register_listeners, zone
 from refbot.handlers.router import CommandRequest, CommandRouter
 from refbot.handlers.search import open_search_modal
 from refbot.matching.criteria import Criteria
@@ -307,11 +307,9 @@ def _still_pending(ctx: AppContext, ack: Ack, request_id: int, to: S, title: str
 def on_decline_submit(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
     request_id = payload.required(payload.meta_int(body, "request_id"))
     reason = Values(body).text("reason")
-    if not reason:
-        ack(response_action="errors", errors={"reason": "Say why, briefly: the seller sees it."})
-        return
-    if len(reason) > svc.LIMITS["reason"]:
-        ack(response_action="errors", errors={"reason": f"Keep it under {svc.LIMITS['reason']} characters."})
+    errors = reason_errors(reason, limit=svc.LIMITS["reason"], reader="seller")
+    if errors:
+        ack(response_action="errors", errors=errors)
         return
     if not _still_pending(ctx, ack, request_id, S.declined, "Decline request"):
         return
