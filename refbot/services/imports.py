@@ -191,7 +191,7 @@ def read_csv(name: str, text: str, problems: list[str]) -> CsvFile | None:
                 column = (extra or unnamed)[0] + 1
                 problems.append(f"{name}:{start}: column {column}: a value in a column without a header")
                 continue
-            row = {h: (record[i].strip() if i < len(record) else "") for i, h in enumerate(headers) if h}
+            row = {h: (undefuse(record[i].strip()) if i < len(record) else "") for i, h in enumerate(headers) if h}
             nul = [h for h, cell in row.items() if "\x00" in cell]
             if nul:  # PostgreSQL can't store it; usually a sign the file is not text (UTF-16, a spreadsheet)
                 problems.append(f"{name}:{start}: {nul[0]}: contains a NUL character (save the file as CSV UTF-8)")
@@ -695,14 +695,36 @@ def import_paths(*, session: Session, paths: list[Path], client: WebClient | Non
 # ------------------------------------------------------------------ export
 
 
+# Spreadsheets run a cell that starts with one of these as a formula (OWASP "CSV injection").
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
+_DEFUSED = re.compile(r"'+[=+\-@\t\r]")
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+
+
+def defuse(text: str) -> str:
+    """A text cell a spreadsheet shows as text: "'" before a cell starting with =, +, -, @, tab or CR
+    (and before one that starts with quotes and then one of those, so `undefuse` can tell them apart).
+    A plain number such as -5 is left alone: it is no formula, and it stays a number."""
+    if _FORMULA.match(text) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def undefuse(cell: str) -> str:
+    """The inverse of `defuse`: drop exactly the one quote it added (undefuse(defuse(s)) == s for every s)."""
+    return cell[1:] if _DEFUSED.match(cell) else cell
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, list):
-        return ";".join(str(v) for v in value)
+        return defuse(";".join(str(v) for v in value))
     if isinstance(value, dt.date):
         return value.isoformat()
-    return str(value.value if hasattr(value, "value") else value)
+    if isinstance(value, int):
+        return str(value)
+    return defuse(str(value.value if hasattr(value, "value") else value))
 
 
 def _csv_text(columns: tuple[str, ...], rows: Iterable[list[Any]]) -> tuple[str, int]:
