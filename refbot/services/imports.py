@@ -276,52 +276,25 @@ def _enum(enum_cls: Any) -> Callable[[str], Any]:
     return parse
 
 
-def _country(v: str) -> str | None:
-    if not v:
-        return None
-    iso = resolve_country(v)
-    if not iso:
-        raise CellError(f"unknown country '{v}' (use a name or ISO code, e.g. Germany or DE)")
-    return iso
+def _checked(lookup: Callable[[str], Any], problem: str) -> Callable[[str], Any]:
+    """A cell parser: an empty cell is None, else what `lookup` makes of it; CellError(`problem`, with
+    {v} the cell) when that is None."""
+
+    def parse(v: str) -> Any:
+        if not v:
+            return None
+        found = lookup(v)
+        if found is None:
+            raise CellError(problem.format(v=v))
+        return found
+
+    return parse
 
 
-def _region(v: str) -> str | None:
-    if not v:
-        return None
-    region = resolve_region(v)
-    if not region:
-        raise CellError(f"'{v}' is not one of NA, LATAM, EMEA, APAC")
-    return region.value
-
-
-def _deployment(v: str) -> str | None:
-    if not v:
-        return None
+def _deployment_key(v: str) -> str | None:
     key = re.sub(r"[\s\-]+", "_", v.strip().lower())
     key = _DEPLOYMENT_ALIASES.get(key, key)
-    if key not in DEPLOYMENTS:
-        raise CellError(f"'{v}' is not one of: {', '.join(DEPLOYMENTS)}")
-    return key
-
-
-_url_length = _text(Account, "case_study_url")
-_email_length = _text(Contact, "email")
-
-
-def _url(v: str) -> str | None:
-    if not v:
-        return None
-    if not _URL.match(v):
-        raise CellError(f"'{v}' is not a web address (https://…)")
-    return _url_length(v)
-
-
-def _email(v: str) -> str | None:
-    if not v:
-        return None
-    if not _EMAIL.match(v):
-        raise CellError(f"'{v}' is not an email address")
-    return _email_length(v.lower())
+    return key if key in DEPLOYMENTS else None
 
 
 @functools.lru_cache(maxsize=1024)
@@ -333,12 +306,16 @@ def _is_timezone(name: str) -> bool:
     return True
 
 
-def _timezone(v: str) -> str | None:
-    if not v:
-        return None
-    if not _is_timezone(v):
-        raise CellError(f"'{v}' is not a timezone name (e.g. Europe/Berlin, America/New_York)")
-    return v
+_url_length = _text(Account, "case_study_url")
+_email_length = _text(Contact, "email")
+
+_country = _checked(resolve_country, "unknown country '{v}' (use a name or ISO code, e.g. Germany or DE)")
+_region = _checked(lambda v: r.value if (r := resolve_region(v)) else None, "'{v}' is not one of NA, LATAM, EMEA, APAC")
+_deployment = _checked(_deployment_key, "'{v}' is not one of: " + ", ".join(DEPLOYMENTS))
+_url = _checked(lambda v: _url_length(v) if _URL.match(v) else None, "'{v}' is not a web address (https://…)")
+_email = _checked(lambda v: _email_length(v.lower()) if _EMAIL.match(v) else None, "'{v}' is not an email address")
+_timezone = _checked(lambda v: v if _is_timezone(v) else None,
+                     "'{v}' is not a timezone name (e.g. Europe/Berlin, America/New_York)")
 
 
 def _date(v: str) -> dt.date | None:
