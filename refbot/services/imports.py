@@ -18,7 +18,7 @@ import functools
 import io
 import re
 import zoneinfo
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -457,41 +457,50 @@ def _changes(obj: Any, values: dict[str, Any]) -> bool:
     return changed
 
 
+def _file_rows(
+    files: list[CsvFile], check: _Checker, kind: str, id_column: str, seen: dict[str, str] | None = None
+) -> Iterator[tuple[str, dict[str, str], str, int]]:
+    """(where, row, its id, problems before it) for every row, after the checks all kinds share: required
+    values, and with `seen` (id -> where) an id used once."""
+    for f in files:
+        for line, row in f.rows:
+            where = f"{f.name}:{line}"
+            before = len(check.problems)
+            check.required(kind, row, where)
+            ext = row.get(id_column, "")
+            if seen is not None and ext in seen:
+                check.add(where, id_column, f"duplicate id '{ext}' (also on {seen[ext]})")
+            elif seen is not None and ext:
+                seen[ext] = where
+            yield where, row, ext, before
+
+
 def _check_accounts(
     files: list[CsvFile], check: _Checker, owners: _Owners, existing: dict[str, Account]
 ) -> tuple[list[_Row], set[str]]:
     rows: list[_Row] = []
     seen: dict[str, str] = {}
-    for f in files:
-        for line, row in f.rows:
-            where = f"{f.name}:{line}"
-            before = len(check.problems)
-            check.required("accounts", row, where)
-            ext = row.get("account_id", "")
-            if ext in seen:
-                check.add(where, "account_id", f"duplicate id '{ext}' (also on {seen[ext]})")
-            elif ext:
-                seen[ext] = where
-            values = check.cells(ACCOUNT_PARSERS, row, where)
-            if "owner" in row:
-                values["owner_id"], problem = owners.resolve(row["owner"])
-                if problem:
-                    check.add(where, "owner", problem)
-            if len(check.problems) > before:
-                continue
-            current = existing.get(ext)
-            # region: given wins; empty -> from the country; column left out -> re-derived when the country changes
-            if not values.get("region") and ("region" in values or (
-                "country" in values and (current is None or current.country != values["country"])
-            )):
-                country = values.get("country", current.country if current else None)
-                region = region_of(country)
-                values["region"] = region.value if region else None
-            if "status" in values and values["status"] is None:
-                values["status"] = AccountStatus.active
-            if current is None:
-                values = {"status": AccountStatus.active, "notes": "", "products": [], "use_cases": [], **values}
-            rows.append(_Row(where=where, ext=ext, values=values))
+    for where, row, ext, before in _file_rows(files, check, "accounts", "account_id", seen):
+        values = check.cells(ACCOUNT_PARSERS, row, where)
+        if "owner" in row:
+            values["owner_id"], problem = owners.resolve(row["owner"])
+            if problem:
+                check.add(where, "owner", problem)
+        if len(check.problems) > before:
+            continue
+        current = existing.get(ext)
+        # region: given wins; empty -> from the country; column left out -> re-derived when the country changes
+        if not values.get("region") and ("region" in values or (
+            "country" in values and (current is None or current.country != values["country"])
+        )):
+            country = values.get("country", current.country if current else None)
+            region = region_of(country)
+            values["region"] = region.value if region else None
+        if "status" in values and values["status"] is None:
+            values["status"] = AccountStatus.active
+        if current is None:
+            values = {"status": AccountStatus.active, "notes": "", "products": [], "use_cases": [], **values}
+        rows.append(_Row(where=where, ext=ext, values=values))
     return rows, set(seen)
 
 
@@ -500,57 +509,44 @@ def _check_contacts(
 ) -> tuple[list[_Row], set[str]]:
     rows: list[_Row] = []
     seen: dict[str, str] = {}
-    for f in files:
-        for line, row in f.rows:
-            where = f"{f.name}:{line}"
-            before = len(check.problems)
-            check.required("contacts", row, where)
-            ext, account_ext = row.get("contact_id", ""), row.get("account_id", "")
-            if ext in seen:
-                check.add(where, "contact_id", f"duplicate id '{ext}' (also on {seen[ext]})")
-            elif ext:
-                seen[ext] = where
-            if account_ext and account_ext not in known_accounts:
-                check.add(where, "account_id", f"unknown account '{account_ext}' (not in RefBot nor in this import)")
-            values = check.cells(CONTACT_PARSERS, row, where)
-            if len(check.problems) > before:
-                continue
-            current = existing.get(ext)
-            # seniority: given wins; empty -> from the title; column left out -> re-derived when the title changes
-            if not values.get("seniority") and ("seniority" in values or (
-                "title" in values and (current is None or current.title != values["title"])
-            )):
-                title = values.get("title", current.title if current else "")
-                values["seniority"] = seniority_from_title(title)
-            if "status" in values and values["status"] is None:
-                values["status"] = ContactStatus.active
-            if current is None:
-                defaults = {"title": "", "status": ContactStatus.active, "topics": [], "activities": [], "languages": []}
-                values = {**defaults, **values}
-            rows.append(_Row(where=where, ext=ext, values=values, ref=account_ext))
+    for where, row, ext, before in _file_rows(files, check, "contacts", "contact_id", seen):
+        account_ext = row.get("account_id", "")
+        if account_ext and account_ext not in known_accounts:
+            check.add(where, "account_id", f"unknown account '{account_ext}' (not in RefBot nor in this import)")
+        values = check.cells(CONTACT_PARSERS, row, where)
+        if len(check.problems) > before:
+            continue
+        current = existing.get(ext)
+        # seniority: given wins; empty -> from the title; column left out -> re-derived when the title changes
+        if not values.get("seniority") and ("seniority" in values or (
+            "title" in values and (current is None or current.title != values["title"])
+        )):
+            title = values.get("title", current.title if current else "")
+            values["seniority"] = seniority_from_title(title)
+        if "status" in values and values["status"] is None:
+            values["status"] = ContactStatus.active
+        if current is None:
+            defaults = {"title": "", "status": ContactStatus.active, "topics": [], "activities": [], "languages": []}
+            values = {**defaults, **values}
+        rows.append(_Row(where=where, ext=ext, values=values, ref=account_ext))
     return rows, set(seen)
 
 
 def _check_activities(files: list[CsvFile], check: _Checker, known_contacts: set[str]) -> list[_Row]:
     rows: list[_Row] = []
     seen: dict[tuple[str, Any, Any, str], str] = {}
-    for f in files:
-        for line, row in f.rows:
-            where = f"{f.name}:{line}"
-            before = len(check.problems)
-            check.required("activities", row, where)
-            ext = row.get("contact_id", "")
-            if ext and ext not in known_contacts:
-                check.add(where, "contact_id", f"unknown contact '{ext}' (not in RefBot nor in this import)")
-            values = check.cells(ACTIVITY_PARSERS, row, where)
-            if len(check.problems) > before:
-                continue
-            key = (ext, values["date"], values["type"], values.get("opportunity") or "")
-            if key in seen:
-                check.add(where, "row", f"the same activity (contact, date, type, opportunity) as {seen[key]}")
-                continue
-            seen[key] = where
-            rows.append(_Row(where=where, ext=ext, values=values))
+    for where, row, ext, before in _file_rows(files, check, "activities", "contact_id"):
+        if ext and ext not in known_contacts:
+            check.add(where, "contact_id", f"unknown contact '{ext}' (not in RefBot nor in this import)")
+        values = check.cells(ACTIVITY_PARSERS, row, where)
+        if len(check.problems) > before:
+            continue
+        key = (ext, values["date"], values["type"], values.get("opportunity") or "")
+        if key in seen:
+            check.add(where, "row", f"the same activity (contact, date, type, opportunity) as {seen[key]}")
+            continue
+        seen[key] = where
+        rows.append(_Row(where=where, ext=ext, values=values))
     return rows
 
 
