@@ -88,7 +88,7 @@ def expire(*, session: Session, env: RequestEnv, request_id: int) -> ReferenceRe
         session=session, request_id=request_id, to=S.expired, actor_id=None, action="expire", now=env.now,
         from_statuses={S.pending_approval},
     )
-    update_button_dms(session, env, request)
+    update_button_dms(session=session, env=env, request=request)
     text, blks = blocks.seller_expired_dm(card_of(session=session, request=request))
     enqueue(session=session, key=f"request:{request.id}:expired:seller", channel=request.requester_id,
             text=text, blocks=blks)
