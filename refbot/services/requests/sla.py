@@ -69,7 +69,10 @@ def escalate(*, session: Session, env: RequestEnv, request_id: int) -> list[str]
     if S(request.status) is not S.pending_approval:
         return []
     hours = load_policy(session=session).approval_escalate_hours
-    to = [pm for pm in env.admins(session) if pm not in (request.account.owner_id, request.requester_id)]
+    owner = request.account.owner_id
+    # An owner who asked never had the DM: the program managers did from the start, so nobody is new to ask.
+    asked_already = set(approvers(session=session, env=env, request=request)) if owner == request.requester_id else set()
+    to = [pm for pm in env.admins(session) if pm not in (owner, request.requester_id) and pm not in asked_already]
     card = ask_approvers(session=session, env=env, request=request, to=to,
                          key=lambda _, pm: f"request:{request.id}:approval_dm:escalated:{pm}",
                          lead=lambda card: blocks.escalation_lead(card, hours=hours))
