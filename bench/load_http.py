@@ -56,7 +56,7 @@ from tests.support.payloads import (  # noqa: E402
     view_submission,
 )
 from tests.support.refbot_server import RefBotServer  # noqa: E402
-from tests.support.slack_api import SlackAPIStub  # noqa: E402
+from refbot.playground.slack_api import SlackAPIStub  # noqa: E402
 
 SECRET = "bench-signing-secret"
 OWNER = "UOWNER"

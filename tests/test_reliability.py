@@ -49,7 +49,7 @@ from tests.support.payloads import (
     view_submission,
 )
 from tests.support.refbot_server import RefBotServer
-from tests.support.slack_api import active_stub
+from refbot.playground.slack_api import active_stub
 
 SELLER, OWNER, ADMIN = "USELLER", "UOWNER", "UADMIN"
 EMAIL = "dana@globex.example"

@@ -25,7 +25,7 @@ from tests.support.payloads import (
     timepicker,
     view_submission,
 )
-from tests.support.slack_api import texts_of
+from refbot.playground.slack_api import texts_of
 
 START = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)  # Mon 10:00 in Berlin
 

@@ -22,7 +22,7 @@ from tests.support.payloads import (
     slash_command,
     view_submission,
 )
-from tests.support.slack_api import texts_of
+from refbot.playground.slack_api import texts_of
 
 SELLER, OTHER, ADMIN = "USELLER", "UOTHER", "UADMIN"
 

@@ -27,7 +27,7 @@ import urllib.request
 from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
-from tests.support.slack_api import APP_ID, BOT_ID, BOT_USER_ID, TEAM_DOMAIN, active_stub, dm_channel_id
+from refbot.playground.slack_api import APP_ID, BOT_ID, BOT_USER_ID, TEAM_DOMAIN, active_stub, dm_channel_id
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"

@@ -22,7 +22,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
 
 from tests.support import payloads as p
-from tests.support.slack_api import SlackAPIStub, dm_channel_id, validate_blocks
+from refbot.playground.slack_api import SlackAPIStub, dm_channel_id, validate_blocks
 
 SECRET = "stub-test-secret"
 
