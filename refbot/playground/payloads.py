@@ -306,6 +306,9 @@ def _find_element(blocks: list[dict[str, Any]], action_id: str) -> tuple[str | N
     return None
 
 
+find_element = _find_element  # (block_id, element) of the element with that action_id, or None
+
+
 def _action_fields(action_type: str, value: Any, element: dict[str, Any] | None) -> dict[str, Any]:
     def pick(v: Any) -> dict[str, Any]:
         for opt in (element or {}).get("options", []):

@@ -530,6 +530,56 @@ class SlackAPIStub(WebAPIMethods):
             vid = self._homes.get(user_id)
             return copy.deepcopy(self._views[vid]) if vid else None
 
+    # -- what Slack's side does beyond the Web API (response URLs, response_action), for the playground --
+
+    def new_ts(self) -> str:
+        """A fresh message timestamp, ordered with the ones the stub hands out."""
+        with self._lock:
+            return self._next_ts()
+
+    def post_as_bot(self, channel: str, args: dict[str, Any]) -> dict[str, Any]:
+        """A bot message that did not come through chat.postMessage (a response URL's `in_channel` post)."""
+        with self._lock:
+            channel = dm_channel_id(channel) if is_user_id(channel) else channel
+            msg = self._bot_message(channel, self._next_ts(), args)
+            self._messages.setdefault(channel, {})[msg["ts"]] = msg
+            return copy.deepcopy(msg)
+
+    def replace_message(self, channel: str, ts: str, args: dict[str, Any]) -> bool:
+        """`replace_original` through a response URL: the message's text and blocks change in place."""
+        with self._lock:
+            msg = self._messages.get(channel, {}).get(ts)
+            if msg is None:
+                return False
+            msg["text"] = args.get("text") or ""
+            for key in ("blocks", "attachments"):  # the whole message is replaced
+                if args.get(key) is not None:
+                    msg[key] = copy.deepcopy(args[key])
+                else:
+                    msg.pop(key, None)
+            msg["edited"] = {"user": BOT_USER_ID, "ts": self._next_ts()}
+            return True
+
+    def remove_message(self, channel: str, ts: str) -> bool:
+        """`delete_original` through a response URL."""
+        with self._lock:
+            return self._messages.get(channel, {}).pop(ts, None) is not None
+
+    def set_view(self, view_id: str, view: dict[str, Any]) -> dict[str, Any] | None:
+        """`response_action: update`: the submitted modal shows `view` (same id, new hash)."""
+        with self._lock:
+            current = self._views.get(view_id)
+            if current is None:
+                return None
+            return self._public_view(self._store_view(view, view_id=view_id, keep=current))
+
+    def push_view(self, view: dict[str, Any], *, previous: str) -> dict[str, Any]:
+        """`response_action: push`: `view` goes on top of the modal `previous`."""
+        with self._lock:
+            current = self._views.get(previous)
+            root = current["root_view_id"] if current else None
+            return self._public_view(self._store_view(view, root=root, previous=previous))
+
     def reset(self) -> None:
         """Forget calls, faults, outages, custom responders, messages, views and response-URL usage; keep
         the user and channel directory."""
