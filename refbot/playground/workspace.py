@@ -270,6 +270,8 @@ class Workspace:
             message = self.stub.message(channel, ts)
             if message is None:
                 raise PageError("That message is gone.")
+            if p.find_element(message.get("blocks") or [], action_id) is None:
+                raise PageError("That button is not there any more; the message changed.")
             url = self._origin_url(Origin(user=user, channel=channel, message_ts=ts))
             payload = self._click(lambda: p.block_actions(
                 action_id, value, user, block_id=block_id, message=message, state=state, response_url=url,
