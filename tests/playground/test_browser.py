@@ -6,6 +6,7 @@ the key screens go to test-artifacts/playground/ (not committed)."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import zoneinfo
 from pathlib import Path
@@ -17,6 +18,8 @@ from refbot.playground.people import OWNER, SELLER
 playwright_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the dev extra)")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):  # .ci/run installs it: in CI a missing browser is a failure, not a skip
+        raise RuntimeError("Chromium is not installed (apt-get install chromium)")
     pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "playground"
