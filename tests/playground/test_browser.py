@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import zoneinfo
 from pathlib import Path
 
 import pytest
 
-from refbot.playground.people import OWNER, SELLER
+from refbot.playground.people import MANAGER, OWNER, SELLER
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the dev extra)")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -123,3 +124,99 @@ def test_reference_journey_from_search_to_thank_you(playground, page):
     # what the seller typed comes back as typed: escaped on the way in, shown as text, never as markup
     expect(messages).to_contain_text("They liked the <fast> rollout & the audit trail")
     _shot(page, "7-owner-thank-you-prompt")
+
+
+def test_home_tab_and_type_ahead_in_an_external_select(playground, page):
+    expect = playwright_api.expect
+    page.select_option("#person", MANAGER.id)
+    page.get_by_role("button", name="RefBot · Home").click()
+    home = page.locator("#home")
+    expect(home).to_contain_text("Program manager", timeout=TIMEOUT)
+    home.get_by_role("button", name="Nominate a customer").click()
+    modal = page.locator(".modal")
+    expect(modal).to_be_visible(timeout=TIMEOUT)
+    modal.locator(".external input").first.fill("Dalen")  # each keystroke pause sends a block_suggestion
+    suggestion = modal.locator(".suggestion").first
+    expect(suggestion).to_contain_text("Dalen", timeout=TIMEOUT)
+    suggestion.click()
+    expect(modal.locator(".external input").first).to_have_value(re.compile("Dalen"))
+    _shot(page, "8-nomination-type-ahead")
+    modal.get_by_role("button", name="Close").click()
+    expect(modal).to_have_count(0, timeout=TIMEOUT)
+
+
+WIDGETS = [
+    {"type": "header", "text": {"type": "plain_text", "text": "Weekly :trophy: leaderboard"}},
+    {"type": "section", "block_id": "s1", "text": {"type": "mrkdwn", "text": "*bold* _italic_ ~gone~ `code` "
+        "<https://example.com/x?a=1&amp;b=2|the link> <@USELLER1> <#CSALES> &lt;b&gt;not bold&lt;/b&gt; "
+        ":white_check_mark:\n&gt; quoted\n• first\n• second"},
+     "fields": [{"type": "mrkdwn", "text": "*Deal*\nInitech"}, {"type": "plain_text", "text": "Fri"}],
+     "accessory": {"type": "overflow", "action_id": "more", "options": [
+         {"text": {"type": "plain_text", "text": "Snooze"}, "value": "snooze"}]}},
+    {"type": "context", "elements": [{"type": "mrkdwn", "text": "asked <!date^1796144400^{date_short} at {time}|x>"}]},
+    {"type": "divider"},
+    {"type": "actions", "block_id": "a1", "elements": [
+        {"type": "button", "action_id": "ok", "style": "primary", "text": {"type": "plain_text", "text": "Go"}},
+        {"type": "button", "action_id": "no", "style": "danger", "text": {"type": "plain_text", "text": "Stop"},
+         "confirm": {"title": {"type": "plain_text", "text": "Really?"}, "text": {"type": "mrkdwn", "text": "Sure?"},
+                     "confirm": {"type": "plain_text", "text": "Yes"}, "deny": {"type": "plain_text", "text": "No"}}},
+        {"type": "static_select", "action_id": "pick", "options": [
+            {"text": {"type": "plain_text", "text": "One"}, "value": "1"}]},
+        {"type": "users_select", "action_id": "who"},
+        {"type": "conversations_select", "action_id": "where"},
+        {"type": "datepicker", "action_id": "day", "initial_date": "2026-12-04"},
+        {"type": "timepicker", "action_id": "at", "initial_time": "10:00"},
+        {"type": "checkboxes", "action_id": "boxes", "options": [{"text": {"type": "plain_text", "text": "A"}, "value": "a"}]},
+        {"type": "radio_buttons", "action_id": "radio", "options": [{"text": {"type": "plain_text", "text": "B"}, "value": "b"}]},
+    ]},
+    {"type": "input", "block_id": "i1", "label": {"type": "plain_text", "text": "Count"},
+     "element": {"type": "number_input", "action_id": "n", "is_decimal_allowed": False}},
+    {"type": "input", "block_id": "i2", "label": {"type": "plain_text", "text": "Mail"},
+     "element": {"type": "email_text_input", "action_id": "e"}},
+    {"type": "input", "block_id": "i3", "label": {"type": "plain_text", "text": "Site"},
+     "element": {"type": "url_text_input", "action_id": "u"}},
+    {"type": "input", "block_id": "i4", "label": {"type": "plain_text", "text": "Tags"},
+     "element": {"type": "multi_static_select", "action_id": "m", "options": [
+         {"text": {"type": "plain_text", "text": "X"}, "value": "x"}]}},
+]
+
+
+def test_block_kit_and_mrkdwn_render_like_slack(page):
+    """The renderer on its own: every element RefBot uses becomes the matching control, mrkdwn becomes
+    formatting, escaped text stays text, dates show in the viewer's timezone (New York for Sam)."""
+    page.select_option("#person", SELLER.id)
+    playwright_api.expect(page.locator("#whoami")).to_contain_text(SELLER.title, timeout=TIMEOUT)
+    found = page.evaluate("""(blocks) => {
+        const ctx = {people: {USELLER1: {name: "Sam Rivera"}}, channels: {CSALES: "sales"},
+                     tz: "America/New_York", now: "2026-12-01T12:00:00Z"};
+        const state = {};
+        const clicked = [];
+        const root = document.createElement("div");
+        root.append(...BlockKit.render(blocks, {ctx, state, inModal: false, act: (e) => clicked.push(e.action_id),
+                                                suggest: async () => ({}), confirm: async () => false}));
+        document.body.append(root);
+        root.querySelector("[data-action=no]").click();  // confirm denied: no action
+        root.querySelector("[data-action=ok]").click();
+        const q = (s) => root.querySelectorAll(s).length;
+        return {html: root.querySelector("[data-block=s1] .bk-text").innerHTML, text: root.innerText,
+                header: root.querySelector(".bk-header").textContent, clicked,
+                counts: {primary: q(".bk-button.primary"), danger: q(".bk-button.danger"), selects: q("select"),
+                         date: q("input[type=date]"), time: q("input[type=time]"), checkbox: q("input[type=checkbox]"),
+                         radio: q("input[type=radio]"), number: q("input[type=number]"), email: q("input[type=email]"),
+                         url: q("input[type=url]"), multi: q("select[multiple]"), overflow: q(".overflow"),
+                         fields: q(".bk-field"), divider: q("hr"), quote: q("blockquote"), bullets: q(".li")},
+                state};
+    }""", WIDGETS)
+    html = found["html"]
+    for fragment in ("<b>bold</b>", "<i>italic</i>", "<s>gone</s>", "<code>code</code>",
+                     'href="https://example.com/x?a=1&amp;b=2"', ">the link</a>", "@Sam Rivera", "#sales",
+                     "&lt;b&gt;not bold&lt;/b&gt;", "✅"):
+        assert fragment in html, (fragment, html)
+    assert found["header"] == "Weekly 🏆 leaderboard"
+    assert "Dec 1, 2026 at 12:00 PM" in found["text"]  # 17:00 UTC shown in New York
+    assert found["clicked"] == ["ok"]
+    assert found["counts"] == {"primary": 1, "danger": 1, "selects": 4, "date": 1, "time": 1, "checkbox": 1,
+                               "radio": 1, "number": 1, "email": 1, "url": 1, "multi": 1, "overflow": 1,
+                               "fields": 2, "divider": 1, "quote": 1, "bullets": 2}
+    assert found["state"]["a1"]["day"] == {"type": "datepicker", "selected_date": "2026-12-04"}
+    assert found["state"]["i4"]["m"] == {"type": "multi_static_select", "selected_options": []}
