@@ -61,7 +61,7 @@ def _add_options(p: argparse.ArgumentParser) -> None:
                    help="the playground's own SQLite file (default refbot-playground.db; never refbot.db)")
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "playground", help="try RefBot in a browser without a Slack workspace (a local imitation of Slack)",
         description="Starts RefBot's real app on the demo program, with a local stand-in of Slack's Web API "

@@ -170,7 +170,8 @@ def validate_view(view: Any) -> list[str]:
         for key in ("submit", "close"):
             if key in view:
                 _check_text(view[key], f"/view/{key}", errors, limit=24, plain=True)
-        blocks = view.get("blocks") if isinstance(view.get("blocks"), list) else []
+        found = view.get("blocks")
+        blocks: list[Any] = found if isinstance(found, list) else []
         has_inputs = any(isinstance(b, dict) and b.get("type") == "input" for b in blocks)
         if has_inputs and "submit" not in view:
             errors.append("submit is required when an input block is present [json-pointer:/view/submit]")

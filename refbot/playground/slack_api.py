@@ -254,7 +254,7 @@ class SlackAPIStub(WebAPIMethods):
         real = real_name or name
         now = dt.datetime.now(dt.UTC)
         offset = ZoneInfo(tz).utcoffset(now)
-        user = {
+        user: dict[str, Any] = {
             "id": user_id,
             "team_id": TEAM_ID,
             "name": name.lower().replace(" ", "."),
@@ -636,12 +636,11 @@ class SlackAPIStub(WebAPIMethods):
         else:
             return 404, {"Content-Type": "text/plain"}, b"Not Found"
         started = time.time()
+        parse_error: SlackAPIError | None = None
         try:
             args = self._parse(raw, content_type, parts.query)
         except SlackAPIError as exc:
             args, parse_error = {}, exc
-        else:
-            parse_error = None
         token = None
         if method != "response_url":
             bearer = authorization[7:].strip() if authorization.lower().startswith("bearer ") else ""

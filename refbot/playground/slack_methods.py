@@ -42,8 +42,9 @@ class WebAPIMethods:
     _ts: itertools.count[int]
     _ids: itertools.count[int]
 
-    def add_channel(self, channel_id: str, name: str | None = None, **kwargs: Any) -> dict[str, Any]:
-        raise NotImplementedError
+    def add_channel(self, channel_id: str, name: str | None = None, *, is_private: bool = False,
+                    is_ext_shared: bool = False, is_member: bool = True, is_archived: bool = False) -> dict[str, Any]:
+        raise NotImplementedError  # SlackAPIStub's
 
     def _next_ts(self) -> str:
         micro = 1_700_000_000_000_000 + next(self._ts) * 100
@@ -106,7 +107,7 @@ class WebAPIMethods:
                 raise SlackAPIError("channel_not_found")
             self._check_dm_target(channel)
             return dm_channel_id(channel)
-        return channel
+        return str(channel)
 
     def _check_dm_target(self, user_id: str) -> None:
         user = self._users.get(user_id)

@@ -311,8 +311,8 @@ class Workspace:
         except LookupError as exc:
             raise PageError(str(exc)) from None
         response = self._send(payload)
-        answer = response.json() if response.body.strip().startswith("{") else None
-        action = (answer or {}).get("response_action")
+        answer: dict[str, Any] = response.json() if response.body.strip().startswith("{") else {}
+        action = answer.get("response_action")
         if action == "errors":
             return {"errors": answer.get("errors") or {}}
         if action == "update" and isinstance(answer.get("view"), dict):

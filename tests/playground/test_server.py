@@ -134,7 +134,8 @@ def test_cli_refuses_when_slack_settings_are_configured(monkeypatch, tmp_path, c
 
 
 def test_run_starts_the_bot_with_slack_settings_and_the_playground_without(monkeypatch, tmp_path):
-    from refbot.cli import core, playground as cli_playground
+    from refbot.cli import core
+    from refbot.cli import playground as cli_playground
 
     monkeypatch.chdir(tmp_path)
     for name in server.SLACK_SETTINGS:
