@@ -71,6 +71,11 @@ class Workspace:
 
     def _on_call(self, call: Call) -> None:
         if not call.ok:
+            # What Slack would refuse (too many blocks, a text too long, a used trigger id...): RefBot
+            # logs it; the page says it too, so a contributor trying a change sees it at once.
+            with self._cond:
+                self.state.notices = [*self.state.notices[-4:], f"Slack refused RefBot's {call.method}: {call.error}"]
+                self._bump()
             return
         method, args = call.method, call.args
         if method == "response_url":

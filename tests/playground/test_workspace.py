@@ -210,3 +210,12 @@ def test_the_page_hears_of_a_new_message_at_once(world):
     dm = next(c for c in ws.snapshot(SELLER.id)["channels"] if c["kind"] == "dm")
     assert [m["text"] for m in dm["messages"]] == ["hi"]
     assert next(x for x in ws.snapshot(SELLER.id)["people"] if x["id"] == SELLER.id)["dm_count"] == 1
+
+
+def test_what_slack_would_refuse_is_said_on_the_page(world):
+    stub, ws, _, client = world
+    from slack_sdk.errors import SlackApiError
+
+    with pytest.raises(SlackApiError):
+        client.chat_postMessage(channel=SELLER.id, text="x", blocks=[{"type": "divider"}] * 51)
+    assert ws.snapshot(SELLER.id)["notices"][-1] == "Slack refused RefBot's chat.postMessage: invalid_blocks"
