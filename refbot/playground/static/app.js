@@ -163,6 +163,7 @@ function drawChannel(channel, c) {
     ? "Channel asks get a reply in a thread; the weekly leaderboard lands here."
     : "RefBot's messages to you: approvals, contact details, reminders, debrief prompts.";
   $("home").classList.add("hidden");
+  $("messages").classList.remove("hidden");
   $("composer").classList.remove("hidden");
   $("composer-text").placeholder = channel.kind === "channel"
     ? "Message #sales, or /reference search bank in Germany" : "/reference search insurance in the US";
@@ -218,6 +219,7 @@ function drawHome(data, c) {
   $("subtitle").textContent = "Your requests, approvals waiting for you, and the program at a glance.";
   $("composer").classList.add("hidden");
   $("messages").replaceChildren();
+  $("messages").classList.add("hidden");
   const home = $("home");
   home.classList.remove("hidden");
   if (!data.home) {

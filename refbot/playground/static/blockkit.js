@@ -345,7 +345,7 @@ function externalSelect(element, blockId, surface, multi) {
                               placeholder: plainText(element.placeholder) || "Type to search" });
   const list = el("div", { class: "suggestions hidden" });
   const sync = () => {
-    chips.replaceChildren(...chosen.map((opt, i) => el("span", { class: "chip" }, el("span", { html: optionLabel(opt) }),
+    chips.replaceChildren(...(multi ? chosen : []).map((opt, i) => el("span", { class: "chip" }, el("span", { html: optionLabel(opt) }),
       el("button", { type: "button", class: "chip-x", "aria-label": "Remove", text: "×",
                      onclick: () => { chosen.splice(i, 1); sync(); } }))));
     if (!multi) input.value = chosen[0] ? plainText(chosen[0].text) : input.value;
