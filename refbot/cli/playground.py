@@ -40,6 +40,7 @@ def cmd_playground(args: argparse.Namespace) -> int:
         print(CONNECT_HINT)
         sys.stdout.flush()
 
+    print(f"Starting the RefBot playground (loading the demo program into {args.database})…", flush=True)
     try:
         server.serve(database=Path(args.database), port=args.port, ready=ready, stop=stop)
     except server.Refused as exc:
