@@ -1,4 +1,4 @@
-# RefBot: `make run` installs and starts the bot; `make test` installs and runs the whole test suite.
+# RefBot: `make run` installs and starts the bot (the browser playground when no Slack settings are configured); `make test` installs and runs the whole test suite.
 # Both install the exact versions in constraints.txt; `make run` installs only what RefBot needs to run.
 PYTHON ?= python3
 VENV ?= .venv
@@ -22,7 +22,7 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 	@touch $@
 
 run: install
-	$(BIN)/refbot start
+	$(BIN)/refbot run
 
 demo: install
 	$(BIN)/refbot demo

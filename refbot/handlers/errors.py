@@ -50,26 +50,27 @@ def user_message(error: BaseException) -> str | None:
     return UNEXPECTED
 
 
+def on_error(
+    error: BaseException, body: dict[str, Any], client: WebClient, request: Any = None, respond: Any = None
+) -> BoltResponse:
+    if not signature.trusted(request):
+        # Never act on a body whose signature was not verified (no reply, no DM, no response_url).
+        log.info("error on an unverified request, refused: %s", type(error).__name__)
+        return BoltResponse(status=401, body={"error": "invalid request"})
+    message = user_message(error)
+    if isinstance(error, RefBotError):
+        log.info("refused: %s", error.message)
+    elif message in (None, TOO_SLOW):
+        log.info("could not open a form: %s", slack_error(error))
+    else:
+        log.error("unhandled error in a Slack listener: %s", error, exc_info=error)
+    if message is not None:
+        tell_user(body, client, respond, message)
+    # The user has been told privately; an HTTP error would only make Slack show a generic
+    # failure (and retry events), so the request is acknowledged.
+    return BoltResponse(status=200, body="")
+
+
 def register(app: App, ctx: AppContext) -> None:
     malformed.register(app)
-
-    @app.error
-    def on_error(
-        error: BaseException, body: dict[str, Any], client: WebClient, request: Any = None, respond: Any = None
-    ) -> BoltResponse:
-        if not signature.trusted(request):
-            # Never act on a body whose signature was not verified (no reply, no DM, no response_url).
-            log.info("error on an unverified request, refused: %s", type(error).__name__)
-            return BoltResponse(status=401, body={"error": "invalid request"})
-        message = user_message(error)
-        if isinstance(error, RefBotError):
-            log.info("refused: %s", error.message)
-        elif message in (None, TOO_SLOW):
-            log.info("could not open a form: %s", slack_error(error))
-        else:
-            log.error("unhandled error in a Slack listener: %s", error, exc_info=error)
-        if message is not None:
-            tell_user(body, client, respond, message)
-        # The user has been told privately; an HTTP error would only make Slack show a generic
-        # failure (and retry events), so the request is acknowledged.
-        return BoltResponse(status=200, body="")
+    app.error(on_error)
