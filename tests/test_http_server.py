@@ -14,17 +14,9 @@ import pytest
 
 from tests.conftest import SIGNING_SECRET
 from tests.support.payloads import sign, slash_command
-from tests.support.refbot_server import RefBotServer, free_port
+from tests.support.refbot_server import RefBotServer, free_port, http_get
 
 SLOW_CLIENTS = 200
-
-
-def _get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as resp:
-            return resp.status, resp.read().decode()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode()
 
 
 def _post(url: str, body: str, headers: dict[str, str]) -> int:
@@ -71,7 +63,7 @@ def test_slow_clients_do_not_starve_slack(server, slack_api):
         time.sleep(1.5)  # every slow client has started sending
         for _ in range(3):
             started = time.monotonic()
-            status, body = _get(f"{server.url}/healthz")
+            status, body = http_get(f"{server.url}/healthz")
             assert status == 200 and body == "ok\n"
             assert time.monotonic() - started < 1.0
 
@@ -96,8 +88,8 @@ def test_oversized_body_is_refused_without_reading_it(server):
 
 
 def test_readyz_reports_the_database(server):
-    assert _get(f"{server.url}/readyz") == (200, "ready\n")
-    assert _get(f"{server.url}/healthz") == (200, "ok\n")
+    assert http_get(f"{server.url}/readyz") == (200, "ready\n")
+    assert http_get(f"{server.url}/healthz") == (200, "ok\n")
 
 
 def test_bind_address_and_gunicorn_settings_come_from_the_environment(slack_api, tmp_path):
@@ -108,7 +100,7 @@ def test_bind_address_and_gunicorn_settings_come_from_the_environment(slack_api,
                       signing_secret=SIGNING_SECRET, workdir=tmp_path,
                       extra_env={"GUNICORN_CMD_ARGS": "--access-logfile -",
                                  "REFBOT_HOST": "127.0.0.1"}) as srv:
-        assert _get(f"{srv.url}/healthz")[0] == 200
+        assert http_get(f"{srv.url}/healthz")[0] == 200
         time.sleep(0.5)
         assert "GET /healthz" in srv.output()
     assert extra_port  # a free port was available for the check below
@@ -117,6 +109,6 @@ def test_bind_address_and_gunicorn_settings_come_from_the_environment(slack_api,
                       extra_env={"GUNICORN_CMD_ARGS": f"--bind 127.0.0.1:{extra_port}"},
                       probe_url=f"http://127.0.0.1:{extra_port}/healthz") as srv:
         # GUNICORN_CMD_ARGS --bind replaces REFBOT_HOST:PORT
-        assert _get(f"http://127.0.0.1:{extra_port}/healthz")[0] == 200
+        assert http_get(f"http://127.0.0.1:{extra_port}/healthz")[0] == 200
         with pytest.raises(OSError):
             socket.create_connection(("127.0.0.1", srv.port), timeout=2).close()

@@ -7,8 +7,6 @@ import io
 import json
 import logging
 import time
-import urllib.error
-import urllib.request
 
 import yaml
 
@@ -18,7 +16,7 @@ from refbot.health import Readiness, serve_health
 from refbot.signature import is_verified
 from refbot.slack_scopes import BOT_SCOPES
 from tests.support.payloads import signature
-from tests.support.refbot_server import ROOT, free_port
+from tests.support.refbot_server import ROOT, free_port, http_get
 
 
 def test_manifest_asks_for_exactly_the_scopes_refbot_uses():
@@ -50,14 +48,6 @@ def test_json_logs_are_one_object_a_line(monkeypatch):
         root.setLevel(saved[1])
 
 
-def _get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as resp:
-            return resp.status, resp.read().decode()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode()
-
-
 def test_socket_mode_health_port_reports_readiness(tmp_path):
     url = f"sqlite:///{tmp_path / 'r.db'}"
     dbmod.upgrade(url, "0001")
@@ -65,13 +55,13 @@ def test_socket_mode_health_port_reports_readiness(tmp_path):
     port = free_port()
     server = serve_health("127.0.0.1", port, Readiness(database))
     try:
-        assert _get(f"http://127.0.0.1:{port}/healthz") == (200, "ok\n")
-        status, body = _get(f"http://127.0.0.1:{port}/readyz")
+        assert http_get(f"http://127.0.0.1:{port}/healthz") == (200, "ok\n")
+        status, body = http_get(f"http://127.0.0.1:{port}/readyz")
         assert status == 503 and "run `refbot db upgrade`" in body
         dbmod.upgrade(url)
         time.sleep(1.1)  # readiness is cached for a second
-        assert _get(f"http://127.0.0.1:{port}/readyz") == (200, "ready\n")
-        assert _get(f"http://127.0.0.1:{port}/other")[0] == 404
+        assert http_get(f"http://127.0.0.1:{port}/readyz") == (200, "ready\n")
+        assert http_get(f"http://127.0.0.1:{port}/other")[0] == 404
     finally:
         server.shutdown()
         database.dispose()
