@@ -218,6 +218,9 @@ def _article(label: str) -> str:
 _NO_USAGE: tuple[tuple[dt.date, ...], int] = ((), 0)
 
 
+_Notes = list[tuple[float, str]]  # (weight, sentence): reasons or compromises, heaviest first
+
+
 class MatchingEngine:
     """Ranks reference contacts for search criteria. Build once per program snapshot; search many times."""
 
@@ -846,8 +849,8 @@ class MatchingEngine:
         if q.keyword_words:
             found = []
             missed = []
-            for w, hits in zip(q.keyword_words, q.keyword_hits, strict=True):
-                hit = hits.get(a)
+            for w, word_hits in zip(q.keyword_words, q.keyword_hits, strict=True):
+                hit = word_hits.get(a)
                 if hit is not None:
                     where = "name" if hit[1] in self._acc_name_words[a] else "mentions"
                     found.append((where, hit[1]))
@@ -870,7 +873,7 @@ class MatchingEngine:
         compromises.sort(key=lambda x: -x[0])
         return [t for _, t in reasons], [t for _, t in compromises]
 
-    def _explain_geo(self, c: Candidate, q: _Query, w: float, reasons: list, compromises: list) -> None:
+    def _explain_geo(self, c: Candidate, q: _Query, w: float, reasons: _Notes, compromises: _Notes) -> None:
         iso = c.country.upper() if c.country else None
         region = Region(c.region) if c.region else region_of(iso)
         where = country_name(iso) if iso else (region_name(region) if region else "")
@@ -896,7 +899,9 @@ class MatchingEngine:
                 compromises.append((w, f"outside {region_name(q.region)}: {where}"))
 
     @staticmethod
-    def _explain_size(value: int | None, asked: int, w: float, kind: str, reasons: list, compromises: list) -> None:
+    def _explain_size(
+        value: int | None, asked: int, w: float, kind: str, reasons: _Notes, compromises: _Notes
+    ) -> None:
         fmt: Callable[[int], str]
         if kind == "employees":
             def fmt(n: int) -> str:

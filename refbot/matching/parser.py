@@ -16,6 +16,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
@@ -335,7 +336,7 @@ class _State:
     shouting: bool
     index: _VocabIndex | None = None
     original: str = ""
-    data: dict = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
     products: list[str] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
@@ -604,7 +605,7 @@ _AMBIGUOUS_CODES = _wordset(
 def _set_country(st: _State, iso: str, typed: str, *, note: bool = False) -> bool:
     """Set the country (the first one wins); note the reading when it was a guess (typo, nationality)."""
     if "country" in st.data:
-        return st.data["country"] == iso
+        return bool(st.data["country"] == iso)
     st.data["country"] = iso
     if note:
         _note(st, typed, country_name(iso))
