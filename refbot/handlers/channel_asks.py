@@ -1,4 +1,4 @@
-"""Listen to channel messages; answer reference asks in their thread; `/reference nudges on|off`."""
+"""Listen to channel messages; answer reference asks in their thread (or hint privately); `/reference nudges on|off`."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
 
 from refbot.asks import detect_ask
-from refbot.blocks.channel_asks import ask_reply
+from refbot.blocks.channel_asks import ask_hint, ask_reply
 from refbot.context import AppContext
 from refbot.gate import take_slot
 from refbot.handlers import payload
@@ -58,13 +59,20 @@ def handle_message(ctx: AppContext, client: WebClient, event: dict[str, Any], *,
     if not user or not channel or not ts:
         return False
     detection = detect_ask(event.get("text") or "")
-    if not detection.is_ask:
+    if not detection.worth_a_hint:
         return False
-    take_slot()  # an ask: now wait for a work slot (most messages never get here, and never wait)
+    take_slot()  # maybe an ask: now wait for a work slot (most messages never get here, and never wait)
     ext_shared = is_ext_shared(client, channel)
     now = ctx.clock.now()
     today = ctx.clock.today(ctx.settings.tz)
+    query = detection.query or (event.get("text") or "")
     with ctx.db.unit_of_work() as session:
+        if detection.unsure:
+            # Not sure it is an ask: nothing public, nothing counted; the asker alone may get a hint.
+            if not ext_shared and service.nudges_enabled(session=session, channel_id=channel):
+                _hint(session, channel=channel, user=user, ts=ts, thread_ts=event.get("thread_ts"), query=query,
+                      why="unsure")
+            return False
         decision = service.record_ask(
             session=session,
             team_id=team_id,
@@ -72,13 +80,16 @@ def handle_message(ctx: AppContext, client: WebClient, event: dict[str, Any], *,
             message_ts=ts,
             thread_ts=event.get("thread_ts"),
             user_id=user,
-            query=detection.query or (event.get("text") or ""),
+            query=query,
             now=now,
             ext_shared=ext_shared,
             today=today,
         )
         if not decision.reply or decision.outcome is None:
             log.info("reference ask in %s not answered: %s", channel, decision.why_not)
+            if decision.why_not == "cooldown":
+                _hint(session, channel=channel, user=user, ts=ts, thread_ts=event.get("thread_ts"), query=query,
+                      why="cooldown")
             return False
         text, blocks = ask_reply(
             asker_id=user,
@@ -96,6 +107,16 @@ def handle_message(ctx: AppContext, client: WebClient, event: dict[str, Any], *,
             extra={"thread_ts": decision.thread_ts, "unfurl_links": False},
         )
     return True
+
+
+def _hint(session: Session, *, channel: str, user: str, ts: str, thread_ts: str | None, query: str, why: str) -> None:
+    """A private hint with a prefilled `/reference search`, shown to the asker only (once per message)."""
+    text, blocks = ask_hint(query=query, why=why)
+    extra: dict[str, Any] = {"user": user}
+    if thread_ts:
+        extra["thread_ts"] = thread_ts
+    enqueue(session=session, key=f"ask-hint:{channel}:{ts}", channel=channel, text=text, blocks=blocks,
+            method="chat.postEphemeral", extra=extra)
 
 
 def _nudges(req: CommandRequest) -> None:
