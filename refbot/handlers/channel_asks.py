@@ -53,70 +53,61 @@ def handle_message(ctx: AppContext, client: WebClient, event: dict[str, Any], *,
         return False
     if event.get("channel_type") not in ("channel", "group"):
         return False
-    user = event.get("user")
-    channel = event.get("channel")
-    ts = event.get("ts")
-    if not user or not channel or not ts:
+    if not all(payload.text(event.get(key)) for key in ("user", "channel", "ts")):
         return False
-    detection = detect_ask(event.get("text") or "")
+    text = payload.text(event.get("text"))
+    detection = detect_ask(text)
     if not detection.worth_a_hint:
         return False
     take_slot()  # maybe an ask: now wait for a work slot (most messages never get here, and never wait)
-    ext_shared = is_ext_shared(client, channel)
-    now = ctx.clock.now()
-    today = ctx.clock.today(ctx.settings.tz)
-    query = detection.query or (event.get("text") or "")
+    if detection.unsure:
+        _hint_if_unsure(ctx, client, event, query=detection.query or text)
+        return False
+    return _answer_ask(ctx, client, event, query=detection.query or text, team_id=team_id)
+
+
+def _hint_if_unsure(ctx: AppContext, client: WebClient, event: dict[str, Any], *, query: str) -> None:
+    """Not sure it is an ask: nothing public, nothing counted; the asker alone gets a hint."""
+    channel = str(event["channel"])
+    if is_ext_shared(client, channel):
+        return
     with ctx.db.unit_of_work() as session:
-        if detection.unsure:
-            # Not sure it is an ask: nothing public, nothing counted; the asker alone may get a hint.
-            if not ext_shared and service.nudges_enabled(session=session, channel_id=channel):
-                _hint(session, channel=channel, user=user, ts=ts, thread_ts=event.get("thread_ts"), query=query,
-                      why="unsure")
-            return False
-        decision = service.record_ask(
-            session=session,
-            team_id=team_id,
-            channel_id=channel,
-            message_ts=ts,
-            thread_ts=event.get("thread_ts"),
-            user_id=user,
-            query=query,
-            now=now,
-            ext_shared=ext_shared,
-            today=today,
-        )
-        if not decision.reply or decision.outcome is None:
-            log.info("reference ask in %s not answered: %s", channel, decision.why_not)
-            if decision.why_not == "cooldown":
-                _hint(session, channel=channel, user=user, ts=ts, thread_ts=event.get("thread_ts"), query=query,
-                      why="cooldown")
-            return False
-        text, blocks = ask_reply(
-            asker_id=user,
-            criteria=decision.outcome.criteria,
-            result=decision.outcome.result,
-            search_id=decision.outcome.search_id,
-            today=today,
-        )
-        enqueue(
-            session=session,
-            key=f"ask:{channel}:{ts}",
-            channel=channel,
-            text=text,
-            blocks=blocks,
-            extra={"thread_ts": decision.thread_ts, "unfurl_links": False},
-        )
-    return True
+        if service.nudges_enabled(session=session, channel_id=channel):
+            _hint(session, event, query=query, why="unsure")
 
 
-def _hint(session: Session, *, channel: str, user: str, ts: str, thread_ts: str | None, query: str, why: str) -> None:
+def _hint(session: Session, event: dict[str, Any], *, query: str, why: str) -> None:
     """A private hint with a prefilled `/reference search`, shown to the asker only (once per message)."""
+    channel, ts = str(event["channel"]), str(event["ts"])
     text, blocks = ask_hint(query=query, why=why)
-    extra: dict[str, Any] = {"user": user}
+    extra: dict[str, Any] = {"user": str(event["user"])}
+    thread_ts = payload.text(event.get("thread_ts"))
     if thread_ts:
         extra["thread_ts"] = thread_ts
     enqueue(session=session, key=f"ask-hint:{channel}:{ts}", channel=channel, text=text, blocks=blocks,
             method="chat.postEphemeral", extra=extra)
+
+
+def _answer_ask(ctx: AppContext, client: WebClient, event: dict[str, Any], *, query: str, team_id: str | None) -> bool:
+    """Record the ask and, when the channel's rules allow, queue the reply in its thread."""
+    channel, ts, user = str(event["channel"]), str(event["ts"]), str(event["user"])
+    ext_shared = is_ext_shared(client, channel)
+    today = ctx.clock.today(ctx.settings.tz)
+    with ctx.db.unit_of_work() as session:
+        decision = service.record_ask(
+            session=session, team_id=team_id, channel_id=channel, message_ts=ts, thread_ts=payload.text(event.get("thread_ts")) or None,
+            user_id=user, query=query, now=ctx.clock.now(), ext_shared=ext_shared, today=today,
+        )
+        if not decision.reply or decision.outcome is None:
+            log.info("reference ask in %s not answered: %s", channel, decision.why_not)
+            if decision.why_not == "cooldown":  # a second ask so soon: not silence, a private hint
+                _hint(session, event, query=query, why="cooldown")
+            return False
+        text, blocks = ask_reply(asker_id=user, criteria=decision.outcome.criteria, result=decision.outcome.result,
+                                 search_id=decision.outcome.search_id, today=today)
+        enqueue(session=session, key=f"ask:{channel}:{ts}", channel=channel, text=text, blocks=blocks,
+                extra={"thread_ts": decision.thread_ts, "unfurl_links": False})
+    return True
 
 
 def _nudges(req: CommandRequest) -> None:
