@@ -222,3 +222,30 @@ def test_detection_is_an_immutable_value() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         detection.is_ask = False  # type: ignore[misc]
     assert detect_ask("need a customer reference in retail") == detection
+
+
+@pytest.mark.parametrize(
+    "text, kept",
+    [
+        ("anyone have a bank in Ohio whose team could talk to a CIO?", "CIO"),
+        ("looking for a customer who'd talk to a head of finance in DACH", "head of finance"),
+        ("need a customer in retail who would host a site visit for my prospect", "site visit"),
+    ],
+)
+def test_query_keeps_roles_and_activities_the_search_parser_reads(text: str, kept: str) -> None:
+    detection = detect_ask(text)
+    assert detection.is_ask, detection.signals
+    assert kept in detection.query
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can anyone recommend a good reference for learning SQL?",
+        "Does the referral bonus apply to contractors too?",
+        "Reminder: pipeline review at 3pm, bring your top 5 deals",
+    ],
+)
+def test_chatter_gets_not_even_a_private_hint(text: str) -> None:
+    detection = detect_ask(text)
+    assert not detection.worth_a_hint and detection.confidence < 0.35

@@ -7,9 +7,14 @@ to point elsewhere); `add` writes only to the tuning part, never the held-out pa
 from __future__ import annotations
 
 import argparse
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from refbot.cli import core as cli
+
+if TYPE_CHECKING:
+    from refbot.asks import AskDetection
 
 
 def _corpus(args: argparse.Namespace) -> Path:
@@ -40,6 +45,10 @@ def _line(name: str, messages: int, asks: int, precision: float, recall: float) 
     return f"{name:<10} {messages:>5} messages, {asks:>4} asks   precision {precision:.3f}   recall {recall:.3f}"
 
 
+def _is_ask(detections: dict[str, AskDetection], text: str) -> bool:
+    return detections[text].is_ask
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from refbot.asks import detect_ask
     from refbot.asks.corpus import CorpusError, evaluate, heldout_path, read_rows, tune_path
@@ -51,7 +60,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         raise cli.CLIError(str(exc)) from None
     for name, rows in parts:
         detections = {row.text: detect_ask(row.text) for row in rows}
-        figures = evaluate(rows, lambda text, found=detections: found[text].is_ask)
+        figures = evaluate(rows, partial(_is_ask, detections))
         unsure = sum(d.unsure for d in detections.values())
         print(_line(name, figures.messages, figures.asks, figures.precision, figures.recall) + f"   unsure {unsure}")
         if args.show and name == "tuning":  # never the held-out messages: nobody tunes against them
@@ -64,10 +73,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from refbot.asks import train  # scikit-learn itself is imported only when training starts
     from refbot.asks.corpus import CorpusError, read_rows, tune_path
     from refbot.asks.model import MODEL_PATH, load_model
-
-    from refbot.asks import train  # scikit-learn itself is imported only when training starts
     try:
         rows = read_rows(tune_path(_corpus(args)))
     except CorpusError as exc:
