@@ -343,7 +343,9 @@ class MatchingEngine(Explainer):
             # "FSI", "HLS": every industry of the family is the industry asked.
             q.whole_family = not criteria.industry and not criteria.industry_label
             q.industry_family = family
-            related = 1.0 if q.whole_family else 0.5
+            # A prospect named by its family's own name ("Financial Services") is close to every member.
+            named_family = bool(criteria.industry and family and key(criteria.industry) == key(family))
+            related = 1.0 if q.whole_family else (0.8 if named_family else 0.5)
             sims = []
             for i, fam in enumerate(self._industry_families):
                 s = hits.get(i, 0.0)
