@@ -188,8 +188,8 @@ def read_csv(name: str, text: str, problems: list[str]) -> CsvFile | None:
             extra = [i for i in range(len(headers), len(record)) if record[i].strip()]
             unnamed = [i for i, h in enumerate(headers) if not h and i < len(record) and record[i].strip()]
             if extra or unnamed:
-                col = (extra or unnamed)[0] + 1
-                problems.append(f"{name}:{start}: column {col}: a value in a column without a header")
+                column = (extra or unnamed)[0] + 1
+                problems.append(f"{name}:{start}: column {column}: a value in a column without a header")
                 continue
             row = {h: (record[i].strip() if i < len(record) else "") for i, h in enumerate(headers) if h}
             nul = [h for h, cell in row.items() if "\x00" in cell]
@@ -612,9 +612,9 @@ def import_files(
         session.flush()
 
     if contact_rows or by_kind["contacts"]:
-        account_ids = dict(session.execute(sa.select(Account.external_id, Account.id)).tuples().all())
+        account_pk = dict(session.execute(sa.select(Account.external_id, Account.id)).tuples().all())
         for r in contact_rows:
-            r.values["account_id"] = account_ids[r.ref]
+            r.values["account_id"] = account_pk[r.ref]
     if by_kind["contacts"]:
         counts = report.counts["contacts"] = Counts()
         new_rows = _apply(contact_rows, contacts, counts)
@@ -623,14 +623,14 @@ def import_files(
 
     if by_kind["activities"]:
         counts = report.counts["activities"] = Counts()
-        contact_ids = dict(session.execute(sa.select(Contact.external_id, Contact.id)).tuples().all())
+        contact_pk = dict(session.execute(sa.select(Contact.external_id, Contact.id)).tuples().all())
         existing = {
             (a.contact_id, a.occurred_on, ActivityType(a.type), a.opportunity): a
             for a in session.scalars(sa.select(Activity))
         }
         inserts = []
         for r in activity_rows:
-            key = (contact_ids[r.ext], r.values["date"], r.values["type"], r.values.get("opportunity") or "")
+            key = (contact_pk[r.ext], r.values["date"], r.values["type"], r.values.get("opportunity") or "")
             activity = existing.get(key)
             if activity is None:
                 inserts.append({"contact_id": key[0], "occurred_on": key[1], "type": key[2], "opportunity": key[3],

@@ -82,12 +82,12 @@ def build_report(
 
 
 def _requests(session: Session, after: Any) -> dict[str, Any]:
-    counts = dict(
+    counts: dict[str, int] = dict(
         session.execute(
             sa.select(ReferenceRequest.status, sa.func.count(ReferenceRequest.id))
             .where(after(ReferenceRequest.created_at))
             .group_by(ReferenceRequest.status)
-        ).all()
+        ).tuples().all()
     )
     by_status = {s.value: int(counts.get(s, 0)) for s in S}
     return {"total": sum(by_status.values()), "by_status": by_status}
