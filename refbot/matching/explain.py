@@ -27,6 +27,8 @@ from refbot.matching.scoring import (
 )
 from refbot.matching.text import EMPLOYEE_BANDS, REVENUE_BANDS, band, key, language_key, money_text
 
+_Notes = list[tuple[float, str]]  # (weight, sentence): reasons or compromises, heaviest first
+
 
 class Explainer:
     """Writes a Match's reasons and compromises from the engine's tables."""
@@ -218,7 +220,7 @@ class Explainer:
         compromises.sort(key=lambda x: -x[0])
         return [t for _, t in reasons], [t for _, t in compromises]
 
-    def _explain_geo(self, c: Candidate, q: _Query, w: float, reasons: list, compromises: list) -> None:
+    def _explain_geo(self, c: Candidate, q: _Query, w: float, reasons: _Notes, compromises: _Notes) -> None:
         iso = c.country.upper() if c.country else None
         region = Region(c.region) if c.region else region_of(iso)
         where = country_name(iso) if iso else (region_name(region) if region else "")
@@ -246,7 +248,7 @@ class Explainer:
 
     @staticmethod
     def _explain_size(
-        value: int | None, crit: Criteria, w: float, kind: str, reasons: list, compromises: list
+        value: int | None, crit: Criteria, w: float, kind: str, reasons: _Notes, compromises: _Notes
     ) -> None:
         fmt: Callable[[int], str]
         if kind == "employees":

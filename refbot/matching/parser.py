@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
@@ -249,7 +250,7 @@ def _read(text: str, index: VocabIndex) -> State:
     return st
 
 
-def _data(st: State) -> dict:
+def _data(st: State) -> dict[str, Any]:
     data = dict(st.data)
     if st.seniorities:
         data["seniority"] = max(st.seniorities, key=lambda s: s.rank)

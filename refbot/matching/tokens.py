@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from refbot.domain import ActivityType, Persona, Seniority
 from refbot.matching.text import fold
@@ -29,7 +30,7 @@ class State:
     shouting: bool
     index: VocabIndex | None = None
     original: str = ""
-    data: dict = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
     products: list[str] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)

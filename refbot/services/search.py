@@ -310,13 +310,14 @@ def run_search(
     log: bool = True,
     now: dt.datetime | None = None,
     opportunity_id: int | None = None,
+    one_per_account: bool = True,
 ) -> SearchOutcome:
     """Rank references for `criteria` as sellers see them (one row per account, none declined for this
     seller's deal); record the search (unmatched searches are the recruiting signal)."""
     return _run(
         session=session, engine=_engine(session=session, today=today).engine, criteria=criteria, today=today,
         limit=limit, user_id=user_id, source=source, query_text=query_text, parsed=parsed, log=log, now=now,
-        opportunity_id=opportunity_id,
+        opportunity_id=opportunity_id, one_per_account=one_per_account,
     )
 
 
@@ -334,9 +335,10 @@ def _run(
     log: bool,
     now: dt.datetime | None,
     opportunity_id: int | None = None,
+    one_per_account: bool = True,
 ) -> SearchOutcome:
     exclude = declined_contacts(session=session, user_id=user_id, opportunity_id=opportunity_id)
-    result = engine.search(criteria, today=today, limit=limit, one_per_account=True, exclude=exclude)
+    result = engine.search(criteria, today=today, limit=limit, one_per_account=one_per_account, exclude=exclude)
     search_id = None
     if log:
         entry = SearchLog(
@@ -365,7 +367,9 @@ def search_text(
     user_id: str | None = None,
     source: str = "slack",
     now: dt.datetime | None = None,
+    one_per_account: bool = True,
 ) -> SearchOutcome:
+    """Parse a seller's text and rank references for it (see run_search)."""
     text = text.replace("\x00", "")  # PostgreSQL text cannot hold NUL; Slack never means one
     cached = _engine(session=session, today=today)  # once: parsing and ranking share one snapshot
     parsed = parse_query(text, cached.vocabulary)
@@ -381,6 +385,7 @@ def search_text(
         parsed=parsed,
         log=True,
         now=now,
+        one_per_account=one_per_account,
     )
 
 

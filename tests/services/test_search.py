@@ -30,8 +30,11 @@ def program(database):
 
 
 def _availability(database, text="banking germany") -> dict[str, bool]:
+    # Every contact (not one row per account), as another seller sees them: U1, who asked, is never offered
+    # a contact declined for U1's deal again (test_a_contact_declined_for_a_deal_is_not_offered_again).
     with database.unit_of_work() as session:
-        outcome = search_service.search_text(session=session, text=text, today=TODAY, user_id="U1", now=NOW)
+        outcome = search_service.search_text(session=session, text=text, today=TODAY, user_id="U2", now=NOW,
+                                             one_per_account=False)
     return {m.candidate.contact_name: m.available for m in outcome.result.matches}
 
 
@@ -80,7 +83,8 @@ def test_the_engine_follows_the_day_for_fatigue_windows(database, program):
     assert _availability(database)["Eve"] is False
     later = TODAY + dt.timedelta(days=60)
     with database.unit_of_work() as session:
-        outcome = search_service.search_text(session=session, text="banking germany", today=later, user_id="U1")
+        outcome = search_service.search_text(session=session, text="banking germany", today=later, user_id="U1",
+                                             one_per_account=False)
     assert {m.candidate.contact_name: m.available for m in outcome.result.matches}["Eve"] is True
 
 
@@ -111,3 +115,26 @@ def test_a_change_the_fingerprints_miss_shows_within_the_maximum_ages(database, 
     assert _availability(database) == {"Dana": False, "Eve": True}  # usage reloaded: Dana is busy
     monkeypatch.setattr(search_service, "FACTS_MAX_AGE", 0.0)
     assert "Frank" in _availability(database)  # engine rebuilt: the new contact is found
+
+
+def test_a_contact_declined_for_a_deal_is_not_offered_again(database, program):
+    with database.unit_of_work() as session:
+        opp = Opportunity(prospect_company="Initech", stage="evaluation")
+        session.add(opp)
+        session.flush()
+        session.add(ReferenceRequest(opportunity_id=opp.id, contact_id=program["Dana"], account_id=1,
+                                     requester_id="U1", owner_id="UOWNER", activity_type=ActivityType.call,
+                                     needed_by=TODAY + dt.timedelta(days=10), status=RequestStatus.declined))
+
+    def offered(user_id: str, **kw) -> list[str]:
+        with database.unit_of_work() as session:
+            outcome = search_service.search_text(session=session, text="banking germany", today=TODAY,
+                                                 user_id=user_id, now=NOW, **kw)
+        return [m.candidate.contact_name for m in outcome.result.matches]
+
+    assert offered("U1") == ["Eve"]  # the seller whose deal it was: Dana is never offered again
+    assert offered("U1", one_per_account=False) == ["Eve"]
+    assert "Dana" in offered("U2", one_per_account=False)  # another seller's deal: Dana is free
+    with database.unit_of_work() as session:
+        session.query(Opportunity).update({"outcome": "lost"})
+    assert "Dana" in offered("U1", one_per_account=False)  # that deal is over: a new deal may ask her again
