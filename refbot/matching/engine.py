@@ -256,7 +256,7 @@ class MatchingEngine(Explainer):
         terms = self._terms(q)
         activity = ActivityType.call if "activity" in criteria.soft else q.activity
         eligible = [activity in acts if acts else activity == ActivityType.call for acts in self._activity_sets]
-        pool_size = limit * 12 + 20 if one_per_account else limit * 4 + 10
+        pool_size = limit * 8 + 10 if one_per_account else limit * 4 + 10
         cache = self._day_cache(today)
         excluded = frozenset(i for i in map(self._position.get, exclude) if i is not None)
 
@@ -651,16 +651,20 @@ class MatchingEngine(Explainer):
         remaining = sorted((r for r in pool if _is_available(r)), key=tiebreak)
         ordered: list[_Ranked] = []
         listed: dict[int, int] = {}
-        while remaining:
-            best_k, best_value = 0, -math.inf
-            for k, r in enumerate(remaining):
-                value = r.score + r.adjust - SAME_ACCOUNT_PENALTY * listed.get(self._c_acc[r.index], 0)
-                if value > best_value:
-                    best_k, best_value = k, value
-            r = remaining.pop(best_k)
-            ordered.append(r)
+        # The best value first (earliest in tiebreak order on a tie), each listed contact of an account
+        # lowering the rest of that account: a heap whose stale entries are re-valued when they surface.
+        heap = [(-(r.score + r.adjust), k, 0) for k, r in enumerate(remaining)]
+        heapq.heapify(heap)
+        while heap:
+            _, k, seen = heapq.heappop(heap)
+            r = remaining[k]
             a = self._c_acc[r.index]
-            listed[a] = listed.get(a, 0) + 1
+            now = listed.get(a, 0)
+            if seen != now:
+                heapq.heappush(heap, (-(r.score + r.adjust - SAME_ACCOUNT_PENALTY * now), k, now))
+                continue
+            ordered.append(r)
+            listed[a] = now + 1
         floor = 0
         for u in sorted((r for r in pool if not _is_available(r)), key=lambda r: (-r.fit, *tiebreak(r))):
             pos = floor

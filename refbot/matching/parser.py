@@ -340,7 +340,7 @@ def _read_languages(st: State) -> None:
 
 def _read_competitor(st: State, index: VocabIndex) -> None:
     toks = st.toks
-    competitors = [e for es in index.by_key.values() for e in es if e.kind == "competitor"]
+    competitors = index.competitors
     for i in range(len(toks)):
         if "competitor" in st.data:
             return

@@ -333,6 +333,7 @@ class VocabIndex:
                     for alias in _aliases(ws, groups):
                         alias_keys.setdefault(key(alias), []).append(e)
                         self.alias_lengths.add(len(alias.split()))
+        self.competitors = [e for es in self.by_key.values() for e in es if e.kind == "competitor"]
         # Glossary spellings never shadow a real value ("claims" stays the product Claims).
         self.aliases = {k: es for k, es in alias_keys.items() if k and k not in self.by_key}
         tax = taxonomy()
