@@ -240,7 +240,9 @@ def _call_line(card: CallCard, reader_tz: str | None) -> str:
 def debrief_modal(card: CallCard, *, metadata: str, reader_tz: str | None) -> dict[str, Any]:
     met = [kit.option(MET_NEEDS_LABELS[m], m.value) for m in MetNeeds]
     ratings = [(RATING_LABELS[r], str(r)) for r in (5, 4, 3, 2, 1)]
-    return kit.modal("Debrief", callback_id=DEBRIEF_MODAL, submit="File debrief", close="Later", metadata=metadata, blocks=[
+    return kit.modal(
+        "Debrief", callback_id=DEBRIEF_MODAL, submit="File debrief", close="Later", metadata=metadata,
+        blocks=[
             kit.section(_call_line(card, reader_tz)),
             kit.input_block("met_needs", "Did it meet the prospect's needs?", kit.radio_buttons(met),
                    optional=False),
@@ -276,7 +278,9 @@ def not_happened_modal(card: CallCard, *, metadata: str, reader_tz: str) -> dict
         kit.option("Reschedule it", CHOICE_RESCHEDULE),
         kit.option("Close it as missed (nothing is counted)", CHOICE_MISSED),
     ]
-    return kit.modal("It didn't happen", callback_id=NOT_HAPPENED_MODAL, submit="Save", close="Back", metadata=metadata, blocks=[
+    return kit.modal(
+        "It didn't happen", callback_id=NOT_HAPPENED_MODAL, submit="Save", close="Back", metadata=metadata,
+        blocks=[
             kit.section(_call_line(card, reader_tz)),
             kit.input_block("choice", "What now?", kit.radio_buttons(choices, initial=choices[0]),
                    optional=False),
@@ -289,7 +293,9 @@ def not_happened_modal(card: CallCard, *, metadata: str, reader_tz: str) -> dict
 
 
 def reschedule_modal(card: CallCard, *, metadata: str, reader_tz: str) -> dict[str, Any]:
-    return kit.modal("Reschedule", callback_id=RESCHEDULE_MODAL, submit="Save", close="Back", metadata=metadata, blocks=[
+    return kit.modal(
+        "Reschedule", callback_id=RESCHEDULE_MODAL, submit="Save", close="Back", metadata=metadata,
+        blocks=[
             kit.section(_call_line(card, reader_tz)),
             *_date_time_inputs(card, reader_tz, card.call_at, optional=False, hint=""),
         ],
@@ -357,7 +363,9 @@ def thank_you_draft(card: CallCard, *, insights: str, sender_name: str, tz_name:
 
 
 def thank_you_modal(card: CallCard, *, draft: str, metadata: str) -> dict[str, Any]:
-    return kit.modal("Thank-you note", callback_id=THANK_YOU_MODAL, submit="Mark as sent", metadata=metadata, blocks=[
+    return kit.modal(
+        "Thank-you note", callback_id=THANK_YOU_MODAL, submit="Mark as sent", metadata=metadata,
+        blocks=[
             kit.section(f"Edit the note, send it to {who(card)} (email or your usual channel), "
                      "then click *Mark as sent*."),
             kit.input_block("note", "Thank-you note", _note_input(draft, max_length=NOTE_MAX), optional=False),
@@ -476,7 +484,10 @@ def outcome_modal(
     blocks.append(kit.input_block("amount", "Signed amount", _note_input(initial, placeholder="e.g. 250k", max_length=30,
                                                         multiline=False),
                          optional=True, hint="For won deals: counts as revenue the references influenced."))
-    return kit.modal("Deal outcome", callback_id=OUTCOME_MODAL, submit="Save", metadata=metadata, blocks=blocks)
+    return kit.modal(
+        "Deal outcome", callback_id=OUTCOME_MODAL, submit="Save", metadata=metadata,
+        blocks=blocks,
+    )
 
 
 def owner_won_dm(deal: DealCard, refs: list[HelpedRef], *, tz_name: str | None) -> tuple[str, list[dict[str, Any]]]:

@@ -102,7 +102,10 @@ def nomination_modal(products: list[str], *, metadata: str = "{}") -> dict[str, 
         blocks.append(kit.input_block("products_other", "Products they use",
                              kit.text_input(placeholder="Comma-separated", max_length=LIMITS["products"]), optional=True))
     blocks.append(kit.input_block("activities", "They would do", kit.checkboxes(kit.options((a.label, a.value) for a in ActivityType)), optional=True))
-    return kit.modal("Nominate a customer", callback_id=NOMINATION_MODAL, submit="Nominate", metadata=metadata, blocks=blocks)
+    return kit.modal(
+        "Nominate a customer", callback_id=NOMINATION_MODAL, submit="Nominate", metadata=metadata,
+        blocks=blocks,
+    )
 
 
 def account_options(choices: list[tuple[str, str]]) -> list[dict[str, Any]]:
@@ -176,7 +179,9 @@ def review_dm(card: NominationCard, *, reader_tz: str | None = None) -> tuple[st
 
 
 def reject_modal(card: NominationCard, *, metadata: str) -> dict[str, Any]:
-    return kit.modal("Reject nomination", callback_id=REJECT_MODAL, submit="Reject", metadata=metadata, blocks=[
+    return kit.modal(
+        "Reject nomination", callback_id=REJECT_MODAL, submit="Reject", metadata=metadata,
+        blocks=[
             kit.section(f"Reject <@{card.nominator_id}>'s nomination of {who(card)}?"),
             kit.input_block("reason", "Why? (the nominator sees it)",
                    kit.text_input(placeholder="Already a reference through another team", max_length=LIMITS["reason"],

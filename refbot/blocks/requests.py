@@ -258,7 +258,10 @@ def request_modal(form: RequestForm, *, metadata: str) -> dict[str, Any]:
                 p.justification, placeholder="e.g. the only reference on this core system", max_length=500,
                 multiline=True), optional=False, hint="Required: this contact is resting or busy.")
         )
-    return kit.modal("Request a reference", callback_id=REQUEST_MODAL, submit="Send request", metadata=metadata, blocks=blocks)
+    return kit.modal(
+        "Request a reference", callback_id=REQUEST_MODAL, submit="Send request", metadata=metadata,
+        blocks=blocks,
+    )
 
 
 def _urgent_element(checked: bool) -> dict[str, Any]:
@@ -276,7 +279,10 @@ def pick_contact_modal(
             f"No active reference contact matches *{escape(query)}*." if query
             else "There are no active reference contacts yet."
         ) + " Try `/reference search` or ask your program manager."
-        return kit.modal("Request a reference", callback_id=PICK_MODAL, close="Close", metadata=metadata, blocks=[kit.section(text)])
+        return kit.modal(
+            "Request a reference", callback_id=PICK_MODAL, close="Close", metadata=metadata,
+            blocks=[kit.section(text)],
+        )
     element = kit.grouped_select(options, placeholder="Contact or company")
     blocks: list[dict[str, Any]] = [
         kit.section("Who should the prospect talk to? Not sure? Run `/reference search` to find the best fit."),
@@ -285,7 +291,10 @@ def pick_contact_modal(
     if total > shown:
         blocks.append(kit.context(f"Showing {shown} of {plural(total, 'contact')}. Narrow it down: "
                                "`/reference request globex`."))
-    return kit.modal("Request a reference", callback_id=PICK_MODAL, submit="Next", metadata=metadata, blocks=blocks)
+    return kit.modal(
+        "Request a reference", callback_id=PICK_MODAL, submit="Next", metadata=metadata,
+        blocks=blocks,
+    )
 
 
 def notice_modal(title: str, text: str) -> dict[str, Any]:
@@ -589,7 +598,9 @@ def my_requests_message(
 
 
 def decline_modal(card: RequestCard, *, metadata: str) -> dict[str, Any]:
-    return kit.modal("Decline request", callback_id=DECLINE_MODAL, submit="Decline", close="Back", metadata=metadata, blocks=[
+    return kit.modal(
+        "Decline request", callback_id=DECLINE_MODAL, submit="Decline", close="Back", metadata=metadata,
+        blocks=[
             kit.section(f"Decline <@{card.requester_id}>'s request #{card.id} for *{escape(card.contact_name)}*?"),
             kit.input_block("reason", "Reason for the seller", kit.text_input(
                 "", placeholder="e.g. Dana is on leave until January", max_length=500, multiline=True),
@@ -600,7 +611,9 @@ def decline_modal(card: RequestCard, *, metadata: str) -> dict[str, Any]:
 
 def suggest_modal(card: RequestCard, options: list[tuple[str, str]], *, metadata: str) -> dict[str, Any]:
     """`options` = [(label, contact id)] of the account's other active contacts."""
-    return kit.modal("Suggest a contact", callback_id=SUGGEST_MODAL, submit="Suggest", close="Back", metadata=metadata, blocks=[
+    return kit.modal(
+        "Suggest a contact", callback_id=SUGGEST_MODAL, submit="Suggest", close="Back", metadata=metadata,
+        blocks=[
             kit.section(f"Suggest someone else at *{escape(card.account_name)}* instead of "
                      f"*{escape(card.contact_name)}*. A new request for them comes back to you to approve."),
             kit.input_block("contact", "Contact", kit.static_select(options, placeholder="Pick a contact"), optional=False),
@@ -617,7 +630,9 @@ def schedule_modal(
     start = initial.astimezone(zoneinfo.ZoneInfo(reader_tz)) if initial else None
     day = start.date() if start else card.needed_by
     time = f"{start:%H:%M}" if start else "10:00"
-    return kit.modal("Mark scheduled", callback_id=SCHEDULE_MODAL, submit="Save", metadata=metadata, blocks=[
+    return kit.modal(
+        "Mark scheduled", callback_id=SCHEDULE_MODAL, submit="Save", metadata=metadata,
+        blocks=[
             kit.section(f"When is the {card.activity_type.label.lower()} with *{escape(card.contact_name)}*?"),
             kit.input_block("date", "Date", kit.datepicker(day.isoformat()), optional=False),
             kit.input_block("time", "Time", kit.timepicker(time), optional=False,

@@ -63,6 +63,7 @@ from refbot.matching.scoring import (
     _hits,
     _Interner,
     _is_available,
+    _mean_best,
     _persona_sim,
     _points,
     _Query,
@@ -414,12 +415,7 @@ class MatchingEngine(Explainer):
         if q.industry_sims is not None:
             raw.append(("industry", True, self._acc_industry, q.industry_sims))
         if q.product_hits:
-            n = len(q.product_hits)
-            table = [
-                sum(max((h.get(p, 0.0) for p in ids), default=0.0) for h in q.product_hits) / n
-                for ids in self._product_sets
-            ]
-            raw.append(("products", True, self._acc_products, table))
+            raw.append(("products", True, self._acc_products, _mean_best(q.product_hits, self._product_sets)))
         if c.use_case:
             table = [max((q.use_case_hits.get(u, 0.0) for u in ids), default=0.0) for ids in self._use_case_sets]
             raw.append(("use_case", True, self._acc_use_cases, table))
@@ -448,12 +444,7 @@ class MatchingEngine(Explainer):
             table = [_persona_sim(p, c.persona) for _, p in self._people]
             raw.append(("persona", False, self._c_people, table))
         if q.topic_hits:
-            n = len(q.topic_hits)
-            table = [
-                sum(max((h.get(t, 0.0) for t in ids), default=0.0) for h in q.topic_hits) / n
-                for ids in self._topic_sets
-            ]
-            raw.append(("topics", False, self._c_topics, table))
+            raw.append(("topics", False, self._c_topics, _mean_best(q.topic_hits, self._topic_sets)))
         if c.language:
             want = language_key(c.language)
             unknown = _UNKNOWN["language"]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
@@ -88,6 +88,14 @@ STOPWORDS = wordset(
 
 # ----------------------------------------------------------------------------------------- fixed words
 
+_T = TypeVar("_T")
+
+
+def _phrase_table(*pairs: tuple[_T, str]) -> dict[str, _T]:
+    """{phrase: value} from (value, "phrase, phrase, ...") pairs; a later pair wins a phrase."""
+    return {phrase.strip(): value for value, phrases in pairs for phrase in phrases.split(",")}
+
+
 _SENIORITY = seniority_words().levels
 _SENIORITY_RANGES = seniority_words().ranges
 _OR_HIGHER = seniority_words().or_higher
@@ -99,8 +107,7 @@ _TITLE_PERSONA: dict[str, Persona] = {
     "cro": Persona.business, "cpo": Persona.business,
 }
 
-_PERSONA_STRONG: dict[str, Persona] = {}
-for _persona, _phrases in (
+_PERSONA_STRONG: dict[str, Persona] = _phrase_table(
     (
         Persona.technical,
         "technical, technically, techie, engineering, engineer, engineers, developer, developers, dev, devs, "
@@ -112,9 +119,7 @@ for _persona, _phrases in (
         "business, business side, line of business, lob, economic buyer, business buyer, business user, "
         "business users, non technical",
     ),
-):
-    for _p in _phrases.split(","):
-        _PERSONA_STRONG[_p.strip()] = _persona
+)
 
 # Weaker persona words: only when the program's vocabulary does not use them (e.g. as an industry).
 _PERSONA_WEAK: dict[str, Persona] = {
@@ -124,8 +129,7 @@ _PERSONA_WEAK: dict[str, Persona] = {
     "procurement": Persona.business, "purchasing": Persona.business, "hr": Persona.business,
 }
 
-_ACTIVITY: dict[str, ActivityType] = {}
-for _act, _phrases in (
+_ACTIVITY: dict[str, ActivityType] = _phrase_table(
     (ActivityType.site_visit, "site visit, site visits, onsite visit, on site visit, onsite, on site, visit, visits, site tour, tour"),
     (ActivityType.case_study, "case study, case studies, casestudy, success story, success stories, written case study"),
     (ActivityType.video, "video, videos, video testimonial, testimonial, testimonials, recorded testimonial"),
@@ -133,9 +137,7 @@ for _act, _phrases in (
     (ActivityType.analyst, "analyst, analysts, analyst briefing, analyst call, analyst relations, gartner, forrester, idc"),
     (ActivityType.event, "event, events, conference, conferences, keynote, panel, panelist, webinar, speaking slot, summit, user group"),
     (ActivityType.call, "call, calls, phone call, reference call, ref call, chat, zoom, phone"),
-):
-    for _p in _phrases.split(","):
-        _ACTIVITY[_p.strip()] = _act
+)
 
 _DEMONYMS = nationalities()
 _SOFT_MARKER_WORDS = wordset(

@@ -209,6 +209,13 @@ def _size_distance(log_value: float, asked: int | None, lo: int | None, hi: int 
     return abs(log_value - math.log10(asked or 1))
 
 
+def _mean_best(hits: list[dict[int, float]], sets: list[tuple[int, ...]]) -> list[float]:
+    """Per set of values (an account's products, a contact's topics): the mean over the asked values of
+    the best similarity any of the set's values has to it."""
+    n = len(hits)
+    return [sum(max((h.get(v, 0.0) for v in ids), default=0.0) for h in hits) / n for ids in sets]
+
+
 def _sum_lists(lists: list[list[float]], n: int) -> list[float]:
     if not lists:
         return [0.0] * n
