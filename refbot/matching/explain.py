@@ -27,6 +27,22 @@ from refbot.matching.scoring import (
 )
 from refbot.matching.text import EMPLOYEE_BANDS, REVENUE_BANDS, band, key, language_key, money_text
 
+
+def _covered(
+    asked: list[str], hits: list[dict[int, float]], ids: tuple[int, ...], values: list[object]
+) -> tuple[list[str], list[str]]:
+    """(the values of `ids` that match something asked, the asked values nothing matches)."""
+    found: list[str] = []
+    missing: list[str] = []
+    for wanted, h in zip(asked, hits, strict=True):
+        best = max(((h.get(v, 0.0), v) for v in ids), default=(0.0, -1))
+        if best[0] > 0:
+            found.append(str(values[best[1]]))
+        else:
+            missing.append(wanted)
+    return found, missing
+
+
 _Notes = list[tuple[float, str]]  # (weight, sentence): reasons or compromises, heaviest first
 
 
@@ -101,15 +117,10 @@ class Explainer:
                 say("industry", sim, None, f"different industry: {c.industry}")
 
         if q.product_hits:
-            have = [self._products[p] for p in self._product_sets[self._acc_products[a]]]
-            used, missing = [], []
-            for asked, hits in zip(crit.products, q.product_hits, strict=True):
-                best = max(((hits.get(p, 0.0), p) for p in self._product_sets[self._acc_products[a]]), default=(0.0, -1))
-                if best[0] > 0:
-                    used.append(str(self._products[best[1]]))
-                else:
-                    missing.append(asked)
+            ids = self._product_sets[self._acc_products[a]]
+            used, missing = _covered(crit.products, q.product_hits, ids, self._products)
             share = len(used) / len(crit.products)
+            have = bool(ids)
             if used:
                 reasons.append((weight["products"] * share, "uses " + ", ".join(used)))
             if missing:
@@ -163,13 +174,7 @@ class Explainer:
 
         if q.topic_hits:
             ids = self._topic_sets[self._c_topics[i]]
-            covered, missing = [], []
-            for asked, hits in zip(crit.topics, q.topic_hits, strict=True):
-                best = max(((hits.get(t, 0.0), t) for t in ids), default=(0.0, -1))
-                if best[0] > 0:
-                    covered.append(str(self._topics[best[1]]))
-                else:
-                    missing.append(asked)
+            covered, missing = _covered(crit.topics, q.topic_hits, ids, self._topics)
             share = len(covered) / len(crit.topics)
             if covered:
                 reasons.append((weight["topics"] * share, "can speak to " + ", ".join(covered)))

@@ -29,6 +29,19 @@ def program(database):
         return {c.name: c.id for c in session.query(Contact)}
 
 
+def _request(session, contact_id: int, **extra) -> ReferenceRequest:
+    """An open (or `status=`) request from U1 for `contact_id` on a new open deal."""
+    opp = Opportunity(prospect_company="Initech", stage="evaluation")
+    session.add(opp)
+    session.flush()
+    request = ReferenceRequest(opportunity_id=opp.id, contact_id=contact_id, account_id=1, requester_id="U1",
+                               owner_id="UOWNER", activity_type=ActivityType.call,
+                               needed_by=TODAY + dt.timedelta(days=10), **extra)
+    session.add(request)
+    session.flush()
+    return request
+
+
 def _availability(database, text="banking germany") -> dict[str, bool]:
     # Every contact (not one row per account), as another seller sees them: U1, who asked, is never offered
     # a contact declined for U1's deal again (test_a_contact_declined_for_a_deal_is_not_offered_again).
@@ -102,12 +115,7 @@ def test_a_change_the_fingerprints_miss_shows_within_the_maximum_ages(database, 
     monkeypatch.setattr(search_service, "_fingerprints", blind)
     _availability(database)
     with database.unit_of_work() as session:
-        opp = Opportunity(prospect_company="Initech", stage="evaluation")
-        session.add(opp)
-        session.flush()
-        session.add(ReferenceRequest(opportunity_id=opp.id, contact_id=program["Dana"], account_id=1,
-                                     requester_id="U1", owner_id="UOWNER", activity_type=ActivityType.call,
-                                     needed_by=TODAY + dt.timedelta(days=10)))
+        _request(session, program["Dana"])
         account = session.query(Account).one()
         session.add(Contact(external_id="C3", name="Frank", title="CFO", seniority="c_level", account=account))
     assert _availability(database) == {"Dana": True, "Eve": True}  # missed, within the maximum ages
@@ -119,12 +127,7 @@ def test_a_change_the_fingerprints_miss_shows_within_the_maximum_ages(database, 
 
 def test_a_contact_declined_for_a_deal_is_not_offered_again(database, program):
     with database.unit_of_work() as session:
-        opp = Opportunity(prospect_company="Initech", stage="evaluation")
-        session.add(opp)
-        session.flush()
-        session.add(ReferenceRequest(opportunity_id=opp.id, contact_id=program["Dana"], account_id=1,
-                                     requester_id="U1", owner_id="UOWNER", activity_type=ActivityType.call,
-                                     needed_by=TODAY + dt.timedelta(days=10), status=RequestStatus.declined))
+        _request(session, program["Dana"], status=RequestStatus.declined)
 
     def offered(user_id: str, **kw) -> list[str]:
         with database.unit_of_work() as session:
