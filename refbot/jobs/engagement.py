@@ -26,8 +26,7 @@ log = logging.getLogger(__name__)
 LEADERBOARD_JOB = "leaderboard"
 
 
-@job(LEADERBOARD_JOB, every_seconds=300,
-     description="Post the weekly leaderboard to the sales channel once per week (late if the app was down)")
+@job(LEADERBOARD_JOB)
 def post_leaderboard(ctx: AppContext) -> str:
     now = ctx.clock.now()
     tz = ctx.settings.tz

@@ -17,7 +17,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from refbot.blocks.format import date_text
 from refbot.blocks.leaderboard import Advocate, Board, Leader, ProgramTotals, WonDeal
-from refbot.domain import ActivityType, NominationStatus, OpportunityOutcome
+from refbot.domain import HELPED_STATUSES, ActivityType, NominationStatus, OpportunityOutcome
 from refbot.domain import RequestStatus as S
 from refbot.errors import ValidationFailed
 from refbot.models import (
@@ -33,7 +33,6 @@ from refbot.models import (
 from refbot.services.policy import load_policy, update_policy
 
 # A request "helped" a deal once its reference call took place (same rule as the outcome loop).
-HELPED_STATUSES = (S.completed, S.debriefed)
 TOP = 5
 TOP_ADVOCATES = 8
 TOP_DEALS = 5

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from refbot.domain import AccountStatus, OpportunityOutcome
+from refbot.domain import HELPED_STATUSES, AccountStatus, OpportunityOutcome
 from refbot.domain import RequestStatus as S
 from refbot.models import (
     Account,
@@ -30,7 +30,6 @@ from refbot.models import (
 )
 from refbot.models.search import NOT_SELLER_SOURCES
 from refbot.services import availability
-from refbot.services.outcomes import HELPED_STATUSES
 from refbot.services.policy import Policy, load_policy
 
 REPORT_VERSION = 1
