@@ -73,7 +73,9 @@ def _open_db(settings: CoreSettings, *, migrate: bool = True) -> dbmod.Database:
     from refbot import db as dbmod
 
     check_sqlite_folder(settings.database_url)
-    if migrate and settings.is_sqlite:
+    if dbmod.at_declared_head(settings.database_url):
+        pass  # up to date: no need to load Alembic
+    elif migrate and settings.is_sqlite:
         dbmod.upgrade(settings.database_url)
     elif dbmod.pending_migrations(settings.database_url):
         raise CLIError(

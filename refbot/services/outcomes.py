@@ -15,13 +15,13 @@ from sqlalchemy.orm import Session
 
 from refbot.blocks import debriefs as blocks
 from refbot.domain import HELPED_STATUSES, OpportunityOutcome, PointsReason
-from refbot.domain import RequestStatus as S
 from refbot.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from refbot.models import Opportunity, OutboxMessage, ReferenceRequest
 from refbot.services import lifecycle
 from refbot.services.debriefs import call_at, owner_of
 from refbot.services.outbox import enqueue
 from refbot.services.points import award
+
 
 def get_opportunity(*, session: Session, opportunity_id: int) -> Opportunity:
     opp = session.get(Opportunity, opportunity_id)
