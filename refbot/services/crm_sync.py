@@ -27,6 +27,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from refbot.clock import Clock
+from refbot.config import CoreSettings
 from refbot.crm import CRM, CRMError, CRMObject, CRMRecord, Mapping
 from refbot.crm.base import SYNC_ORDER
 from refbot.db import Database
@@ -349,3 +350,19 @@ class _Applier:
         for opp_id, user_id in sorted(keys - existing):
             self.session.add(CrmTeamMember(opportunity_crm_id=opp_id, user_crm_id=user_id))
         self.result.applied += len(keys)
+
+
+def sync_configured(*, db: Database, settings: CoreSettings, slack: WebClient | None, clock: Clock,
+                    full: bool = False, progress: Progress | None = None) -> SyncResult:
+    """Sync the CRM the settings configure, with the mapping stored in the database."""
+    from refbot.crm import connect
+    from refbot.services.crm_mapping import load_mapping
+
+    with db.unit_of_work() as session:
+        mapping = load_mapping(session=session, settings=settings)
+    crm = connect(settings, mapping=mapping)
+    if crm is None:
+        raise CRMError("bad_request", "No CRM is configured: set SALESFORCE_INSTANCE_URL and its credentials "
+                       "(see README, Connect Salesforce).")
+    return sync(db=db, crm=crm, mapping=mapping, slack=slack, clock=clock, tz_name=settings.refbot_timezone,
+                full=full, progress=progress)
