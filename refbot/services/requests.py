@@ -50,6 +50,8 @@ from refbot.geo import country_name, resolve_country
 from refbot.models import (
     Account,
     Contact,
+    CrmTeamMember,
+    CrmUser,
     Opportunity,
     OutboxMessage,
     ReferenceRequest,
@@ -447,6 +449,10 @@ def validate_request(
     if not prospect and "prospect" not in errors:
         errors["prospect"] = "Which company is the prospect?"
     crm_id = text("crm_id", data.crm_id) or None
+    if crm_id and "crm_id" not in errors:
+        problem = crm_id_problem(session=session, crm_id=crm_id, seller_id=requester_id)
+        if problem:
+            errors["crm_id"] = problem
     industry = text("industry", data.industry) or None
     topics_raw = text("topics", data.topics)
     note = text("note", data.note)
@@ -543,6 +549,32 @@ def validate_request(
 
 # ------------------------------------------------------------------ opportunity
 
+FOREIGN_DEAL = ("That CRM opportunity id is another seller's deal: check the id, or leave it empty "
+                "to start your own deal for this prospect.")
+
+
+def may_use_deal(*, session: Session, opportunity: Opportunity, seller_id: str) -> bool:
+    """A seller may attach requests to their own deal, or to a CRM deal whose team they are on."""
+    if opportunity.owner_id in (None, seller_id):
+        return True
+    if opportunity.crm_synced_at is None or opportunity.crm_id is None:
+        return False
+    on_team = session.scalar(
+        sa.select(CrmTeamMember.user_crm_id)
+        .join(CrmUser, CrmUser.crm_id == CrmTeamMember.user_crm_id)
+        .where(CrmTeamMember.opportunity_crm_id == opportunity.crm_id, CrmUser.slack_id == seller_id)
+        .limit(1)
+    )
+    return on_team is not None
+
+
+def crm_id_problem(*, session: Session, crm_id: str, seller_id: str) -> str | None:
+    """Why `seller_id` may not use the deal with this CRM id (None: they may, or it is new)."""
+    opp = session.scalar(sa.select(Opportunity).where(Opportunity.crm_id == crm_id))
+    if opp is None or may_use_deal(session=session, opportunity=opp, seller_id=seller_id):
+        return None
+    return FOREIGN_DEAL
+
 
 def upsert_opportunity(
     *,
@@ -557,7 +589,10 @@ def upsert_opportunity(
     country: str | None,
 ) -> Opportunity:
     """The deal by CRM id (updated with what the seller just typed), else this seller's open deal with
-    the same company and no CRM id, else a new one."""
+    the same company and no CRM id, else a new one.
+
+    A CRM id typed by one seller never changes or joins another seller's deal (ValidationFailed), and a
+    deal the CRM sync keeps is never changed by what anyone types: the CRM owns its facts."""
     opp: Opportunity | None
     if crm_id:
         opp = session.scalar(sa.select(Opportunity).where(Opportunity.crm_id == crm_id))
@@ -582,6 +617,10 @@ def upsert_opportunity(
             opp = session.scalar(sa.select(Opportunity).where(Opportunity.crm_id == crm_id))
             if opp is None:
                 raise
+    if not may_use_deal(session=session, opportunity=opp, seller_id=owner_id):
+        raise ValidationFailed(FOREIGN_DEAL, {"crm_id": FOREIGN_DEAL})
+    if opp.crm_synced_at is not None:
+        return opp
     opp.prospect_company = prospect_company
     if opp.owner_id is None:
         opp.owner_id = owner_id
