@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from refbot.blocks import kit
 from refbot.blocks.format import escape, plural
 from refbot.blocks.search import match_blocks
 from refbot.matching.criteria import Criteria
@@ -26,20 +27,14 @@ def ask_reply(
         )
     else:
         lead = f":wave: {who}RefBot tracks reference asks like this one, but has no match yet."
-    blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": lead}}]
+    blocks: list[dict[str, Any]] = [kit.section(lead)]
     for i, match in enumerate(matches, start=1):
         blocks.extend(match_blocks(match, rank=i, search_id=search_id, today=today))
     blocks.append(
-        {
-            "type": "context",
-            "elements": [
-                {
-                    "type": "mrkdwn",
-                    "text": "Request through RefBot and the account owner gets it in one click — "
-                    "and the customer isn't asked twice. More options: `/reference search`.",
-                }
-            ],
-        }
+        kit.context(
+            "Request through RefBot and the account owner gets it in one click — "
+            "and the customer isn't asked twice. More options: `/reference search`."
+        )
     )
-    text = f"RefBot found {plural(len(matches), 'possible reference')}" + (f" for {summary}" if summary else "")
+    text = f"RefBot found {plural(len(matches), 'possible reference')}" + (f" for {escape(summary)}" if summary else "")
     return text, blocks

@@ -6,6 +6,8 @@ import datetime as dt
 import re
 import zoneinfo
 
+from refbot.blocks.kit import escape as escape  # re-exported: the kit owns it
+from refbot.blocks.kit import truncate as truncate
 from refbot.domain import Seniority
 
 _PLURALS = {"opportunity": "opportunities", "activity": "activities", "company": "companies", "reply": "replies"}
@@ -17,19 +19,6 @@ def plural(count: int, word: str, plural_form: str | None = None) -> str:
         return f"1 {word}"
     form = plural_form or _PLURALS.get(word) or (word + "es" if word.endswith(("s", "sh", "ch", "x")) else word + "s")
     return f"{count:,} {form}"
-
-
-def escape(text: str | None) -> str:
-    """Escape user text for mrkdwn (&, <, >) so it cannot mention @channel or inject links."""
-    if not text:
-        return ""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def truncate(text: str | None, limit: int) -> str:
-    if not text:
-        return ""
-    return text if len(text) <= limit else text[: max(0, limit - 1)].rstrip() + "…"
 
 
 def money(amount: int | float | None) -> str:

@@ -12,6 +12,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
 
+from refbot.blocks import kit
 from refbot.blocks.format import date_text, datetime_text, escape, money, plural, slack_datetime, truncate
 from refbot.domain import SALES_STAGES, STAGE_LABELS, ActivityType, RequestStatus
 from refbot.geo import country_name
@@ -119,33 +120,6 @@ class RequestForm:
 # ------------------------------------------------------------------ small helpers
 
 
-def _pt(text: str, limit: int = 75) -> dict[str, Any]:
-    return {"type": "plain_text", "text": truncate(text, limit) or " "}
-
-
-def _md(text: str) -> dict[str, Any]:
-    return {"type": "mrkdwn", "text": truncate(text, 3000)}
-
-
-def _section(text: str, **extra: Any) -> dict[str, Any]:
-    return {"type": "section", "text": _md(text), **extra}
-
-
-def _context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [_md(truncate(text, 2000))]}
-
-
-def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
-    button: dict[str, Any] = {"type": "button", "text": _pt(text), "action_id": action_id, "value": value}
-    if style:
-        button["style"] = style
-    return button
-
-
-def _option(text: str, value: str) -> dict[str, Any]:
-    return {"text": _pt(text), "value": value[:150]}
-
-
 def who(card: RequestCard) -> str:
     """'Dana Scully (VP Finance, Globex)'."""
     inner = ", ".join(x for x in (card.contact_title, card.account_name) if x)
@@ -212,42 +186,6 @@ SUGGESTED_REASON = "suggested another contact"
 # ------------------------------------------------------------------ the request form
 
 
-def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool, hint: str | None = None,
-           dispatch: bool = False) -> dict[str, Any]:
-    block: dict[str, Any] = {
-        "type": "input",
-        "block_id": block_id,
-        "optional": optional,
-        "label": _pt(label, 2000),
-        "element": {"action_id": VALUE, **element},
-    }
-    if hint:
-        block["hint"] = _pt(hint, 2000)
-    if dispatch:
-        block["dispatch_action"] = True
-    return block
-
-
-def _text_element(initial: str, *, placeholder: str = "", max_length: int = 200, multiline: bool = False) -> dict[str, Any]:
-    element: dict[str, Any] = {"type": "plain_text_input", "max_length": max_length}
-    if multiline:
-        element["multiline"] = True
-    if placeholder:
-        element["placeholder"] = _pt(placeholder, 150)
-    if initial:
-        element["initial_value"] = initial[:max_length]
-    return element
-
-
-def _select_element(options: list[tuple[str, str]], initial: str | None, placeholder: str) -> dict[str, Any]:
-    opts = [_option(t, v) for t, v in options[:MAX_OPTIONS]]
-    element: dict[str, Any] = {"type": "static_select", "placeholder": _pt(placeholder, 150), "options": opts}
-    chosen = next((o for o in opts if o["value"] == initial), None)
-    if chosen:
-        element["initial_option"] = chosen
-    return element
-
-
 URGENT_OPTION = "urgent"
 
 
@@ -259,12 +197,12 @@ def request_modal(form: RequestForm, *, metadata: str) -> dict[str, Any]:
     if form.contact_title:
         head += f", {escape(form.contact_title)}"
     head += f" at *{escape(form.account_name)}*.\nThe account owner decides; keep it short."
-    blocks: list[dict[str, Any]] = [_section(head)]
+    blocks: list[dict[str, Any]] = [kit.section(head)]
     if form.notice:
-        blocks.append(_context(f":warning: {escape(form.notice)}"))
+        blocks.append(kit.context(f":warning: {escape(form.notice)}"))
     if form.unavailable_reason:
         blocks.append(
-            _context(
+            kit.context(
                 f":warning: *{escape(first)} is resting:* {escape(form.unavailable_reason)}. "
                 "You can still ask; say below why this deal needs them. The program managers are told."
             )
@@ -280,64 +218,52 @@ def request_modal(form: RequestForm, *, metadata: str) -> dict[str, Any]:
     if form.contact_topics:
         topics_hint += f" {first} speaks to: {', '.join(form.contact_topics[:12])}."
     blocks += [
-        _input("prospect", "Prospect company", _text_element(p.prospect_company, placeholder="e.g. Initech"),
+        kit.input_block("prospect", "Prospect company", kit.text_input(p.prospect_company, placeholder="e.g. Initech"),
                optional=False),
-        _input("crm_id", "CRM opportunity ID", _text_element(p.crm_id, placeholder="e.g. 0065g00000XyZab",
+        kit.input_block("crm_id", "CRM opportunity ID", kit.text_input(p.crm_id, placeholder="e.g. 0065g00000XyZab",
                                                              max_length=100),
                optional=True, hint="Links the request to the deal for influenced-revenue reports."),
-        _input("stage", "Sales stage", _select_element(stages, p.stage, "Pick the deal's stage"), optional=False,
+        kit.input_block("stage", "Sales stage", kit.static_select(stages, p.stage, placeholder="Pick the deal's stage"), optional=False,
                hint=f"References start at {STAGE_LABELS.get(form.min_stage, form.min_stage)}."),
-        _input("amount", "Deal amount", _text_element(p.amount, placeholder="e.g. 250k or $1.2M", max_length=30),
+        kit.input_block("amount", "Deal amount", kit.text_input(p.amount, placeholder="e.g. 250k or $1.2M", max_length=30),
                optional=True),
-        _input("industry", "Prospect industry", _text_element(p.industry, placeholder="e.g. Banking",
+        kit.input_block("industry", "Prospect industry", kit.text_input(p.industry, placeholder="e.g. Banking",
                                                               max_length=100), optional=True),
-        _input("employees", "Prospect employees", _text_element(p.employees, placeholder="e.g. 5000 or 5k",
+        kit.input_block("employees", "Prospect employees", kit.text_input(p.employees, placeholder="e.g. 5000 or 5k",
                                                                 max_length=30), optional=True),
-        _input("country", "Prospect country", _text_element(p.country, placeholder="e.g. Germany",
+        kit.input_block("country", "Prospect country", kit.text_input(p.country, placeholder="e.g. Germany",
                                                              max_length=60), optional=True),
-        _input("activity", "Activity", _select_element([(a.label, a.value) for a in activities],
-                                                       activity_initial, "Pick one"), optional=False),
-        _input(
+        kit.input_block("activity", "Activity", kit.static_select([(a.label, a.value) for a in activities],
+                                                                activity_initial, placeholder="Pick one"), optional=False),
+        kit.input_block(
             "needed_by",
             "Needed by",
-            {"type": "datepicker", "initial_date": (p.needed_by or form.earliest).isoformat(),
-             "placeholder": _pt("Pick a date")},
+            kit.datepicker((p.needed_by or form.earliest).isoformat(), placeholder="Pick a date"),
             optional=False,
             hint=needed_hint,
         ),
-        _input("urgent", "Urgency", _urgent_element(p.urgent), optional=True),
-        _input("urgent_reason", "Why is it urgent?", _text_element(p.urgent_reason,
+        kit.input_block("urgent", "Urgency", _urgent_element(p.urgent), optional=True),
+        kit.input_block("urgent_reason", "Why is it urgent?", kit.text_input(p.urgent_reason,
                                                                    placeholder="e.g. board decision on Friday",
                                                                    max_length=300),
                optional=True, hint="Needed only when urgent; the owner sees it."),
-        _input("topics", "Topics to cover", _text_element(p.topics, placeholder="e.g. migration, ROI",
+        kit.input_block("topics", "Topics to cover", kit.text_input(p.topics, placeholder="e.g. migration, ROI",
                                                           max_length=300), optional=True, hint=topics_hint),
-        _input("note", f"Note for {first}", _text_element(p.note, placeholder="Who will join, what they care about",
+        kit.input_block("note", f"Note for {first}", kit.text_input(p.note, placeholder="Who will join, what they care about",
                                                             max_length=1000, multiline=True), optional=True),
     ]
     if form.unavailable_reason:
         blocks.append(
-            _input("justification", f"Why {first}?", _text_element(
+            kit.input_block("justification", f"Why {first}?", kit.text_input(
                 p.justification, placeholder="e.g. the only reference on this core system", max_length=500,
                 multiline=True), optional=False, hint="Required: this contact is resting or busy.")
         )
-    return {
-        "type": "modal",
-        "callback_id": REQUEST_MODAL,
-        "title": _pt("Request a reference", 24),
-        "submit": _pt("Send request", 24),
-        "close": _pt("Cancel", 24),
-        "private_metadata": metadata[:3000],
-        "blocks": blocks,
-    }
+    return kit.modal("Request a reference", callback_id=REQUEST_MODAL, submit="Send request", metadata=metadata, blocks=blocks)
 
 
 def _urgent_element(checked: bool) -> dict[str, Any]:
-    option = _option("Urgent: shorter than the usual lead time", URGENT_OPTION)
-    element: dict[str, Any] = {"type": "checkboxes", "options": [option]}
-    if checked:
-        element["initial_options"] = [option]
-    return element
+    option = kit.option("Urgent: shorter than the usual lead time", URGENT_OPTION)
+    return kit.checkboxes([option], initial=[option] if checked else [])
 
 
 def pick_contact_modal(
@@ -350,47 +276,21 @@ def pick_contact_modal(
             f"No active reference contact matches *{escape(query)}*." if query
             else "There are no active reference contacts yet."
         ) + " Try `/reference search` or ask your program manager."
-        return {
-            "type": "modal",
-            "callback_id": PICK_MODAL,
-            "title": _pt("Request a reference", 24),
-            "close": _pt("Close", 24),
-            "private_metadata": metadata[:3000],
-            "blocks": [_section(text)],
-        }
-    groups = [
-        {"label": _pt(account, 75), "options": [_option(label, value) for label, value in opts]}
-        for account, opts in options
-        if opts
-    ]
-    element: dict[str, Any] = {"type": "static_select", "placeholder": _pt("Contact or company"),
-                               "option_groups": groups}
+        return kit.modal("Request a reference", callback_id=PICK_MODAL, close="Close", metadata=metadata, blocks=[kit.section(text)])
+    element = kit.grouped_select(options, placeholder="Contact or company")
     blocks: list[dict[str, Any]] = [
-        _section("Who should the prospect talk to? Not sure? Run `/reference search` to find the best fit."),
-        _input("contact", "Reference contact", element, optional=False),
+        kit.section("Who should the prospect talk to? Not sure? Run `/reference search` to find the best fit."),
+        kit.input_block("contact", "Reference contact", element, optional=False),
     ]
     if total > shown:
-        blocks.append(_context(f"Showing {shown} of {plural(total, 'contact')}. Narrow it down: "
+        blocks.append(kit.context(f"Showing {shown} of {plural(total, 'contact')}. Narrow it down: "
                                "`/reference request globex`."))
-    return {
-        "type": "modal",
-        "callback_id": PICK_MODAL,
-        "title": _pt("Request a reference", 24),
-        "submit": _pt("Next", 24),
-        "close": _pt("Cancel", 24),
-        "private_metadata": metadata[:3000],
-        "blocks": blocks,
-    }
+    return kit.modal("Request a reference", callback_id=PICK_MODAL, submit="Next", metadata=metadata, blocks=blocks)
 
 
 def notice_modal(title: str, text: str) -> dict[str, Any]:
     """A modal that only says something (e.g. replaces a form whose request was decided meanwhile)."""
-    return {
-        "type": "modal",
-        "title": _pt(title, 24),
-        "close": _pt("Close", 24),
-        "blocks": [_section(escape(text))],
-    }
+    return kit.modal(title, close="Close", blocks=[kit.section(escape(text))])
 
 
 # ------------------------------------------------------------------ the account owner's side
@@ -398,28 +298,28 @@ def notice_modal(title: str, text: str) -> dict[str, Any]:
 
 def _summary_blocks(card: RequestCard, *, lead: str) -> list[dict[str, Any]]:
     fields = [
-        _md(f"*Deal*\n{deal_text(card)}"),
-        _md(f"*Needed by*\n{date_text(card.needed_by)}"),
-        _md(f"*Activity*\n{card.activity_type.label}"),
-        _md(f"*Topics*\n{truncate(topics_text(card.topics), 1900)}"),
+        f"*Deal*\n{deal_text(card)}",
+        f"*Needed by*\n{date_text(card.needed_by)}",
+        f"*Activity*\n{card.activity_type.label}",
+        f"*Topics*\n{truncate(topics_text(card.topics), 1900)}",
     ]
     prospect = prospect_text(card)
     if prospect:
-        fields.append(_md(f"*Prospect*\n{prospect}"))
+        fields.append(f"*Prospect*\n{prospect}")
     if card.usage:
-        fields.append(_md(f"*Recent use of {escape(card.contact_name.split(' ')[0])}*\n{escape(card.usage)}"))
-    blocks: list[dict[str, Any]] = [_section(lead), {"type": "section", "fields": fields}]
+        fields.append(f"*Recent use of {escape(card.contact_name.split(' ')[0])}*\n{escape(card.usage)}")
+    blocks: list[dict[str, Any]] = [kit.section(lead), kit.section(fields=fields)]
     if card.note:
-        blocks.append(_section(f"*Note for {escape(card.contact_name)}:*\n{escape(truncate(card.note, 2500))}"))
+        blocks.append(kit.section(f"*Note for {escape(card.contact_name)}:*\n{escape(truncate(card.note, 2500))}"))
     if card.urgent:
-        blocks.append(_context(f":rotating_light: *Urgent:* {escape(card.urgent_reason or '')}"))
+        blocks.append(kit.context(f":rotating_light: *Urgent:* {escape(card.urgent_reason or '')}"))
     if card.flagged:
         text = f":warning: *{escape(card.contact_name)} is resting*"
         if card.unavailable_reason:
             text += f": {escape(card.unavailable_reason)}"
         if card.justification:
             text += f"\n*Why this contact:* {escape(card.justification)}"
-        blocks.append(_context(text))
+        blocks.append(kit.context(text))
     return blocks
 
 
@@ -440,13 +340,13 @@ def approval_dm(
         top = f"{lead}\n{top}"
     blocks = _summary_blocks(card, lead=top)
     buttons = [
-        _button("Approve", APPROVE_ACTION, str(card.id), "primary"),
-        _button("Decline", DECLINE_ACTION, str(card.id), "danger"),
+        kit.button("Approve", APPROVE_ACTION, str(card.id), style="primary"),
+        kit.button("Decline", DECLINE_ACTION, str(card.id), style="danger"),
     ]
     if can_suggest:
-        buttons.append(_button("Suggest another contact", SUGGEST_ACTION, str(card.id)))
-    blocks.append({"type": "actions", "block_id": f"decide_{card.id}", "elements": buttons})
-    blocks.append(_context(f"Request #{card.id} · asked {slack_datetime(card.created_at, reader_tz)}"))
+        buttons.append(kit.button("Suggest another contact", SUGGEST_ACTION, str(card.id)))
+    blocks.append(kit.actions(*buttons, block_id=f"decide_{card.id}"))
+    blocks.append(kit.context(f"Request #{card.id} · asked {slack_datetime(card.created_at, reader_tz)}"))
     text = (
         f"{'Reminder: ' if lead else ''}<@{card.requester_id}> asks to use {who(card)} for a "
         f"{card.activity_type.label.lower()}, needed by {date_text(card.needed_by)}."
@@ -460,14 +360,14 @@ def decided_dm(card: RequestCard, *, reader_tz: str | None) -> tuple[str, list[d
     line = decision_line(card, reader_tz)
     if card.status is RequestStatus.declined and card.decline_reason and card.decline_reason != SUGGESTED_REASON:
         line += f"\n*Reason:* {escape(card.decline_reason)}"
-    blocks.append(_section(line))
-    blocks.append(_context(f"Request #{card.id} · asked {slack_datetime(card.created_at, reader_tz)}"))
+    blocks.append(kit.section(line))
+    blocks.append(kit.context(f"Request #{card.id} · asked {slack_datetime(card.created_at, reader_tz)}"))
     return f"Request #{card.id} from <@{card.requester_id}>: {card.status.label.lower()}.", blocks
 
 
 def owner_cancelled_dm(card: RequestCard) -> tuple[str, list[dict[str, Any]]]:
     text = f"<@{card.requester_id}> cancelled request #{card.id} for {who(card)}. Nothing more to do."
-    return text, [_section(f":no_entry_sign: <@{card.requester_id}> cancelled request #{card.id} for "
+    return text, [kit.section(f":no_entry_sign: <@{card.requester_id}> cancelled request #{card.id} for "
                            f"*{escape(card.contact_name)}* ({escape(card.account_name)}). Nothing more to do.")]
 
 
@@ -476,7 +376,7 @@ def owner_scheduled_dm(card: RequestCard, *, reader_tz: str | None) -> tuple[str
     when = slack_datetime(card.scheduled_at, reader_tz)
     text = (f"<@{card.requester_id}> scheduled the {card.activity_type.label.lower()} with {card.contact_name} "
             f"for {datetime_text(card.scheduled_at, reader_tz)}.")
-    return text, [_section(f":calendar: <@{card.requester_id}> scheduled the {card.activity_type.label.lower()} "
+    return text, [kit.section(f":calendar: <@{card.requester_id}> scheduled the {card.activity_type.label.lower()} "
                            f"with *{escape(card.contact_name)}* ({escape(card.account_name)}) for {when}.")]
 
 
@@ -484,10 +384,10 @@ def seller_scheduled_dm(card: RequestCard, *, reader_tz: str | None) -> tuple[st
     assert card.scheduled_at is not None
     text = (f"Request #{card.id}: {card.activity_type.label.lower()} with {card.contact_name} scheduled for "
             f"{datetime_text(card.scheduled_at, reader_tz)}. I'll ask for your debrief afterwards.")
-    return text, [_section(f":calendar: *Scheduled:* {card.activity_type.label.lower()} with "
+    return text, [kit.section(f":calendar: *Scheduled:* {card.activity_type.label.lower()} with "
                            f"*{escape(card.contact_name)}* ({escape(card.account_name)}) on "
                            f"{slack_datetime(card.scheduled_at, reader_tz)}. I'll ask for your debrief afterwards."),
-                  _context(f"Request #{card.id} · changed plans? Use *Reschedule* in `/reference my`.")]
+                  kit.context(f"Request #{card.id} · changed plans? Use *Reschedule* in `/reference my`.")]
 
 
 def flagged_dm(card: RequestCard) -> tuple[str, list[dict[str, Any]]]:
@@ -500,7 +400,7 @@ def flagged_dm(card: RequestCard) -> tuple[str, list[dict[str, Any]]]:
         f"*Why this contact:* {escape(card.justification or '—')}",
         f"Deal: {deal_text(card)} · needed by {date_text(card.needed_by)} · {approver} decides.",
     ]
-    return text, [_section("\n".join(lines))]
+    return text, [kit.section("\n".join(lines))]
 
 
 # ------------------------------------------------------------------ the seller's side
@@ -518,7 +418,12 @@ def seller_created_dm(card: RequestCard, *, approvers: list[str]) -> tuple[str, 
     if card.flagged:
         lines.append(f":warning: {escape(card.contact_name)} is resting, so the program managers were told.")
     text = f"Request #{card.id} sent: {who(card)}, waiting for approval."
-    return text, [_section("\n".join(lines)), _context("`/reference my` lists your requests; you can cancel there.")]
+    return text, [kit.section("\n".join(lines)), kit.context("`/reference my` lists your requests; you can cancel there.")]
+
+
+def _seller_button(card: RequestCard, text: str, action_id: str) -> dict[str, Any]:
+    """The one next step under a seller's DM."""
+    return kit.actions(kit.button(text, action_id, str(card.id), style="primary"), block_id=f"seller_{card.id}")
 
 
 def _contact_timezone(details: ContactDetails, now: dt.datetime | None) -> str:
@@ -541,24 +446,23 @@ def seller_approved_dm(
     by = f"<@{card.decided_by}>" if card.decided_by else "The account owner"
     email = f"<mailto:{details.email}|{escape(details.email)}>" if details.email else "—"
     fields = [
-        _md(f"*Name*\n{escape(details.name)}"),
-        _md(f"*Title*\n{escape(details.title) or '—'}"),
-        _md(f"*Email*\n{email}"),
-        _md(f"*Phone*\n{escape(details.phone) or '—'}"),
-        _md(f"*Timezone*\n{_contact_timezone(details, now)}"),
-        _md(f"*Needed by*\n{date_text(card.needed_by)}"),
+        f"*Name*\n{escape(details.name)}",
+        f"*Title*\n{escape(details.title) or '—'}",
+        f"*Email*\n{email}",
+        f"*Phone*\n{escape(details.phone) or '—'}",
+        f"*Timezone*\n{_contact_timezone(details, now)}",
+        f"*Needed by*\n{date_text(card.needed_by)}",
     ]
     steps = (
         f"*Next:* email {escape(first)} to propose times (copy {by}), brief your prospect, then click "
         "*Mark scheduled*. I'll ask for your debrief after the call."
     )
     blocks = [
-        _section(f":white_check_mark: {by} *approved request #{card.id}*: you can contact "
+        kit.section(f":white_check_mark: {by} *approved request #{card.id}*: you can contact "
                  f"*{escape(details.name)}* at {escape(card.account_name)} for {escape(card.prospect_company)}."),
-        {"type": "section", "fields": fields},
-        _section(steps),
-        {"type": "actions", "block_id": f"seller_{card.id}",
-         "elements": [_button("Mark scheduled", MARK_SCHEDULED_ACTION, str(card.id), "primary")]},
+        kit.section(fields=fields),
+        kit.section(steps),
+        _seller_button(card, "Mark scheduled", MARK_SCHEDULED_ACTION),
     ]
     text = f"Request #{card.id} approved: contact {details.name} ({details.email or 'no email on file'})."
     return text, blocks
@@ -568,10 +472,9 @@ def seller_declined_dm(card: RequestCard) -> tuple[str, list[dict[str, Any]]]:
     by = f"<@{card.decided_by}>" if card.decided_by else "The account owner"
     text = f"Request #{card.id} for {who(card)} was declined: {card.decline_reason or 'no reason given'}."
     blocks = [
-        _section(f":x: {by} *declined request #{card.id}* ({escape(card.contact_name)}, "
+        kit.section(f":x: {by} *declined request #{card.id}* ({escape(card.contact_name)}, "
                  f"{escape(card.account_name)}).\n*Reason:* {escape(card.decline_reason or 'none given')}"),
-        {"type": "actions", "block_id": f"seller_{card.id}",
-         "elements": [_button("Search again", SEARCH_AGAIN_ACTION, str(card.id), "primary")]},
+        _seller_button(card, "Search again", SEARCH_AGAIN_ACTION),
     ]
     return text, blocks
 
@@ -588,28 +491,27 @@ def seller_suggested_dm(old: RequestCard, new: RequestCard, *, reason: str) -> t
         lines.append(f"*Why:* {escape(reason)}")
     lines.append(f"New request #{new.id} is waiting for {approver}. I'll DM you the answer.")
     text = f"Request #{old.id}: {new.contact_name} was suggested instead of {old.contact_name}."
-    return text, [_section("\n".join(lines))]
+    return text, [kit.section("\n".join(lines))]
 
 
 def seller_reminded_dm(card: RequestCard, *, hours: int) -> tuple[str, list[dict[str, Any]]]:
     approver = f"<@{card.owner_id}>" if card.owner_id else "the program managers"
     text = f"Request #{card.id} is still waiting for approval after {plural(hours, 'hour')}; I reminded {approver}."
-    return text, [_section(f":hourglass_flowing_sand: {escape(text)}")]
+    return text, [kit.section(f":hourglass_flowing_sand: {escape(text)}")]
 
 
 def seller_escalated_dm(card: RequestCard, *, hours: int) -> tuple[str, list[dict[str, Any]]]:
     text = (f"Request #{card.id} has waited {plural(hours, 'hour')} for approval, so I asked the program "
             "managers to step in.")
-    return text, [_section(f":rotating_light: {text}")]
+    return text, [kit.section(f":rotating_light: {text}")]
 
 
 def seller_expired_dm(card: RequestCard) -> tuple[str, list[dict[str, Any]]]:
     text = (f"Request #{card.id} for {who(card)} expired: it wasn't approved by its needed-by date "
             f"({date_text(card.needed_by)}).")
     blocks = [
-        _section(f":hourglass: {escape(text)}"),
-        {"type": "actions", "block_id": f"seller_{card.id}",
-         "elements": [_button("Search again", SEARCH_AGAIN_ACTION, str(card.id), "primary")]},
+        kit.section(f":hourglass: {escape(text)}"),
+        _seller_button(card, "Search again", SEARCH_AGAIN_ACTION),
     ]
     return text, blocks
 
@@ -645,41 +547,40 @@ def my_requests_message(
 ) -> tuple[str, list[dict[str, Any]]]:
     """The seller's requests: open ones first (with Cancel), then the most recent closed ones. `notice`
     (e.g. "Request #12 cancelled") goes on top."""
-    top = [_context(notice)] if notice else []
+    top = [kit.context(notice)] if notice else []
     if not open_cards and not closed_cards:
         text = "You have no reference requests yet. Find a reference with `/reference search`."
-        return text, [*top, _section(text)]
+        return text, [*top, kit.section(text)]
     blocks: list[dict[str, Any]] = [
         *top,
-        {"type": "header", "text": _pt("Your reference requests", 150)},
-        _context(f"{plural(len(open_cards), 'open request')} · {plural(len(closed_cards), 'recent closed one')}"),
+        kit.header("Your reference requests"),
+        kit.context(f"{plural(len(open_cards), 'open request')} · {plural(len(closed_cards), 'recent closed one')}"),
     ]
     for card in open_cards[:MAX_OPEN_LISTED]:
-        blocks.append(_section(_my_line(card, reader_tz), block_id=f"my_{card.id}"))
+        blocks.append(kit.section(_my_line(card, reader_tz), block_id=f"my_{card.id}"))
         buttons = []
         if card.status in (RequestStatus.approved, RequestStatus.scheduled):
             label = "Mark scheduled" if card.status is RequestStatus.approved else "Reschedule"
-            buttons.append(_button(label, MARK_SCHEDULED_ACTION, str(card.id)))
-        cancel = _button("Cancel request", CANCEL_ACTION, str(card.id), "danger")
-        cancel["confirm"] = {
-            "title": _pt("Cancel this request?", 100),
-            "text": _pt(f"Request #{card.id} for {card.contact_name} will be cancelled and the owner told.", 300),
-            "confirm": _pt("Cancel request", 30),
-            "deny": _pt("Keep it", 30),
-        }
-        buttons.append(cancel)
-        blocks.append({"type": "actions", "block_id": f"my_actions_{card.id}", "elements": buttons})
+            buttons.append(kit.button(label, MARK_SCHEDULED_ACTION, str(card.id)))
+        confirm = kit.confirm_dialog(
+            "Cancel this request?",
+            f"Request #{card.id} for {card.contact_name} will be cancelled and the owner told.",
+            confirm="Cancel request",
+            deny="Keep it",
+        )
+        buttons.append(kit.button("Cancel request", CANCEL_ACTION, str(card.id), style="danger", confirm=confirm))
+        blocks.append(kit.actions(*buttons, block_id=f"my_actions_{card.id}"))
     if len(open_cards) > MAX_OPEN_LISTED:
-        blocks.append(_context(f"…and {plural(len(open_cards) - MAX_OPEN_LISTED, 'more open request')}."))
+        blocks.append(kit.context(f"…and {plural(len(open_cards) - MAX_OPEN_LISTED, 'more open request')}."))
     if closed_cards:
-        blocks.append({"type": "divider"})
+        blocks.append(kit.divider())
         lines = []
         for card in closed_cards:
             line = f"#{card.id} {escape(card.contact_name)} ({escape(card.account_name)}) · {card.status.label}"
             if card.status is RequestStatus.declined and card.decline_reason:
                 line += f": {escape(truncate(card.decline_reason, 80))}"
             lines.append(line)
-        blocks.append(_section("*Recently closed*\n" + "\n".join(lines)))
+        blocks.append(kit.section("*Recently closed*\n" + "\n".join(lines)))
     text = f"Your reference requests: {plural(len(open_cards), 'open request')}."
     return text, blocks
 
@@ -688,39 +589,25 @@ def my_requests_message(
 
 
 def decline_modal(card: RequestCard, *, metadata: str) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "callback_id": DECLINE_MODAL,
-        "title": _pt("Decline request", 24),
-        "submit": _pt("Decline", 24),
-        "close": _pt("Back", 24),
-        "private_metadata": metadata[:3000],
-        "blocks": [
-            _section(f"Decline <@{card.requester_id}>'s request #{card.id} for *{escape(card.contact_name)}*?"),
-            _input("reason", "Reason for the seller", _text_element(
+    return kit.modal("Decline request", callback_id=DECLINE_MODAL, submit="Decline", close="Back", metadata=metadata, blocks=[
+            kit.section(f"Decline <@{card.requester_id}>'s request #{card.id} for *{escape(card.contact_name)}*?"),
+            kit.input_block("reason", "Reason for the seller", kit.text_input(
                 "", placeholder="e.g. Dana is on leave until January", max_length=500, multiline=True),
                 optional=False, hint="The seller sees this, with a button to search again."),
         ],
-    }
+    )
 
 
 def suggest_modal(card: RequestCard, options: list[tuple[str, str]], *, metadata: str) -> dict[str, Any]:
     """`options` = [(label, contact id)] of the account's other active contacts."""
-    return {
-        "type": "modal",
-        "callback_id": SUGGEST_MODAL,
-        "title": _pt("Suggest a contact", 24),
-        "submit": _pt("Suggest", 24),
-        "close": _pt("Back", 24),
-        "private_metadata": metadata[:3000],
-        "blocks": [
-            _section(f"Suggest someone else at *{escape(card.account_name)}* instead of "
+    return kit.modal("Suggest a contact", callback_id=SUGGEST_MODAL, submit="Suggest", close="Back", metadata=metadata, blocks=[
+            kit.section(f"Suggest someone else at *{escape(card.account_name)}* instead of "
                      f"*{escape(card.contact_name)}*. A new request for them comes back to you to approve."),
-            _input("contact", "Contact", _select_element(options, None, "Pick a contact"), optional=False),
-            _input("reason", "Why them?", _text_element("", placeholder="e.g. ran the migration themselves",
+            kit.input_block("contact", "Contact", kit.static_select(options, placeholder="Pick a contact"), optional=False),
+            kit.input_block("reason", "Why them?", kit.text_input("", placeholder="e.g. ran the migration themselves",
                                                         max_length=500, multiline=True), optional=True),
         ],
-    }
+    )
 
 
 def schedule_modal(
@@ -730,17 +617,10 @@ def schedule_modal(
     start = initial.astimezone(zoneinfo.ZoneInfo(reader_tz)) if initial else None
     day = start.date() if start else card.needed_by
     time = f"{start:%H:%M}" if start else "10:00"
-    return {
-        "type": "modal",
-        "callback_id": SCHEDULE_MODAL,
-        "title": _pt("Mark scheduled", 24),
-        "submit": _pt("Save", 24),
-        "close": _pt("Cancel", 24),
-        "private_metadata": metadata[:3000],
-        "blocks": [
-            _section(f"When is the {card.activity_type.label.lower()} with *{escape(card.contact_name)}*?"),
-            _input("date", "Date", {"type": "datepicker", "initial_date": day.isoformat()}, optional=False),
-            _input("time", "Time", {"type": "timepicker", "initial_time": time}, optional=False,
+    return kit.modal("Mark scheduled", callback_id=SCHEDULE_MODAL, submit="Save", metadata=metadata, blocks=[
+            kit.section(f"When is the {card.activity_type.label.lower()} with *{escape(card.contact_name)}*?"),
+            kit.input_block("date", "Date", kit.datepicker(day.isoformat()), optional=False),
+            kit.input_block("time", "Time", kit.timepicker(time), optional=False,
                    hint=f"In your timezone ({reader_tz})."),
         ],
-    }
+    )

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
+from refbot.blocks import kit
 from refbot.blocks.format import date_text, employees, escape, money, plural, relative_days, truncate
 from refbot.domain import ActivityType, Persona, Region, Seniority
 from refbot.geo import country_name, region_name
@@ -17,10 +17,6 @@ REQUEST_ACTION = "request_from_search"
 REFINE_ACTION = "search_refine"
 NOMINATE_ACTION = "nominate_open"
 MAX_OPTIONS = 100
-
-
-def _option(text: str, value: str) -> dict[str, Any]:
-    return {"text": {"type": "plain_text", "text": truncate(text, 75)}, "value": value[:150]}
 
 
 def _availability_line(match: Match, today: dt.date) -> str:
@@ -45,24 +41,13 @@ def match_blocks(match: Match, *, rank: int, search_id: int | None, today: dt.da
         lines.append(":heavy_check_mark: " + escape("; ".join(match.reasons[:5])))
     if match.compromises:
         lines.append(":warning: " + escape("; ".join(match.compromises[:3])))
-    section: dict[str, Any] = {
-        "type": "section",
-        "block_id": f"match_{c.contact_id}",
-        "text": {"type": "mrkdwn", "text": truncate("\n".join(lines), 3000)},
-    }
+    button = None
     if search_id is not None:
-        button: dict[str, Any] = {
-            "type": "button",
-            "action_id": REQUEST_ACTION,
-            "text": {"type": "plain_text", "text": "Request"},
-            "value": f"{search_id}:{c.contact_id}",
-        }
-        if match.available:
-            button["style"] = "primary"
-        section["accessory"] = button
+        style: kit.Style | None = "primary" if match.available else None
+        button = kit.button("Request", REQUEST_ACTION, f"{search_id}:{c.contact_id}", style=style)
     return [
-        section,
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": _availability_line(match, today)}]},
+        kit.section("\n".join(lines), block_id=f"match_{c.contact_id}", accessory=button),
+        kit.context(_availability_line(match, today)),
     ]
 
 
@@ -80,8 +65,8 @@ def results_message(
     blocks: list[dict[str, Any]] = []
     matches = result.matches[:5]
     if not matches:
-        text = f"No reference matches {summary} yet."
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*No reference matches* {escape(summary)} yet."}})
+        text = f"No reference matches {escape(summary)} yet."
+        blocks.append(kit.section(f"*No reference matches* {escape(summary)} yet."))
         blocks.append(_nominate_hint())
         if search_id is not None:
             blocks.append(_footer(search_id))
@@ -89,15 +74,15 @@ def results_message(
     head = f"*{plural(len(matches), 'reference')} for* {escape(summary)}"
     if result.good_count == 0:
         head = f"*No good match for* {escape(summary)}. The closest usable references:"
-    blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": truncate(head, 3000)}})
+    blocks.append(kit.section(head))
     context = []
     if notes:
         context.append("Understood: " + escape(", ".join(notes)))
     if result.relaxed:
         context.append("Relaxed to find more: " + escape(", ".join(result.relaxed)))
     if context:
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(" · ".join(context), 3000)}]})
-    blocks.append({"type": "divider"})
+        blocks.append(kit.context(" · ".join(context)))
+    blocks.append(kit.divider())
     for i, match in enumerate(matches, start=1):
         blocks.extend(match_blocks(match, rank=i, search_id=search_id, today=today))
     if result.good_count == 0:
@@ -105,42 +90,22 @@ def results_message(
     if search_id is not None:
         blocks.append(_footer(search_id))
     names = ", ".join(m.candidate.account_name for m in matches)
-    text = truncate(f"{plural(len(matches), 'reference')} for {summary}: {names}", 3000)
+    text = truncate(escape(f"{plural(len(matches), 'reference')} for {summary}: {names}"), 3000)
     return text, blocks
 
 
-def _nominate_hint() -> dict[str, Any]:
-    return {
-        "type": "context",
-        "elements": [
-            {
-                "type": "mrkdwn",
-                "text": "Know a happy customer who fits? Nominate them with `/reference nominate` "
-                "— the program team will ask them.",
-            }
-        ],
-    }
+def _nominate_hint() -> kit.Block:
+    return kit.context(
+        "Know a happy customer who fits? Nominate them with `/reference nominate` — the program team will ask them."
+    )
 
 
-def _footer(search_id: int) -> dict[str, Any]:
-    return {
-        "type": "actions",
-        "block_id": "search_footer",
-        "elements": [
-            {
-                "type": "button",
-                "action_id": REFINE_ACTION,
-                "text": {"type": "plain_text", "text": "Refine"},
-                "value": str(search_id),
-            },
-            {
-                "type": "button",
-                "action_id": NOMINATE_ACTION,
-                "text": {"type": "plain_text", "text": "Nominate a customer"},
-                "value": "search",
-            },
-        ],
-    }
+def _footer(search_id: int) -> kit.Block:
+    return kit.actions(
+        kit.button("Refine", REFINE_ACTION, str(search_id)),
+        kit.button("Nominate a customer", NOMINATE_ACTION, "search"),
+        block_id="search_footer",
+    )
 
 
 # ------------------------------------------------------------------ the structured search modal
@@ -154,72 +119,22 @@ def _static(
     *,
     placeholder: str,
     hint: str | None = None,
-) -> dict[str, Any] | None:
-    opts = [_option(t, v) for t, v in options[:MAX_OPTIONS]]
-    if not opts:
+) -> kit.Block | None:
+    if not options:
         return None
-    element: dict[str, Any] = {
-        "type": "static_select",
-        "action_id": "value",
-        "placeholder": {"type": "plain_text", "text": placeholder},
-        "options": opts,
-    }
-    chosen = next((o for o in opts if o["value"] == initial), None)
-    if chosen:
-        element["initial_option"] = chosen
-    block: dict[str, Any] = {
-        "type": "input",
-        "block_id": block_id,
-        "optional": True,
-        "label": {"type": "plain_text", "text": label},
-        "element": element,
-    }
-    if hint:
-        block["hint"] = {"type": "plain_text", "text": hint}
-    return block
+    element = kit.static_select(options, initial, placeholder=placeholder)
+    return kit.input_block(block_id, label, element, optional=True, hint=hint)
 
 
-def _multi(block_id: str, label: str, options: list[tuple[str, str]], initial: list[str]) -> dict[str, Any] | None:
-    opts = [_option(t, v) for t, v in options[:MAX_OPTIONS]]
-    if not opts:
+def _multi(block_id: str, label: str, options: list[tuple[str, str]], initial: list[str]) -> kit.Block | None:
+    if not options:
         return None
-    element: dict[str, Any] = {
-        "type": "multi_static_select",
-        "action_id": "value",
-        "placeholder": {"type": "plain_text", "text": "Any"},
-        "options": opts,
-    }
-    chosen = [o for o in opts if o["value"] in set(initial)]
-    if chosen:
-        element["initial_options"] = chosen
-    return {
-        "type": "input",
-        "block_id": block_id,
-        "optional": True,
-        "label": {"type": "plain_text", "text": label},
-        "element": element,
-    }
+    return kit.input_block(block_id, label, kit.multi_static_select(options, initial, placeholder="Any"), optional=True)
 
 
-def _text(block_id: str, label: str, initial: str | None, *, placeholder: str, hint: str | None = None) -> dict[str, Any]:
-    element: dict[str, Any] = {
-        "type": "plain_text_input",
-        "action_id": "value",
-        "max_length": 200,
-        "placeholder": {"type": "plain_text", "text": placeholder},
-    }
-    if initial:
-        element["initial_value"] = truncate(initial, 200)
-    block: dict[str, Any] = {
-        "type": "input",
-        "block_id": block_id,
-        "optional": True,
-        "label": {"type": "plain_text", "text": label},
-        "element": element,
-    }
-    if hint:
-        block["hint"] = {"type": "plain_text", "text": hint}
-    return block
+def _text(block_id: str, label: str, initial: str | None, *, placeholder: str, hint: str | None = None) -> kit.Block:
+    element = kit.text_input(truncate(initial, 200), placeholder=placeholder, max_length=200)
+    return kit.input_block(block_id, label, element, optional=True, hint=hint)
 
 
 def search_modal(
@@ -291,12 +206,4 @@ def search_modal(
         _text("keywords", "Anything else", " ".join(c.keywords) if c.keywords else None,
               placeholder="e.g. a customer name or 'fraud'"),
     ]
-    return {
-        "type": "modal",
-        "callback_id": SEARCH_MODAL,
-        "title": {"type": "plain_text", "text": "Find a reference"},
-        "submit": {"type": "plain_text", "text": "Search"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "private_metadata": json.dumps(metadata or {})[:3000],
-        "blocks": [b for b in blocks if b is not None],
-    }
+    return kit.modal("Find a reference", blocks, callback_id=SEARCH_MODAL, submit="Search", metadata=metadata or {})

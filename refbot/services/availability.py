@@ -2,7 +2,8 @@
 
 Policy (DESIGN.md "Fatigue"): at most `max_per_quarter` activities per `window_days` (a contact's own
 `max_per_quarter` overrides it) and at least `min_gap_days` between activities; a contact with an open
-request is busy. Requests read this when the form opens, at submit, and in the approval DM.
+request is busy. The numbers come from `refbot.matching.candidates.fatigue_window`, the function the
+matching engine uses, so a search and a request never disagree. Requests read this when the form opens, at submit, and in the approval DM.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from refbot.domain import OPEN_REQUEST_STATUSES
 from refbot.errors import NotFound
+from refbot.matching.candidates import FatigueWindow, fatigue_window
 from refbot.models import Activity, Contact, ReferenceRequest
 from refbot.services.policy import Policy, load_policy
 
@@ -22,29 +24,51 @@ from refbot.services.policy import Policy, load_policy
 @dataclass(frozen=True)
 class Availability:
     contact_id: int
-    uses_in_window: int
-    limit: int
-    window_days: int
-    min_gap_days: int
-    last_used: dt.date | None
-    open_requests: int
-    today: dt.date
+    window: FatigueWindow  # computed by the engine's own fatigue_window, from this contact's rows
+
+    @property
+    def today(self) -> dt.date:
+        return self.window.today
+
+    @property
+    def uses_in_window(self) -> int:
+        return self.window.uses_in_window
+
+    @property
+    def limit(self) -> int:
+        return self.window.limit
+
+    @property
+    def window_days(self) -> int:
+        return self.window.window_days
+
+    @property
+    def min_gap_days(self) -> int:
+        return self.window.min_gap_days
+
+    @property
+    def last_used(self) -> dt.date | None:
+        return self.window.last_used
+
+    @property
+    def open_requests(self) -> int:
+        return self.window.open_requests
 
     @property
     def over_limit(self) -> bool:
-        return self.uses_in_window >= self.limit
+        return self.window.over_limit
 
     @property
     def too_recent(self) -> bool:
-        return self.last_used is not None and (self.today - self.last_used).days < self.min_gap_days
+        return self.window.too_recent
 
     @property
     def fatigued(self) -> bool:
-        return self.over_limit or self.too_recent
+        return self.window.fatigued
 
     @property
     def busy(self) -> bool:
-        return self.open_requests > 0
+        return self.window.busy
 
     @property
     def available(self) -> bool:
@@ -93,17 +117,9 @@ def contact_availability(
     if contact is None:
         raise NotFound("That reference contact doesn't exist (anymore).")
     policy = policy or load_policy(session=session)
-    since = today - dt.timedelta(days=policy.window_days)
-    uses = session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Activity)
-        .where(Activity.contact_id == contact_id, Activity.occurred_on > since, Activity.occurred_on <= today)
-    ) or 0
-    last_used = session.scalar(
-        sa.select(sa.func.max(Activity.occurred_on)).where(
-            Activity.contact_id == contact_id, Activity.occurred_on <= today
-        )
-    )
+    dates = session.scalars(
+        sa.select(Activity.occurred_on).where(Activity.contact_id == contact_id, Activity.occurred_on <= today)
+    ).all()
     open_stmt = (
         sa.select(sa.func.count())
         .select_from(ReferenceRequest)
@@ -114,14 +130,11 @@ def contact_availability(
     )
     if exclude_request_id is not None:
         open_stmt = open_stmt.where(ReferenceRequest.id != exclude_request_id)
-    limit = contact.max_per_quarter if contact.max_per_quarter is not None else policy.max_per_quarter
-    return Availability(
-        contact_id=contact_id,
-        uses_in_window=int(uses),
-        limit=limit,
-        window_days=policy.window_days,
-        min_gap_days=policy.min_gap_days,
-        last_used=last_used,
-        open_requests=int(session.scalar(open_stmt) or 0),
+    window = fatigue_window(
+        activity_dates=dates,
         today=today,
+        policy=policy.fatigue(),
+        contact_limit=contact.max_per_quarter,
+        open_requests=int(session.scalar(open_stmt) or 0),
     )
+    return Availability(contact_id=contact_id, window=window)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from refbot.domain import SALES_STAGES
 from refbot.errors import ValidationFailed
+from refbot.matching.candidates import FatiguePolicy
 from refbot.models import ProgramSetting
 
 POLICY_KEY = "policy"
@@ -38,6 +39,12 @@ class Policy(BaseModel):
     leaderboard_time: str = "09:00"
     leaderboard_channel: str | None = None
     nudge_cooldown_minutes: int = Field(default=60, ge=0)
+
+    def fatigue(self) -> FatiguePolicy:
+        """The fatigue rules in the shape the matching engine (and `fatigue_window`) takes."""
+        return FatiguePolicy(
+            max_per_window=self.max_per_quarter, window_days=self.window_days, min_gap_days=self.min_gap_days
+        )
     points: PointsValues = Field(default_factory=PointsValues)
 
     @field_validator("min_stage")

@@ -78,8 +78,7 @@ def _fingerprints(
 
 
 def fatigue_policy(*, session: Session) -> FatiguePolicy:
-    p = load_policy(session=session)
-    return FatiguePolicy(max_per_window=p.max_per_quarter, window_days=p.window_days, min_gap_days=p.min_gap_days)
+    return load_policy(session=session).fatigue()
 
 
 Usage = dict[int, tuple[tuple[dt.date, ...], int]]

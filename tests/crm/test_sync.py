@@ -152,7 +152,8 @@ def test_an_expired_token_is_renewed_and_bad_credentials_stop_before_anything_is
 
 
 def test_credentials_never_appear_in_logs(crm_ctx, org, sf_api, caplog):
-    caplog.set_level(logging.DEBUG)
+    for name in (None, "urllib3", "simple_salesforce", "refbot"):
+        caplog.set_level(logging.DEBUG, logger=name)
     sf_api.fail("query", status=401, code="INVALID_SESSION_ID", after=1)
     run_sync(crm_ctx)
     sf_api.fail("query", status=403, code="REQUEST_LIMIT_EXCEEDED")
