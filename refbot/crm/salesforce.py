@@ -10,14 +10,15 @@ read page by page through `nextRecordsUrl`, so a sync can stop after any page an
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import re
 import time
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import requests
-from simple_salesforce import Salesforce
+from simple_salesforce import Salesforce, SFType
 from simple_salesforce.exceptions import SalesforceError
 
 from refbot.config import CoreSettings
@@ -92,7 +93,19 @@ class _TimeoutSession(requests.Session):
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", self.timeout)
-        return super().request(method, url, *args, **kwargs)
+        return super().request(method, url, *args, **kwargs)  # type: ignore[arg-type]
+
+
+def _query(sf: Salesforce, *, soql: str) -> Any:
+    return sf.query(soql)
+
+
+def _query_more(sf: Salesforce, *, url: str) -> Any:
+    return sf.query_more(url, identifier_is_url=True)
+
+
+def _task(sf: Salesforce) -> SFType:
+    return cast(SFType, sf.__getattr__("Task"))
 
 
 class SalesforceCRM:
@@ -201,7 +214,7 @@ class SalesforceCRM:
             next_url = result.get("nextRecordsUrl")
             if result.get("done", True) or not next_url:
                 return
-            result = self._call(lambda sf, u=next_url: sf.query_more(u, identifier_is_url=True))
+            result = self._call(functools.partial(_query_more, url=str(next_url)))
 
     def _record(self, obj: CRMObject, raw: dict[str, Any]) -> CRMRecord:
         values = {ours: _path(raw, theirs) for ours, theirs in self.mapping.crm_fields(obj).items()}
@@ -221,7 +234,7 @@ class SalesforceCRM:
             return str(found["records"][0]["Id"])
         body = {"WhatId": opportunity_id, "Subject": subject, "Description": description[:32000],
                 "ActivityDate": when.isoformat(), "Status": "Completed"}
-        created = self._call(lambda sf: sf.Task.create(body))
+        created = self._call(lambda sf: _task(sf).create(body))
         return str(created["id"])
 
     # ------------------------------------------------------------ check
@@ -240,14 +253,14 @@ class SalesforceCRM:
                     CRMObject.team):
             query = self.soql(obj, since=None, today=today) + " LIMIT 1"
             try:
-                self._call(lambda sf, q=query: sf.query(q))
+                self._call(functools.partial(_query, soql=query))
             except CRMError as exc:
                 report.problems.append(exc.message)
             else:
                 report.ok.append(f"Can read {SOBJECT[obj]}: {', '.join(self.mapping.crm_fields(obj).values())}.")
         if self.settings.salesforce_write_back:
             try:
-                described = self._call(lambda sf: sf.Task.describe())
+                described = self._call(lambda sf: _task(sf).describe())
             except CRMError as exc:
                 report.problems.append(exc.message)
             else:
@@ -295,7 +308,7 @@ def _token_error(response: requests.Response, flow: str) -> CRMError:
 
 
 def _api_error(exc: SalesforceError) -> CRMError:
-    content = exc.content if isinstance(exc.content, list) and exc.content else [{}]
+    content: list[Any] = exc.content if isinstance(exc.content, list) and exc.content else [{}]
     first = content[0] if isinstance(content[0], dict) else {}
     code = str(first.get("errorCode") or exc.status)
     message = str(first.get("message") or "")
