@@ -58,6 +58,7 @@ class SyncResult:
     objects: list[ObjectResult] = field(default_factory=list)
     error: CRMError | None = None
     failed_object: CRMObject | None = None
+    writeback: Any = None  # crm_writeback.WritebackResult when write-back is on
 
     @property
     def ok(self) -> bool:
@@ -72,6 +73,8 @@ class SyncResult:
         if self.error is not None:
             where = self.failed_object.value if self.failed_object else "sign-in"
             text += f"; stopped at {where}: {self.error.message}"
+        if self.writeback is not None:
+            text += f"; {self.writeback.summary()}"
         return text
 
 
@@ -364,5 +367,10 @@ def sync_configured(*, db: Database, settings: CoreSettings, slack: WebClient | 
     if crm is None:
         raise CRMError("bad_request", "No CRM is configured: set SALESFORCE_INSTANCE_URL and its credentials "
                        "(see README, Connect Salesforce).")
-    return sync(db=db, crm=crm, mapping=mapping, slack=slack, clock=clock, tz_name=settings.refbot_timezone,
-                full=full, progress=progress)
+    result = sync(db=db, crm=crm, mapping=mapping, slack=slack, clock=clock, tz_name=settings.refbot_timezone,
+                  full=full, progress=progress)
+    if settings.salesforce_write_back and result.ok:
+        from refbot.services.crm_writeback import write_back
+
+        result.writeback = write_back(db=db, crm=crm, clock=clock)
+    return result
