@@ -31,7 +31,7 @@ from refbot.config import CoreSettings
 from refbot.crm import CRM, CRMError, CRMObject, CRMRecord, Mapping
 from refbot.crm.base import SYNC_ORDER
 from refbot.db import Database
-from refbot.domain import OpportunityOutcome
+from refbot.domain import OpportunityOutcome, seniority_from_title
 from refbot.geo import region_of, resolve_country
 from refbot.models import Account, Contact, CrmCursor, CrmTeamMember, CrmUser, Opportunity
 from refbot.services import outcomes
@@ -287,7 +287,10 @@ class _Applier:
             contact.crm_id = record.id
             contact.account_id = account_id
             contact.name = name
-            contact.title = _text(v.get("title"), 200) or ""
+            title = _text(v.get("title"), 200) or ""
+            if contact.id is None or contact.title != title or contact.seniority is None:
+                contact.seniority = seniority_from_title(title)
+            contact.title = title
             email = _text(v.get("email"), 320)
             contact.email = email.lower() if email else None
             contact.phone = _text(v.get("phone"), 64)
