@@ -21,6 +21,7 @@ def upgrade() -> None:
     op.create_table('crm_cursors',
     sa.Column('object', sa.String(length=32), nullable=False),
     sa.Column('cursor', refbot.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('cursor_id', sa.String(length=18), nullable=True),
     sa.Column('records', sa.Integer(), nullable=False),
     sa.Column('last_attempt_at', refbot.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_success_at', refbot.models.base.UTCDateTime(timezone=True), nullable=True),

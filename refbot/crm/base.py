@@ -102,8 +102,10 @@ class CRM(Protocol):
 
     name: str
 
-    def changed(self, obj: CRMObject, *, since: dt.datetime | None, today: dt.date) -> Iterator[list[CRMRecord]]:
-        """Pages of records changed at or after `since` (all when None), oldest change first."""
+    def changed(self, obj: CRMObject, *, since: dt.datetime | None, after_id: str | None,
+                today: dt.date) -> Iterator[list[CRMRecord]]:
+        """Pages of records changed after the cursor (modstamp `since`, then ids after `after_id` at that
+        modstamp), all when `since` is None; ordered by (modstamp, id)."""
         ...
 
     def write_activity(self, *, opportunity_id: str, key: str, subject: str, description: str,

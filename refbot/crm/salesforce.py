@@ -182,11 +182,14 @@ class SalesforceCRM:
 
     # ------------------------------------------------------------ reads
 
-    def soql(self, obj: CRMObject, *, since: dt.datetime | None, today: dt.date) -> str:
+    def soql(self, obj: CRMObject, *, since: dt.datetime | None, today: dt.date, after_id: str | None = None) -> str:
         fields = self.mapping.crm_fields(obj)
         select = ["Id", "SystemModstamp", *dict.fromkeys(v for v in fields.values() if v not in ("Id", "SystemModstamp"))]
         where = [f"({c})" for c in self._filters(obj, today) if c]
-        if since is not None:
+        if since is not None and after_id:
+            stamp = soql_datetime(since)
+            where.append(f"(SystemModstamp > {stamp} OR (SystemModstamp = {stamp} AND Id > {soql_quote(after_id)}))")
+        elif since is not None:
             where.append(f"SystemModstamp >= {soql_datetime(since)}")
         text = f"SELECT {', '.join(select)} FROM {SOBJECT[obj]}"
         if where:
@@ -206,8 +209,9 @@ class SalesforceCRM:
             return [f"Opportunity.IsClosed = false OR Opportunity.CloseDate >= {since}"]
         return []
 
-    def changed(self, obj: CRMObject, *, since: dt.datetime | None, today: dt.date) -> Iterator[list[CRMRecord]]:
-        query = self.soql(obj, since=since, today=today)
+    def changed(self, obj: CRMObject, *, since: dt.datetime | None, after_id: str | None,
+                today: dt.date) -> Iterator[list[CRMRecord]]:
+        query = self.soql(obj, since=since, today=today, after_id=after_id)
         result = self._call(lambda sf: sf.query(query))
         while True:
             yield [self._record(obj, raw) for raw in result.get("records", [])]

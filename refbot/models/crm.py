@@ -19,6 +19,7 @@ class CrmCursor(Base):
 
     object: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     cursor: Mapped[dt.datetime | None] = mapped_column()
+    cursor_id: Mapped[str | None] = mapped_column(sa.String(18))  # the last record at `cursor` (ties)
     records: Mapped[int] = mapped_column(default=0)  # records applied since the row was created
     last_attempt_at: Mapped[dt.datetime | None] = mapped_column()
     last_success_at: Mapped[dt.datetime | None] = mapped_column()

@@ -31,7 +31,7 @@ from refbot.config import CoreSettings
 from refbot.crm import CRM, CRMError, CRMObject, CRMRecord, Mapping
 from refbot.crm.base import SYNC_ORDER
 from refbot.db import Database
-from refbot.domain import OpportunityOutcome, seniority_from_title
+from refbot.domain import AccountStatus, ContactStatus, OpportunityOutcome, seniority_from_title
 from refbot.geo import region_of, resolve_country
 from refbot.models import Account, Contact, CrmCursor, CrmTeamMember, CrmUser, Opportunity
 from refbot.services import outcomes
@@ -92,16 +92,16 @@ def sync(*, db: Database, crm: CRM, mapping: Mapping, slack: WebClient | None, c
             state = _state(session, obj)
             state.last_attempt_at = clock.now()
             since = None if full else state.cursor
+            after_id = None if full else state.cursor_id
         try:
-            for page in crm.changed(obj, since=since, today=clock.today()):
+            for page in crm.changed(obj, since=since, after_id=after_id, today=clock.today()):
                 with db.unit_of_work() as session:
                     applier = _Applier(session=session, mapping=mapping, slack=slack, now=clock.now(),
                                        tz_name=tz_name, result=current)
                     applier.apply(obj, page)
                     state = _state(session, obj)
-                    if page:
-                        newest = max(r.modstamp for r in page)
-                        state.cursor = newest if state.cursor is None or full else max(state.cursor, newest)
+                    if page:  # pages come ordered by (modstamp, id): the last record is where to resume
+                        state.cursor, state.cursor_id = page[-1].modstamp, page[-1].id
                     state.records += current.applied - applier.applied_before
                 current.pages += 1
                 if progress is not None:
@@ -226,42 +226,66 @@ class _Applier:
             user.active = v.get("active") is not False
             self.result.applied += 1
 
+    def _upsert(self, model: Any, existing: dict[str, Any], crm_id: str, values: dict[str, Any],
+                new_rows: list[dict[str, Any]], defaults: dict[str, Any]) -> Any:
+        """Update the existing row (only what differs) or queue a new one for one multi-row INSERT."""
+        current = existing.get(crm_id)
+        if current is None:
+            new_rows.append({**defaults, "external_id": crm_id, "crm_id": crm_id, **values,
+                             "created_at": self.now, "updated_at": self.now})
+            return None
+        for key, value in values.items():
+            if getattr(current, key) != value:
+                setattr(current, key, value)
+        return current
+
+    def _insert(self, model: Any, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self.session.execute(sa.insert(model), rows)
+
+    def _checked(self, label: str, record: CRMRecord, name: str, owners: dict[str, str | None]
+                 ) -> tuple[str | None, str | None, str | None] | None:
+        """(country, owner Slack id, owner CRM id), or None when the record is skipped and reported."""
+        v = record.values
+        country_text = _text(v.get("country"), 100)
+        country = resolve_country(country_text) if country_text else None
+        if country_text and country is None:
+            self.skip(label, record, f"{name}: unknown country '{country_text}'")
+            return None
+        owner_crm = _text(v.get("owner"), 18)
+        owner = owners.get(owner_crm or "")
+        if owner is None:
+            self.skip(label, record, f"{name}: its owner {owner_crm or '(none)'} has no Slack account with the "
+                      "same email")
+            return None
+        return country, owner, owner_crm
+
     def accounts(self, page: list[CRMRecord]) -> None:
         ids = [r.id for r in page]
         existing = {a.crm_id or a.external_id: a for a in self.session.scalars(
             sa.select(Account).where(sa.or_(Account.crm_id.in_(ids), Account.external_id.in_(ids))))}
         owners = self._owners(r.values.get("owner") for r in page)
+        new_rows: list[dict[str, Any]] = []
         for record in page:
             v = record.values
             name = _text(v.get("name"), 200)
             if not name:
                 self.skip("Account", record, "no name")
                 continue
-            country_text = _text(v.get("country"), 100)
-            country = resolve_country(country_text) if country_text else None
-            if country_text and country is None:
-                self.skip("Account", record, f"{name}: unknown country '{country_text}'")
+            checked = self._checked("Account", record, name, owners)
+            if checked is None:
                 continue
-            owner_crm = _text(v.get("owner"), 18)
-            owner = owners.get(owner_crm or "")
-            if owner is None:
-                self.skip("Account", record, f"{name}: its owner {owner_crm or '(none)'} has no Slack account "
-                          "with the same email")
-                continue
-            account = existing.get(record.id)
-            if account is None:
-                account = Account(external_id=record.id, name=name)
-                self.session.add(account)
-            account.crm_id = record.id
-            account.name = name
-            account.industry = _text(v.get("industry"), 100)
-            account.employees = _whole(v.get("employees"))
-            account.annual_revenue = _whole(v.get("annual_revenue"))
-            if account.country != country or account.region is None:
-                account.region = region_of(country)
-            account.country = country
-            account.owner_id = owner
+            country, owner, _ = checked
+            values = {"crm_id": record.id, "name": name, "industry": _text(v.get("industry"), 100),
+                      "employees": _whole(v.get("employees")), "annual_revenue": _whole(v.get("annual_revenue")),
+                      "country": country, "owner_id": owner}
+            current = existing.get(record.id)
+            if current is None or current.country != country or current.region is None:
+                values["region"] = region_of(country)
+            self._upsert(Account, existing, record.id, values, new_rows,
+                         {"status": AccountStatus.active, "products": [], "use_cases": [], "notes": ""})
             self.result.applied += 1
+        self._insert(Account, new_rows)
 
     def contacts(self, page: list[CRMRecord]) -> None:
         ids = [r.id for r in page]
@@ -270,6 +294,7 @@ class _Applier:
         account_ids = {str(r.values.get("account")) for r in page if r.values.get("account")}
         accounts = dict(self.session.execute(
             sa.select(Account.crm_id, Account.id).where(Account.crm_id.in_(account_ids))).tuples().all())
+        new_rows: list[dict[str, Any]] = []
         for record in page:
             v = record.values
             account_id = accounts.get(str(v.get("account") or ""))
@@ -280,27 +305,24 @@ class _Applier:
             if not name:
                 self.skip("Contact", record, "no name")
                 continue
-            contact = existing.get(record.id)
-            if contact is None:
-                contact = Contact(external_id=record.id, name=name, account_id=account_id)
-                self.session.add(contact)
-            contact.crm_id = record.id
-            contact.account_id = account_id
-            contact.name = name
             title = _text(v.get("title"), 200) or ""
-            if contact.id is None or contact.title != title or contact.seniority is None:
-                contact.seniority = seniority_from_title(title)
-            contact.title = title
             email = _text(v.get("email"), 320)
-            contact.email = email.lower() if email else None
-            contact.phone = _text(v.get("phone"), 64)
+            values: dict[str, Any] = {"crm_id": record.id, "account_id": account_id, "name": name, "title": title,
+                                      "email": email.lower() if email else None, "phone": _text(v.get("phone"), 64)}
+            current = existing.get(record.id)
+            if current is None or current.title != title or current.seniority is None:
+                values["seniority"] = seniority_from_title(title)
+            self._upsert(Contact, existing, record.id, values, new_rows,
+                         {"status": ContactStatus.active, "topics": [], "activities": [], "languages": []})
             self.result.applied += 1
+        self._insert(Contact, new_rows)
 
     def opportunities(self, page: list[CRMRecord]) -> None:
         ids = [r.id for r in page]
         existing = {o.crm_id: o for o in self.session.scalars(sa.select(Opportunity).where(Opportunity.crm_id.in_(ids)))}
         owners = self._owners(r.values.get("owner") for r in page)
         closing: list[tuple[Opportunity, OpportunityOutcome]] = []
+        new_rows: list[dict[str, Any]] = []
         for record in page:
             v = record.values
             name = _text(v.get("name"), 200)
@@ -308,39 +330,37 @@ class _Applier:
             if not prospect:
                 self.skip("Opportunity", record, "no name and no account")
                 continue
-            country_text = _text(v.get("country"), 100)
-            country = resolve_country(country_text) if country_text else None
-            if country_text and country is None:
-                self.skip("Opportunity", record, f"{name}: unknown country '{country_text}'")
+            checked = self._checked("Opportunity", record, prospect, owners)
+            if checked is None:
                 continue
-            owner_crm = _text(v.get("owner"), 18)
-            owner = owners.get(owner_crm or "")
-            if owner is None:
-                self.skip("Opportunity", record, f"{name}: its owner {owner_crm or '(none)'} has no Slack account "
-                          "with the same email")
-                continue
-            opp = existing.get(record.id)
-            if opp is None:
-                opp = Opportunity(crm_id=record.id, prospect_company=prospect, outcome=OpportunityOutcome.open)
-                self.session.add(opp)
+            country, owner, owner_crm = checked
             crm_stage = _text(v.get("stage"), 100)
-            opp.name = name
-            opp.prospect_company = prospect
-            opp.industry = _text(v.get("industry"), 100)
-            opp.employees = _whole(v.get("employees"))
-            opp.country = country
-            opp.crm_stage = crm_stage
-            opp.stage = self.mapping.stage_for(crm_stage)
-            opp.amount = _whole(v.get("amount"))
-            opp.expected_close_date = _date(v.get("close_date"))
-            opp.owner_id = owner
-            opp.crm_owner_id = owner_crm
-            opp.crm_synced_at = self.now
-            if v.get("is_closed") is True and opp.outcome is OpportunityOutcome.open:
-                closing.append((opp, OpportunityOutcome.won if v.get("is_won") is True else OpportunityOutcome.lost))
+            values = {"name": name, "prospect_company": prospect, "industry": _text(v.get("industry"), 100),
+                      "employees": _whole(v.get("employees")), "country": country, "crm_stage": crm_stage,
+                      "stage": self.mapping.stage_for(crm_stage), "amount": _whole(v.get("amount")),
+                      "expected_close_date": _date(v.get("close_date")), "owner_id": owner,
+                      "crm_owner_id": owner_crm, "crm_synced_at": self.now}
+            closed = None
+            if v.get("is_closed") is True:
+                closed = OpportunityOutcome.won if v.get("is_won") is True else OpportunityOutcome.lost
+            opp = existing.get(record.id)
+            if opp is None:  # new to RefBot: no reference helped it yet, so its outcome is just a fact
+                new_rows.append({**values, "crm_id": record.id, "outcome": closed or OpportunityOutcome.open,
+                                 "outcome_at": self.now if closed else None, "created_at": self.now,
+                                 "updated_at": self.now})
+            else:
+                for key, value in values.items():
+                    if getattr(opp, key) != value:
+                        setattr(opp, key, value)
+                if closed is not None and opp.outcome is OpportunityOutcome.open:
+                    closing.append((opp, closed))
             self.result.applied += 1
+        self._insert(Opportunity, new_rows)
         self.session.flush()
         for opp, outcome in closing:
+            if not outcomes.helped_requests(session=self.session, opportunity_id=opp.id):
+                opp.outcome, opp.outcome_at = outcome, self.now  # no reference helped: nobody to credit or tell
+                continue
             done = outcomes.record_outcome(
                 session=self.session, opportunity_id=opp.id, outcome=outcome, user_id=opp.owner_id or "crm",
                 is_admin=True, amount=opp.amount, now=self.now, tz_name=self.tz_name, from_crm=True)
