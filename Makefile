@@ -30,6 +30,7 @@ test-postgres: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy refbot
 
 bench: install
 	$(BIN)/python bench/bench_search.py

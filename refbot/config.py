@@ -279,7 +279,7 @@ class CoreSettings(BaseSettings):
 class Settings(CoreSettings):
     """Everything `refbot start` needs to talk to Slack."""
 
-    slack_bot_token: str = Field(min_length=1)  # type: ignore[assignment]
+    slack_bot_token: str = Field(min_length=1)
     slack_signing_secret: str | None = None
     slack_app_token: str | None = None
     port: int = Field(default=3000, ge=1, le=65535)

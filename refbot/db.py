@@ -64,7 +64,7 @@ def create_engine(url: str, **kwargs: Any) -> sa.Engine:
     return sa.create_engine(url, **kwargs)
 
 
-AfterCommitHook = Callable[[set[int]], None]
+AfterCommitHook = Callable[[set[int]], object]  # what it returns is ignored
 
 
 class Database:

@@ -36,7 +36,7 @@ def wsgi_app(bolt_app: Any) -> Callable[[dict[str, Any], Callable[..., Any]], It
 
     from refbot.handlers.malformed import read_request
 
-    class Handler(SlackRequestHandler):  # type: ignore[misc]
+    class Handler(SlackRequestHandler):
         def dispatch(self, request: Any) -> Any:
             # read_request: a body Bolt cannot parse reaches the app flagged (answered 400 after the
             # signature check) instead of raising in BoltRequest's constructor
@@ -82,7 +82,7 @@ def serve_http(settings: Settings, *, threads: int = 32) -> None:
         if runtime:
             finish_work(runtime["app"], runtime["scheduler"])
 
-    class RefBotHTTP(BaseApplication):  # type: ignore[misc]
+    class RefBotHTTP(BaseApplication):
         def load_config(self) -> None:
             options = {
                 "bind": f"0.0.0.0:{settings.port}",

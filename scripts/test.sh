@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite: ruff, then pytest on SQLite and on a throwaway local PostgreSQL server.
+# The whole test suite: ruff and mypy, then pytest on SQLite and on a throwaway local PostgreSQL server.
 #   bash scripts/test.sh                 # lint + SQLite + PostgreSQL
 #   bash scripts/test.sh --postgres-only
 # Extra arguments after `--` go to pytest.
@@ -22,6 +22,8 @@ status=0
 if [ "$mode" = all ]; then
   echo "== ruff"
   "$BIN/ruff" check . || status=1
+  echo "== mypy"
+  "$BIN/mypy" refbot || status=1
 fi
 
 if [ "$mode" != postgres ]; then

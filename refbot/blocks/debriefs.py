@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
+from refbot.blocks import kit
 from refbot.blocks.format import date_text, escape, money, plural, relative_days, slack_datetime, truncate
 from refbot.domain import ActivityType, MetNeeds, OpportunityOutcome, RequestStatus
 
@@ -32,7 +34,7 @@ OUTCOME_MODAL = "outcome_modal"
 MARK_SCHEDULED_ACTION = "request_mark_scheduled"
 SEARCH_AGAIN_ACTION = "search_again"
 # Every input element in these modals uses this action id; the block id names the field.
-VALUE = "value"
+VALUE = kit.VALUE  # the action_id of every input element
 
 CHOICE_RESCHEDULE = "reschedule"
 CHOICE_MISSED = "missed"
@@ -123,55 +125,8 @@ class DealCard:
 # ------------------------------------------------------------------ small helpers
 
 
-def _pt(text: str, limit: int = 75) -> dict[str, Any]:
-    return {"type": "plain_text", "text": truncate(text, limit) or " "}
-
-
-def _md(text: str) -> dict[str, Any]:
-    return {"type": "mrkdwn", "text": truncate(text, 3000)}
-
-
-def _section(text: str, **extra: Any) -> dict[str, Any]:
-    return {"type": "section", "text": _md(text), **extra}
-
-
-def _context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [_md(truncate(text, 2000))]}
-
-
-def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
-    button: dict[str, Any] = {"type": "button", "text": _pt(text), "action_id": action_id, "value": value}
-    if style:
-        button["style"] = style
-    return button
-
-
-def _option(text: str, value: str) -> dict[str, Any]:
-    return {"text": _pt(text), "value": value[:150]}
-
-
-def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool, hint: str | None = None) -> dict[str, Any]:
-    block: dict[str, Any] = {
-        "type": "input",
-        "block_id": block_id,
-        "optional": optional,
-        "label": _pt(label, 2000),
-        "element": {"action_id": VALUE, **element},
-    }
-    if hint:
-        block["hint"] = _pt(hint, 2000)
-    return block
-
-
-def _text(initial: str = "", *, placeholder: str = "", max_length: int = NOTE_MAX, multiline: bool = True) -> dict[str, Any]:
-    element: dict[str, Any] = {"type": "plain_text_input", "max_length": max_length}
-    if multiline:
-        element["multiline"] = True
-    if placeholder:
-        element["placeholder"] = _pt(placeholder, 150)
-    if initial:
-        element["initial_value"] = initial[:max_length]
-    return element
+# Free-text answers: multiline, up to NOTE_MAX characters unless a field says otherwise.
+_note_input = partial(kit.text_input, max_length=NOTE_MAX, multiline=True)
 
 
 def _quote(text: str, limit: int = 900) -> str:
@@ -208,23 +163,20 @@ def debrief_prompt(card: CallCard, *, reader_tz: str | None, reminder: bool = Fa
     what = f"{card.activity_name} with {who(card)} for *{escape(card.prospect_company)}*"
     if reminder:
         lead = f":alarm_clock: *Reminder:* your debrief for the {what} ({_when(card, reader_tz)}) is still missing."
-        text = f"Reminder: your debrief for the {card.activity_name} with {card.contact_name} is still missing."
+        text = f"Reminder: your debrief for the {card.activity_name} with {escape(card.contact_name)} is still missing."
     else:
         lead = f":telephone_receiver: *How did it go?* Your {what} was {_when(card, reader_tz)}."
-        text = f"How did your {card.activity_name} with {card.contact_name} for {card.prospect_company} go?"
+        text = f"How did your {card.activity_name} with {escape(card.contact_name)} for {escape(card.prospect_company)} go?"
     value = str(card.request_id)
     blocks = [
-        _section(lead),
-        {
-            "type": "actions",
-            "block_id": f"debrief_{card.request_id}",
-            "elements": [
-                _button("It happened", HAPPENED_ACTION, value, "primary"),
-                _button("It didn't happen", NOT_HAPPENED_ACTION, value),
-                _button("Rescheduled", RESCHEDULED_ACTION, value),
-            ],
-        },
-        _context(f"Request #{card.request_id} · a 1-minute debrief records the call for {escape(card.first_name)} "
+        kit.section(lead),
+        kit.actions(
+            kit.button("It happened", HAPPENED_ACTION, value, style="primary"),
+            kit.button("It didn't happen", NOT_HAPPENED_ACTION, value),
+            kit.button("Rescheduled", RESCHEDULED_ACTION, value),
+            block_id=f"debrief_{card.request_id}",
+        ),
+        kit.context(f"Request #{card.request_id} · a 1-minute debrief records the call for {escape(card.first_name)} "
                  "and earns you points."),
     ]
     return text, blocks
@@ -236,52 +188,45 @@ def prompt_filed(card: CallCard, *, points: int, on_time: bool) -> tuple[str, li
     text = f"Debrief filed for request #{card.request_id}. Thanks!{earned}"
     line = (f":white_check_mark: *Debrief filed* for the {card.activity_name} with {who(card)}. "
             f"Thanks!{earned}")
-    return text, [_section(line), _context(f"Request #{card.request_id}")]
+    return text, [kit.section(line), kit.context(f"Request #{card.request_id}")]
 
 
 def prompt_missed(card: CallCard, *, by: str) -> tuple[str, list[dict[str, Any]]]:
     text = f"Request #{card.request_id} closed as missed: the {card.activity_name} didn't happen."
     line = (f":heavy_minus_sign: *Closed as missed* by <@{by}>: the {card.activity_name} with {who(card)} "
             f"didn't happen. Nothing was counted against {escape(card.first_name)}.")
-    return text, [_section(line), _context(f"Request #{card.request_id}")]
+    return text, [kit.section(line), kit.context(f"Request #{card.request_id}")]
 
 
 def prompt_rescheduled(card: CallCard, *, reader_tz: str | None) -> tuple[str, list[dict[str, Any]]]:
     text = f"Request #{card.request_id} rescheduled; I'll ask for your debrief after the new call."
     line = (f":calendar: *Rescheduled* to {_when(card, reader_tz)}: the {card.activity_name} with {who(card)}. "
             "I'll ask for your debrief after the call.")
-    return text, [_section(line), _context(f"Request #{card.request_id}")]
+    return text, [kit.section(line), kit.context(f"Request #{card.request_id}")]
+
+
+def _one_step(lead: str, block_id: str, label: str, action_id: str, request_id: int) -> list[dict[str, Any]]:
+    """A message with one primary next-step button."""
+    button = kit.button(label, action_id, str(request_id), style="primary")
+    return [kit.section(lead), kit.actions(button, block_id=block_id)]
 
 
 def prompt_back_to_approved(card: CallCard) -> tuple[str, list[dict[str, Any]]]:
     """The call didn't happen and has no new time yet: back to approved, with Mark scheduled."""
     text = f"Request #{card.request_id} is back to approved: click Mark scheduled once you have a new time."
-    blocks = [
-        _section(f":leftwards_arrow_with_hook: *Back to approved:* the {card.activity_name} with {who(card)} "
-                 "didn't happen. Agree a new time, then click *Mark scheduled*."),
-        {
-            "type": "actions",
-            "block_id": f"debrief_{card.request_id}",
-            "elements": [_button("Mark scheduled", MARK_SCHEDULED_ACTION, str(card.request_id), "primary")],
-        },
-        _context(f"Request #{card.request_id}"),
-    ]
-    return text, blocks
+    lead = (f":leftwards_arrow_with_hook: *Back to approved:* the {card.activity_name} with {who(card)} "
+            "didn't happen. Agree a new time, then click *Mark scheduled*.")
+    blocks = _one_step(lead, f"debrief_{card.request_id}", "Mark scheduled", MARK_SCHEDULED_ACTION, card.request_id)
+    return text, [*blocks, kit.context(f"Request #{card.request_id}")]
 
 
 def redo_offer(card: CallCard) -> tuple[str, list[dict[str, Any]]]:
     """The debrief said a redo is needed: offer a new search with the same criteria."""
-    text = f"You said {card.prospect_company} needs another reference. Find one with the same criteria?"
-    blocks = [
-        _section(f":repeat: You said *{escape(card.prospect_company)}* needs another reference. "
-                 "Search again with the same criteria?"),
-        {
-            "type": "actions",
-            "block_id": f"redo_{card.request_id}",
-            "elements": [_button("Find another reference", SEARCH_AGAIN_ACTION, str(card.request_id), "primary")],
-        },
-    ]
-    return text, blocks
+    text = f"You said {escape(card.prospect_company)} needs another reference. Find one with the same criteria?"
+    lead = (f":repeat: You said *{escape(card.prospect_company)}* needs another reference. "
+            "Search again with the same criteria?")
+    return text, _one_step(lead, f"redo_{card.request_id}", "Find another reference", SEARCH_AGAIN_ACTION,
+                           card.request_id)
 
 
 # ------------------------------------------------------------------ modals (seller)
@@ -293,31 +238,25 @@ def _call_line(card: CallCard, reader_tz: str | None) -> str:
 
 
 def debrief_modal(card: CallCard, *, metadata: str, reader_tz: str | None) -> dict[str, Any]:
-    met = [_option(MET_NEEDS_LABELS[m], m.value) for m in MetNeeds]
-    ratings = [_option(RATING_LABELS[r], str(r)) for r in (5, 4, 3, 2, 1)]
-    return {
-        "type": "modal",
-        "callback_id": DEBRIEF_MODAL,
-        "title": _pt("Debrief", 24),
-        "submit": _pt("File debrief", 24),
-        "close": _pt("Later", 24),
-        "private_metadata": metadata[:3000],
-        "blocks": [
-            _section(_call_line(card, reader_tz)),
-            _input("met_needs", "Did it meet the prospect's needs?", {"type": "radio_buttons", "options": met},
+    met = [kit.option(MET_NEEDS_LABELS[m], m.value) for m in MetNeeds]
+    ratings = [(RATING_LABELS[r], str(r)) for r in (5, 4, 3, 2, 1)]
+    return kit.modal(
+        "Debrief", callback_id=DEBRIEF_MODAL, submit="File debrief", close="Later", metadata=metadata,
+        blocks=[
+            kit.section(_call_line(card, reader_tz)),
+            kit.input_block("met_needs", "Did it meet the prospect's needs?", kit.radio_buttons(met),
                    optional=False),
-            _input("rating", "How did it go?", {"type": "static_select", "placeholder": _pt("1 to 5", 150),
-                                                "options": ratings}, optional=False),
-            _input("insights", "Buyer insights", _text(placeholder="What did the prospect value most?"),
+            kit.input_block("rating", "How did it go?", kit.static_select(ratings, placeholder="1 to 5"), optional=False),
+            kit.input_block("insights", "Buyer insights", _note_input(placeholder="What did the prospect value most?"),
                    optional=True),
-            _input("concerns", "Lingering concerns", _text(placeholder="What still worries them?"), optional=True),
-            _input("redo", "Redo needed?", {"type": "checkboxes", "options": [
-                _option("Yes, the prospect needs another reference", "yes")]}, optional=True,
+            kit.input_block("concerns", "Lingering concerns", _note_input(placeholder="What still worries them?"), optional=True),
+            kit.input_block("redo", "Redo needed?", kit.checkboxes(
+                [kit.option("Yes, the prospect needs another reference", "yes")]), optional=True,
                 hint="I'll offer you a new search with the same criteria."),
-            _input("notes", "Notes", _text(placeholder="Anything else the program manager should know"),
+            kit.input_block("notes", "Notes", _note_input(placeholder="Anything else the program manager should know"),
                    optional=True),
         ],
-    }
+    )
 
 
 def _date_time_inputs(card: CallCard, reader_tz: str, initial: dt.datetime | None, *, optional: bool,
@@ -327,53 +266,40 @@ def _date_time_inputs(card: CallCard, reader_tz: str, initial: dt.datetime | Non
     if initial is not None:
         local = initial.astimezone(zoneinfo.ZoneInfo(reader_tz))
         day, time = local.date(), f"{local:%H:%M}"
-    date_element: dict[str, Any] = {"type": "datepicker"}
-    if day is not None:
-        date_element["initial_date"] = day.isoformat()
     return [
-        _input("date", "New date", date_element, optional=optional),
-        _input("time", "Time", {"type": "timepicker", "initial_time": time}, optional=optional,
+        kit.input_block("date", "New date", kit.datepicker(day.isoformat() if day else None), optional=optional),
+        kit.input_block("time", "Time", kit.timepicker(time), optional=optional,
                hint=f"In your timezone ({reader_tz}). {hint}".strip()),
     ]
 
 
 def not_happened_modal(card: CallCard, *, metadata: str, reader_tz: str) -> dict[str, Any]:
     choices = [
-        _option("Reschedule it", CHOICE_RESCHEDULE),
-        _option("Close it as missed (nothing is counted)", CHOICE_MISSED),
+        kit.option("Reschedule it", CHOICE_RESCHEDULE),
+        kit.option("Close it as missed (nothing is counted)", CHOICE_MISSED),
     ]
-    return {
-        "type": "modal",
-        "callback_id": NOT_HAPPENED_MODAL,
-        "title": _pt("It didn't happen", 24),
-        "submit": _pt("Save", 24),
-        "close": _pt("Back", 24),
-        "private_metadata": metadata[:3000],
-        "blocks": [
-            _section(_call_line(card, reader_tz)),
-            _input("choice", "What now?", {"type": "radio_buttons", "options": choices, "initial_option": choices[0]},
+    return kit.modal(
+        "It didn't happen", callback_id=NOT_HAPPENED_MODAL, submit="Save", close="Back", metadata=metadata,
+        blocks=[
+            kit.section(_call_line(card, reader_tz)),
+            kit.input_block("choice", "What now?", kit.radio_buttons(choices, initial=choices[0]),
                    optional=False),
             *_date_time_inputs(card, reader_tz, None, optional=True,
                                hint="No new time yet? Leave the date empty: the request goes back to approved."),
-            _input("reason", "What happened?", _text(placeholder="e.g. the prospect postponed", max_length=500),
+            kit.input_block("reason", "What happened?", _note_input(placeholder="e.g. the prospect postponed", max_length=500),
                    optional=True),
         ],
-    }
+    )
 
 
 def reschedule_modal(card: CallCard, *, metadata: str, reader_tz: str) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "callback_id": RESCHEDULE_MODAL,
-        "title": _pt("Reschedule", 24),
-        "submit": _pt("Save", 24),
-        "close": _pt("Back", 24),
-        "private_metadata": metadata[:3000],
-        "blocks": [
-            _section(_call_line(card, reader_tz)),
+    return kit.modal(
+        "Reschedule", callback_id=RESCHEDULE_MODAL, submit="Save", close="Back", metadata=metadata,
+        blocks=[
+            kit.section(_call_line(card, reader_tz)),
             *_date_time_inputs(card, reader_tz, card.call_at, optional=False, hint=""),
         ],
-    }
+    )
 
 
 # ------------------------------------------------------------------ account owner: summary + thank-you
@@ -391,34 +317,31 @@ def owner_debrief_dm(
     """The debrief summary for the account owner, ending with the thank-you prompt (or who sent it)."""
     met = MET_NEEDS_LABELS.get(debrief.met_needs, "—") if debrief.met_needs else "—"
     blocks: list[dict[str, Any]] = [
-        _section(f":memo: *Debrief from <@{debrief.filed_by}>:* {card.activity_name} with {who(card)} "
+        kit.section(f":memo: *Debrief from <@{debrief.filed_by}>:* {card.activity_name} with {who(card)} "
                  f"for *{escape(card.prospect_company)}* ({_when(card, reader_tz)})."),
-        {
-            "type": "section",
-            "fields": [
-                _md(f"*Met the prospect's needs*\n{met}"),
-                _md(f"*How it went*\n{_stars(debrief.rating)}"),
-                _md(f"*Redo needed*\n{'Yes' if debrief.redo_needed else 'No'}"),
-            ],
-        },
+        kit.section(fields=[
+            f"*Met the prospect's needs*\n{met}",
+            f"*How it went*\n{_stars(debrief.rating)}",
+            f"*Redo needed*\n{'Yes' if debrief.redo_needed else 'No'}",
+        ]),
     ]
     for title, body in (("Buyer insights", debrief.insights), ("Lingering concerns", debrief.concerns),
                         ("Notes", debrief.notes)):
         if body.strip():
-            blocks.append(_section(f"*{title}*\n{_quote(body)}"))
+            blocks.append(kit.section(f"*{title}*\n{_quote(body)}"))
     if thank_you is None:
-        blocks.append(_section(
+        blocks.append(kit.section(
             f":pray: *Thank {escape(card.first_name)}.* A short note from you keeps them happy to help. "
             "I've drafted one with the deal context.",
-            accessory=_button("Write thank-you", THANK_YOU_ACTION, str(card.request_id), "primary"),
+            accessory=kit.button("Write thank-you", THANK_YOU_ACTION, str(card.request_id), style="primary"),
         ))
     else:
         by = f"<@{thank_you.thanked_by}>" if thank_you.thanked_by else "someone"
-        blocks.append(_context(f":white_check_mark: Thank-you sent by {by} · "
+        blocks.append(kit.context(f":white_check_mark: Thank-you sent by {by} · "
                                f"{slack_datetime(thank_you.thanked_at, reader_tz)}"))
-    blocks.append(_context(f"Request #{card.request_id}"))
-    text = (f"Debrief: {card.activity_name} with {card.contact_name} ({card.account_name}) for "
-            f"{card.prospect_company} — needs met: {met.lower()}, {debrief.rating or '—'}/5.")
+    blocks.append(kit.context(f"Request #{card.request_id}"))
+    text = escape(f"Debrief: {card.activity_name} with {card.contact_name} ({card.account_name}) for "
+                  f"{card.prospect_company} — needs met: {met.lower()}, {debrief.rating or '—'}/5.")
     return text, blocks
 
 
@@ -440,34 +363,29 @@ def thank_you_draft(card: CallCard, *, insights: str, sender_name: str, tz_name:
 
 
 def thank_you_modal(card: CallCard, *, draft: str, metadata: str) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "callback_id": THANK_YOU_MODAL,
-        "title": _pt("Thank-you note", 24),
-        "submit": _pt("Mark as sent", 24),
-        "close": _pt("Cancel", 24),
-        "private_metadata": metadata[:3000],
-        "blocks": [
-            _section(f"Edit the note, send it to {who(card)} (email or your usual channel), "
+    return kit.modal(
+        "Thank-you note", callback_id=THANK_YOU_MODAL, submit="Mark as sent", metadata=metadata,
+        blocks=[
+            kit.section(f"Edit the note, send it to {who(card)} (email or your usual channel), "
                      "then click *Mark as sent*."),
-            _input("note", "Thank-you note", _text(draft, max_length=NOTE_MAX), optional=False),
+            kit.input_block("note", "Thank-you note", _note_input(draft, max_length=NOTE_MAX), optional=False),
         ],
-    }
+    )
 
 
 def missed_owner_dm(card: CallCard, *, by: str) -> tuple[str, list[dict[str, Any]]]:
-    text = f"Request #{card.request_id}: the {card.activity_name} with {card.contact_name} didn't happen."
+    text = f"Request #{card.request_id}: the {card.activity_name} with {escape(card.contact_name)} didn't happen."
     line = (f":heavy_minus_sign: The {card.activity_name} with {who(card)} for *{escape(card.prospect_company)}* "
             f"didn't happen; <@{by}> closed request #{card.request_id}. Nothing was counted against "
             f"{escape(card.first_name)}.")
-    return text, [_section(line)]
+    return text, [kit.section(line)]
 
 
 def rescheduled_owner_dm(card: CallCard, *, by: str, reader_tz: str | None) -> tuple[str, list[dict[str, Any]]]:
-    text = f"Request #{card.request_id}: the {card.activity_name} with {card.contact_name} was rescheduled."
+    text = f"Request #{card.request_id}: the {card.activity_name} with {escape(card.contact_name)} was rescheduled."
     line = (f":calendar: <@{by}> rescheduled the {card.activity_name} with {who(card)} for "
             f"*{escape(card.prospect_company)}* to {_when(card, reader_tz)}.")
-    return text, [_section(line), _context(f"Request #{card.request_id}")]
+    return text, [kit.section(line), kit.context(f"Request #{card.request_id}")]
 
 
 # ------------------------------------------------------------------ program managers
@@ -487,7 +405,7 @@ def missing_debriefs_dm(items: list[MissingDebrief], *, reader_tz: str | None) -
     if n > MAX_LISTED:
         lines.append(f"…and {n - MAX_LISTED} more (`refbot report` lists them all).")
     text = f"{plural(n, 'debrief')} still missing after a reminder."
-    return text, [_section(head), _section("\n".join(lines))]
+    return text, [kit.section(head), kit.section("\n".join(lines))]
 
 
 # ------------------------------------------------------------------ deal outcome
@@ -509,24 +427,18 @@ def outcome_followup_dm(deal: DealCard, *, today: dt.date) -> tuple[str, list[di
     helped = f"\n{plural(len(deal.references), 'reference')} helped: {_refs_line(deal.references)}."
     value = str(deal.opportunity_id)
     blocks = [
-        _section(f":crystal_ball: *Did {escape(deal.prospect_company)} close?*{when}{helped}"),
-        {
-            "type": "actions",
-            "block_id": f"outcome_{deal.opportunity_id}",
-            "elements": [
-                _button("Won", WON_ACTION, value, "primary"),
-                {**_button("Lost", LOST_ACTION, value), "confirm": {
-                    "title": _pt("Mark the deal lost?", 100),
-                    "text": _pt(f"{deal.prospect_company} will be recorded as lost.", 300),
-                    "confirm": _pt("Mark lost", 30),
-                    "deny": _pt("Cancel", 30),
-                }},
-            ],
-        },
-        _context("Won deals tell the customers who helped that it made a difference. "
+        kit.section(f":crystal_ball: *Did {escape(deal.prospect_company)} close?*{when}{helped}"),
+        kit.actions(
+            kit.button("Won", WON_ACTION, value, style="primary"),
+            kit.button("Lost", LOST_ACTION, value, confirm=kit.confirm_dialog(
+                "Mark the deal lost?", f"{deal.prospect_company} will be recorded as lost.",
+                confirm="Mark lost", deny="Cancel")),
+            block_id=f"outcome_{deal.opportunity_id}",
+        ),
+        kit.context("Won deals tell the customers who helped that it made a difference. "
                  "You can also use `/reference outcome`."),
     ]
-    return f"Did {deal.prospect_company} close? Tell me: won or lost.", blocks
+    return f"Did {escape(deal.prospect_company)} close? Tell me: won or lost.", blocks
 
 
 def outcome_recorded(deal: DealCard) -> tuple[str, list[dict[str, Any]]]:
@@ -537,7 +449,7 @@ def outcome_recorded(deal: DealCard) -> tuple[str, list[dict[str, Any]]]:
         line = f":trophy: *{escape(deal.prospect_company)}: won*{amount}, recorded{by}. Congratulations!"
     else:
         line = f":heavy_minus_sign: *{escape(deal.prospect_company)}: lost*, recorded{by}."
-    return f"{deal.prospect_company}: {deal.outcome.value}.", [_section(line)]
+    return f"{escape(deal.prospect_company)}: {deal.outcome.value}.", [kit.section(line)]
 
 
 def outcome_confirmation(deal: DealCard, *, owners_told: tuple[str, ...]) -> tuple[str, list[dict[str, Any]]]:
@@ -545,7 +457,7 @@ def outcome_confirmation(deal: DealCard, *, owners_told: tuple[str, ...]) -> tup
     text, blks = outcome_recorded(deal)
     if owners_told:
         names = ", ".join(f"<@{o}>" for o in owners_told)
-        blks.append(_context(f"I told the account {'owner' if len(owners_told) == 1 else 'owners'} "
+        blks.append(kit.context(f"I told the account {'owner' if len(owners_told) == 1 else 'owners'} "
                              f"({names}) which customers helped."))
     return text, blks
 
@@ -558,33 +470,24 @@ def outcome_modal(
     if fixed:
         d = deals[0]
         helped = f" · {plural(len(d.references), 'reference')} helped" if d.references else ""
-        blocks.append(_section(f"*{escape(d.prospect_company)}*{helped}"))
+        blocks.append(kit.section(f"*{escape(d.prospect_company)}*{helped}"))
     else:
-        options = []
-        for d in deals[:MAX_OPTIONS]:
-            label = d.prospect_company + (f" · {money(d.amount)}" if d.amount else "")
-            options.append(_option(label, str(d.opportunity_id)))
-        blocks.append(_input("deal", "Deal", {"type": "static_select", "placeholder": _pt("Pick a deal", 150),
-                                              "options": options}, optional=False,
-                             hint="Your open deals that used references."))
-    choices = [_option("Won", OpportunityOutcome.won.value), _option("Lost", OpportunityOutcome.lost.value)]
-    radio: dict[str, Any] = {"type": "radio_buttons", "options": choices}
-    if outcome is not None:
-        radio["initial_option"] = next(c for c in choices if c["value"] == outcome.value)
-    blocks.append(_input("outcome", "Outcome", radio, optional=False))
+        options = [(d.prospect_company + (f" · {money(d.amount)}" if d.amount else ""), str(d.opportunity_id))
+                   for d in deals[:MAX_OPTIONS]]
+        blocks.append(kit.input_block("deal", "Deal", kit.static_select(options, placeholder="Pick a deal"),
+                                      optional=False, hint="Your open deals that used references."))
+    choices = [kit.option("Won", OpportunityOutcome.won.value), kit.option("Lost", OpportunityOutcome.lost.value)]
+    initial_choice = next((c for c in choices if outcome is not None and c["value"] == outcome.value), None)
+    radio = kit.radio_buttons(choices, initial=initial_choice)
+    blocks.append(kit.input_block("outcome", "Outcome", radio, optional=False))
     initial = str(deals[0].amount) if fixed and deals[0].amount else ""
-    blocks.append(_input("amount", "Signed amount", _text(initial, placeholder="e.g. 250k", max_length=30,
+    blocks.append(kit.input_block("amount", "Signed amount", _note_input(initial, placeholder="e.g. 250k", max_length=30,
                                                         multiline=False),
                          optional=True, hint="For won deals: counts as revenue the references influenced."))
-    return {
-        "type": "modal",
-        "callback_id": OUTCOME_MODAL,
-        "title": _pt("Deal outcome", 24),
-        "submit": _pt("Save", 24),
-        "close": _pt("Cancel", 24),
-        "private_metadata": metadata[:3000],
-        "blocks": blocks,
-    }
+    return kit.modal(
+        "Deal outcome", callback_id=OUTCOME_MODAL, submit="Save", metadata=metadata,
+        blocks=blocks,
+    )
 
 
 def owner_won_dm(deal: DealCard, refs: list[HelpedRef], *, tz_name: str | None) -> tuple[str, list[dict[str, Any]]]:
@@ -600,10 +503,10 @@ def owner_won_dm(deal: DealCard, refs: list[HelpedRef], *, tz_name: str | None) 
     suggestion = (f"Hi {first.contact_name.split(' ')[0] or 'there'}, good news: {deal.prospect_company} "
                   "signed with us, and your reference played a real part. Thank you!")
     blocks = [
-        _section(f":tada: *{customers} helped close {escape(deal.prospect_company)}!* {seller} won the deal{amount}."),
-        _section("\n".join(lines)),
-        _section(f"*Tell them their help made a difference.* Suggested note:\n{_quote(suggestion)}"),
+        kit.section(f":tada: *{customers} helped close {escape(deal.prospect_company)}!* {seller} won the deal{amount}."),
+        kit.section("\n".join(lines)),
+        kit.section(f"*Tell them their help made a difference.* Suggested note:\n{_quote(suggestion)}"),
     ]
-    text = (f"{customers} helped close {deal.prospect_company}"
+    text = (f"{customers} helped close {escape(deal.prospect_company)}"
             + (f" ({money(deal.amount)})" if deal.amount else "") + ". Tell them their help made a difference.")
     return text, blocks

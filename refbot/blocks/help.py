@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from refbot.blocks import kit
 from refbot.blocks.format import truncate
 
 
@@ -16,20 +17,20 @@ def help_message(usages: list[tuple[str, str]], *, admin: bool) -> tuple[str, li
     )
     lines = [f"• `{usage}` — {summary}" for usage, summary in sorted(usages)]
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": "RefBot help"}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": intro}},
+        kit.header("RefBot help"),
+        kit.section(intro),
     ]
     chunk: list[str] = []
     for line in lines:  # keep each section under Slack's 3,000 characters
         if sum(len(x) + 1 for x in chunk) + len(line) > 2800:
-            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(chunk)}})
+            blocks.append(kit.section("\n".join(chunk)))
             chunk = []
         chunk.append(truncate(line, 2800))
     if chunk:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(chunk)}})
+        blocks.append(kit.section("\n".join(chunk)))
     footer = "You are a program manager: admin commands are included." if admin else (
         "Example: `/reference search healthcare 5k employees Germany VP integration`"
     )
-    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": footer}]})
+    blocks.append(kit.context(footer))
     text = "RefBot help: " + ", ".join(u for u, _ in sorted(usages))
     return truncate(text, 3000), blocks

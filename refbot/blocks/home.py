@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from refbot.blocks import kit
 from refbot.blocks.format import date_text, escape, money, plural, relative_days, slack_datetime, truncate
 from refbot.blocks.leaderboard import ProgramTotals
 from refbot.domain import ActivityType, RequestStatus
@@ -130,44 +131,17 @@ class HomeData:
 # ------------------------------------------------------------------ helpers
 
 
-def _pt(text: str, limit: int = 75) -> dict[str, Any]:
-    return {"type": "plain_text", "text": truncate(text, limit) or " "}
-
-
-def _md(text: str) -> dict[str, Any]:
-    return {"type": "mrkdwn", "text": truncate(text, 3000) or " "}
-
-
-def _section(text: str, **extra: Any) -> dict[str, Any]:
-    return {"type": "section", "text": _md(text), **extra}
-
-
-def _header(text: str) -> dict[str, Any]:
-    return {"type": "header", "text": _pt(text, 150)}
-
-
-def _context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [_md(truncate(text, 2000))]}
-
-
-def _button(text: str, action_id: str, value: str = "", style: str | None = None) -> dict[str, Any]:
-    button: dict[str, Any] = {"type": "button", "text": _pt(text), "action_id": action_id}
-    if value:
-        button["value"] = value
-    if style:
-        button["style"] = style
-    return button
-
-
-def _lines(items: list[str]) -> str:
-    return "\n".join(truncate(i, LINE) for i in items)
+def _lines(items: list[str], total: int = 0) -> str:
+    """One line per item; "…and N more" when `total` counts more than are shown."""
+    extra = total - len(items)
+    return "\n".join(truncate(i, LINE) for i in items) + (f"\n…and {extra:,} more" if extra > 0 else "")
 
 
 def _more(shown: int, total: int, where: str = "") -> dict[str, Any] | None:
     extra = total - shown
     if extra <= 0:
         return None
-    return _context(f"…and {extra:,} more{where}")
+    return kit.context(f"…and {extra:,} more{where}")
 
 
 def who(line: RequestLine) -> str:
@@ -208,38 +182,38 @@ def _top(home: HomeData) -> list[dict[str, Any]]:
         standing = (f"No points yet this quarter ({seller.quarter}). Debrief your calls and nominate happy "
                     "customers to get on the leaderboard.")
     return [
-        _header("Your reference program"),
-        _section(standing),
-        {"type": "actions", "block_id": "home_buttons", "elements": [
-            _button("Find a reference", SEARCH_ACTION, style="primary"),
-            _button("Request a reference", REQUEST_ACTION),
-            _button("Nominate a customer", NOMINATE_ACTION),
-        ]},
+        kit.header("Your reference program"),
+        kit.section(standing),
+        kit.actions(
+            kit.button("Find a reference", SEARCH_ACTION, style="primary"),
+            kit.button("Request a reference", REQUEST_ACTION),
+            kit.button("Nominate a customer", NOMINATE_ACTION),
+            block_id="home_buttons"),
     ]
 
 
 def _seller(home: HomeData, reader_tz: str | None, *, max_open: int, max_debriefs: int) -> list[dict[str, Any]]:
     seller = home.seller
-    blocks: list[dict[str, Any]] = [{"type": "divider"}, _header(f"Your open requests ({seller.open_total:,})")]
+    blocks: list[dict[str, Any]] = [kit.divider(), kit.header(f"Your open requests ({seller.open_total:,})")]
     if not seller.open_requests:
-        blocks.append(_section("No open requests. *Find a reference* to ask for the right customer for your deal."))
+        blocks.append(kit.section("No open requests. *Find a reference* to ask for the right customer for your deal."))
     else:
         items = [
             f"*#{r.id}* {who(r)} for {escape(r.prospect)} · {r.status.label} — {next_step(r, home.now, reader_tz)}"
             f" · needed by {date_text(r.needed_by)}"
             for r in seller.open_requests[:max_open]
         ]
-        blocks.append(_section(_lines(items)))
+        blocks.append(kit.section(_lines(items)))
         more = _more(min(len(seller.open_requests), max_open), seller.open_total, ": `/reference my` lists them all")
         if more:
             blocks.append(more)
     if seller.debriefs_total:
-        blocks.append(_header(f"Debriefs waiting ({seller.debriefs_total:,})"))
+        blocks.append(kit.header(f"Debriefs waiting ({seller.debriefs_total:,})"))
         for r in seller.debriefs[:max_debriefs]:
             when = slack_datetime(r.call_at, reader_tz) if r.call_at else "recently"
-            blocks.append(_section(
+            blocks.append(kit.section(
                 truncate(f"*#{r.id}* {r.activity.label} with {who(r)} for {escape(r.prospect)} · {when}", LINE),
-                accessory=_button("File debrief", DEBRIEF_ACTION, str(r.id), "primary"),
+                accessory=kit.button("File debrief", DEBRIEF_ACTION, str(r.id), style="primary"),
             ))
         more = _more(min(len(seller.debriefs), max_debriefs), seller.debriefs_total)
         if more:
@@ -250,40 +224,38 @@ def _seller(home: HomeData, reader_tz: str | None, *, max_open: int, max_debrief
 def _owner(home: HomeData, reader_tz: str | None, *, max_approvals: int, max_activity: int) -> list[dict[str, Any]]:
     owner = home.owner
     assert owner is not None
-    blocks: list[dict[str, Any]] = [{"type": "divider"},
-                                    _header(f"Approvals waiting for you ({owner.approvals_total:,})")]
+    blocks: list[dict[str, Any]] = [kit.divider(),
+                                    kit.header(f"Approvals waiting for you ({owner.approvals_total:,})")]
     if not owner.approvals:
-        blocks.append(_section("Nothing to approve. Requests for your accounts arrive in a DM."))
+        blocks.append(kit.section("Nothing to approve. Requests for your accounts arrive in a DM."))
     for r in owner.approvals[:max_approvals]:
-        blocks.append(_section(truncate(
+        blocks.append(kit.section(truncate(
             f"*#{r.id}* <@{r.requester_id}> asks for {who(r)} · {r.activity.label} for {escape(r.prospect)}"
             f" · needed by {date_text(r.needed_by)} · waiting {_age(r.created_at, home.now)}", LINE)))
-        blocks.append({"type": "actions", "block_id": f"home_approval_{r.id}", "elements": [
-            _button("Approve", APPROVE_ACTION, str(r.id), "primary"),
-            _button("Decline", DECLINE_ACTION, str(r.id)),
-        ]})
+        blocks.append(kit.actions(
+            kit.button("Approve", APPROVE_ACTION, str(r.id), style="primary"),
+            kit.button("Decline", DECLINE_ACTION, str(r.id)),
+            block_id=f"home_approval_{r.id}"))
     more = _more(min(len(owner.approvals), max_approvals), owner.approvals_total, ": see your DMs")
     if more:
         blocks.append(more)
-    blocks.append(_header(f"Your accounts ({owner.accounts:,})"))
+    blocks.append(kit.header(f"Your accounts ({owner.accounts:,})"))
     if owner.upcoming:
         items = []
         for r in owner.upcoming[:max_activity]:
             when = (slack_datetime(r.scheduled_at, reader_tz) if r.scheduled_at
                     else f"approved, needed by {date_text(r.needed_by)}")
             items.append(f"• {when} · {who(r)} · {r.activity.label} for {escape(r.prospect)} · <@{r.requester_id}>")
-        extra = owner.upcoming_total - len(items)
-        blocks.append(_section("*Coming up*\n" + _lines(items) + (f"\n…and {extra:,} more" if extra > 0 else "")))
+        blocks.append(kit.section("*Coming up*\n" + _lines(items, owner.upcoming_total)))
     if owner.recent:
         items = [
             f"• {relative_days(a.day, home.today)} · {escape(a.contact_name)} ({escape(a.account_name)}) · "
             f"{a.activity.label}" + (f" for {escape(a.prospect)}" if a.prospect else "")
             for a in owner.recent[:max_activity]
         ]
-        extra = owner.recent_total - len(items)
-        blocks.append(_section("*Recently*\n" + _lines(items) + (f"\n…and {extra:,} more" if extra > 0 else "")))
+        blocks.append(kit.section("*Recently*\n" + _lines(items, owner.recent_total)))
     if not owner.upcoming and not owner.recent:
-        blocks.append(_section("No recent or upcoming reference activity with your accounts."))
+        blocks.append(kit.section("No recent or upcoming reference activity with your accounts."))
     return blocks
 
 
@@ -291,26 +263,25 @@ def _kpis(admin: AdminHome) -> dict[str, Any]:
     k = admin.kpis
     won = plural(k.deals_won, "deal") + (f" · {money(k.influenced)}" if k.influenced else "")
     fields = [
-        _md(f"*Requests*\n{k.requests:,}"),
-        _md(f"*Approvals*\n{k.approvals:,}"),
-        _md(f"*Calls*\n{k.calls:,}"),
-        _md(f"*Debriefs*\n{k.debriefs:,}"),
-        _md(f"*New references*\n{k.nominations:,}"),
-        _md(f"*Won with references*\n{won}"),
+        f"*Requests*\n{k.requests:,}",
+        f"*Approvals*\n{k.approvals:,}",
+        f"*Calls*\n{k.calls:,}",
+        f"*Debriefs*\n{k.debriefs:,}",
+        f"*New references*\n{k.nominations:,}",
+        f"*Won with references*\n{won}",
     ]
-    return {"type": "section", "fields": fields}
+    return kit.section(fields=fields)
 
 
 def _admin(home: HomeData, reader_tz: str | None, *, max_items: int, max_nominations: int) -> list[dict[str, Any]]:
     admin = home.admin
     assert admin is not None
-    blocks: list[dict[str, Any]] = [{"type": "divider"}, _header("Program manager")]
+    blocks: list[dict[str, Any]] = [kit.divider(), kit.header("Program manager")]
 
     def listing(title: str, total: int, items: list[str], empty: str) -> dict[str, Any]:
         if not items:
-            return _section(f"*{title}*\n{empty}")
-        extra = total - len(items)
-        return _section(f"*{title} ({total:,})*\n" + _lines(items) + (f"\n…and {extra:,} more" if extra > 0 else ""))
+            return kit.section(f"*{title}*\n{empty}")
+        return kit.section(f"*{title} ({total:,})*\n" + _lines(items, total))
 
     blocks.append(listing(
         f"Approvals waiting over {plural(admin.aging_hours, 'hour')}", admin.aging_total,
@@ -319,18 +290,18 @@ def _admin(home: HomeData, reader_tz: str | None, *, max_items: int, max_nominat
          for r in admin.aging[:max_items]],
         "None. Approvals are on time."))
 
-    blocks.append(_section(f"*Nominations to review ({admin.nominations_total:,})*" if admin.nominations_total
+    blocks.append(kit.section(f"*Nominations to review ({admin.nominations_total:,})*" if admin.nominations_total
                            else "*Nominations to review*\nNone waiting."))
     for n in admin.nominations[:max_nominations]:
         title = f", {escape(n.contact_title)}" if n.contact_title else ""
         new = " _(new customer)_" if n.account_is_new else ""
-        blocks.append(_section(truncate(
+        blocks.append(kit.section(truncate(
             f"{escape(n.contact_name)}{title} · {escape(n.account_name)}{new} · from <@{n.nominator_id}> · "
             f"{relative_days(n.created_at.date(), home.today)}", LINE)))
-        blocks.append({"type": "actions", "block_id": f"home_nomination_{n.id}", "elements": [
-            _button("Accept", NOMINATION_ACCEPT_ACTION, str(n.id), "primary"),
-            _button("Reject", NOMINATION_REJECT_ACTION, str(n.id), "danger"),
-        ]})
+        blocks.append(kit.actions(
+            kit.button("Accept", NOMINATION_ACCEPT_ACTION, str(n.id), style="primary"),
+            kit.button("Reject", NOMINATION_REJECT_ACTION, str(n.id), style="danger"),
+            block_id=f"home_nomination_{n.id}"))
     more = _more(min(len(admin.nominations), max_nominations), admin.nominations_total, ": see your DMs")
     if more:
         blocks.append(more)
@@ -351,15 +322,15 @@ def _admin(home: HomeData, reader_tz: str | None, *, max_items: int, max_nominat
         [f"• “{escape(truncate(q, 120))}”" for q in admin.unmatched_queries[:max_items]],
         "None. Every search found a good match."))
     if admin.unmatched_total and not admin.unmatched_queries:
-        blocks[-1] = _section(f"*Unmatched searches, last {admin.recent_days} days:* {admin.unmatched_total:,}")
+        blocks[-1] = kit.section(f"*Unmatched searches, last {admin.recent_days} days:* {admin.unmatched_total:,}")
     asks = plural(admin.channel_asks, "reference ask")
-    blocks.append(_section(f"*Black-market asks:* {asks} seen in channels in the last {admin.recent_days} days"))
-    blocks.append(_section(f"*This quarter ({admin.quarter})*"))
+    blocks.append(kit.section(f"*Black-market asks:* {asks} seen in channels in the last {admin.recent_days} days"))
+    blocks.append(kit.section(f"*This quarter ({admin.quarter})*"))
     blocks.append(_kpis(admin))
     where = (f"The weekly leaderboard goes to {admin.leaderboard_channel}."
              if admin.leaderboard_channel else
              "No leaderboard channel yet: `/reference leaderboard channel #sales`.")
-    blocks.append(_context(f"{where} Full report: `/reference stats`."))
+    blocks.append(kit.context(f"{where} Full report: `/reference stats`."))
     return blocks
 
 
@@ -372,9 +343,9 @@ def home_view(home: HomeData, *, reader_tz: str | None = None, max_items: int = 
         blocks += _owner(home, reader_tz, max_approvals=max_items, max_activity=max_items)
     if home.admin is not None:
         blocks += _admin(home, reader_tz, max_items=max_items, max_nominations=max_items)
-    blocks.append(_context("Updated " + slack_datetime(home.now, reader_tz) + " · `/reference help` for everything "
+    blocks.append(kit.context("Updated " + slack_datetime(home.now, reader_tz) + " · `/reference help` for everything "
                            "RefBot does"))
-    return {"type": "home", "callback_id": HOME_CALLBACK, "blocks": cap_blocks(blocks)}
+    return kit.home_tab(cap_blocks(blocks), callback_id=HOME_CALLBACK)
 
 
 def cap_blocks(blocks: list[dict[str, Any]], limit: int = MAX_BLOCKS) -> list[dict[str, Any]]:
@@ -382,5 +353,5 @@ def cap_blocks(blocks: list[dict[str, Any]], limit: int = MAX_BLOCKS) -> list[di
     if len(blocks) <= limit:
         return blocks
     kept = blocks[: limit - 1]
-    kept.append(_context(f"{len(blocks) - len(kept):,} more items are not shown here."))
+    kept.append(kit.context(f"{len(blocks) - len(kept):,} more items are not shown here."))
     return kept

@@ -256,20 +256,21 @@ def radio_buttons(opts: Sequence[Option], *, initial: Option | None = None) -> E
     return element
 
 
+def _picker(kind: str, initial_key: str, initial: str | None, placeholder: str) -> Element:
+    element = _placeholder({"type": kind}, placeholder)
+    if initial:
+        element[initial_key] = initial
+    return element
+
+
 def datepicker(initial: str | None = None, *, placeholder: str = "") -> Element:
     """`initial`: YYYY-MM-DD."""
-    element = _placeholder({"type": "datepicker"}, placeholder)
-    if initial:
-        element["initial_date"] = initial
-    return element
+    return _picker("datepicker", "initial_date", initial, placeholder)
 
 
 def timepicker(initial: str | None = None, *, placeholder: str = "") -> Element:
     """`initial`: HH:mm."""
-    element = _placeholder({"type": "timepicker"}, placeholder)
-    if initial:
-        element["initial_time"] = initial
-    return element
+    return _picker("timepicker", "initial_time", initial, placeholder)
 
 
 def text_input(
@@ -318,17 +319,11 @@ def url_input(*, placeholder: str = "") -> Element:
 
 
 def users_select(initial: str | None = None, *, placeholder: str = "") -> Element:
-    element = _placeholder({"type": "users_select"}, placeholder)
-    if initial:
-        element["initial_user"] = initial
-    return element
+    return _picker("users_select", "initial_user", initial, placeholder)
 
 
 def conversations_select(initial: str | None = None, *, placeholder: str = "") -> Element:
-    element = _placeholder({"type": "conversations_select"}, placeholder)
-    if initial:
-        element["initial_conversation"] = initial
-    return element
+    return _picker("conversations_select", "initial_conversation", initial, placeholder)
 
 
 def overflow(action_id: str, opts: Sequence[Option]) -> Element:
@@ -360,4 +355,13 @@ def modal(
         text = metadata if isinstance(metadata, str) else json.dumps(metadata)
         view["private_metadata"] = text[:METADATA_MAX]
     view["blocks"] = [b for b in blocks if b is not None]
+    return view
+
+
+def home_tab(blocks: Iterable[Block], *, callback_id: str | None = None) -> Block:
+    """An App Home view (the caller keeps it within Slack's 100 blocks)."""
+    view: Block = {"type": "home"}
+    if callback_id:
+        view["callback_id"] = callback_id
+    view["blocks"] = list(blocks)
     return view

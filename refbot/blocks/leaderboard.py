@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from refbot.blocks import kit
 from refbot.blocks.format import escape, money, plural, truncate
 
 MEDALS = (":first_place_medal:", ":second_place_medal:", ":third_place_medal:")
@@ -69,14 +70,6 @@ class Board:
         return not (self.nominators or self.debriefers or self.advocates or self.deals) and self.totals.empty
 
 
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, 3000)}}
-
-
-def _context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(text, 2000)}]}
-
-
 def _places(leaders: tuple[Leader, ...]) -> list[int]:
     """Competition ranking: equal counts share a place (3, 3, 1 -> 1, 1, 3)."""
     return [1 + sum(1 for other in leaders if other.count > leader.count) for leader in leaders]
@@ -113,24 +106,24 @@ def totals_line(totals: ProgramTotals) -> str:
 def leaderboard_message(board: Board) -> tuple[str, list[dict[str, Any]]]:
     """(fallback text, blocks): header, up to four short sections, program totals."""
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": truncate(f"RefBot leaderboard · {board.title}", 150)}},
-        _context(board.span),
+        kit.header(f"RefBot leaderboard · {board.title}"),
+        kit.context(board.span),
     ]
     if board.empty:
-        blocks.append(_section("Nothing on the board yet. Request a reference, file your debriefs or nominate a "
+        blocks.append(kit.section("Nothing on the board yet. Request a reference, file your debriefs or nominate a "
                                "happy customer (`/reference nominate`), and you'll be up here."))
         return truncate(f"RefBot leaderboard · {board.title}: nothing yet", 3000), blocks
     if board.nominators:
-        blocks.append(_section("*Top nominators*\n" + _podium(
+        blocks.append(kit.section("*Top nominators*\n" + _podium(
             board.nominators, lambda lead: plural(lead.count, "nomination") + " accepted")))
     if board.debriefers:
-        blocks.append(_section("*Top debriefers*\n" + _podium(board.debriefers, _debriefs)))
+        blocks.append(kit.section("*Top debriefers*\n" + _podium(board.debriefers, _debriefs)))
     if board.advocates:
         lines = [f"• {escape(truncate(a.name, 80))}, {escape(truncate(a.account, 80))} · "
                  f"{plural(a.activities, 'activity')}" for a in board.advocates]
         if board.more_advocates:
             lines.append(f"…and {plural(board.more_advocates, 'more advocate')}")
-        blocks.append(_section("*Customers who helped — say thank you!*\n" + "\n".join(lines)))
+        blocks.append(kit.section("*Customers who helped — say thank you!*\n" + "\n".join(lines)))
     if board.deals:
         lines = []
         for deal in board.deals:
@@ -140,6 +133,6 @@ def leaderboard_message(board: Board) -> tuple[str, list[dict[str, Any]]]:
             lines.append(f"• :tada: {escape(truncate(deal.prospect, 80))}{amount}{seller}{refs}")
         if board.more_deals:
             lines.append(f"…and {plural(board.more_deals, 'more deal')}")
-        blocks.append(_section("*Deals won with references*\n" + "\n".join(lines)))
-    blocks.append(_context(f"Program: {totals_line(board.totals)}"))
+        blocks.append(kit.section("*Deals won with references*\n" + "\n".join(lines)))
+    blocks.append(kit.context(f"Program: {totals_line(board.totals)}"))
     return truncate(f"RefBot leaderboard · {board.title}: {totals_line(board.totals)}", 3000), blocks

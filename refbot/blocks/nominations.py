@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from refbot.blocks import kit
 from refbot.blocks.format import escape, plural, slack_datetime, truncate
 from refbot.domain import ActivityType, NominationStatus
 
@@ -22,7 +23,7 @@ REJECT_ACTION = "nomination_reject"
 # The customer account is an external_select answered by block_suggestion; its action id must be unique app-wide.
 ACCOUNT_ACTION = "nomination_account"
 # Every other input in these modals uses this action id; the block id names the field.
-VALUE = "value"
+VALUE = kit.VALUE  # the action_id of every input element
 
 ACCOUNT_PREFIX = "acc:"
 NEW_PREFIX = "new:"
@@ -59,33 +60,6 @@ class NominationCard:
 # ------------------------------------------------------------------ small helpers
 
 
-def _pt(text: str, limit: int = 75) -> dict[str, Any]:
-    return {"type": "plain_text", "text": truncate(text, limit) or " "}
-
-
-def _md(text: str) -> dict[str, Any]:
-    return {"type": "mrkdwn", "text": truncate(text, 3000) or " "}
-
-
-def _section(text: str, **extra: Any) -> dict[str, Any]:
-    return {"type": "section", "text": _md(text), **extra}
-
-
-def _context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [_md(truncate(text, 2000))]}
-
-
-def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
-    button: dict[str, Any] = {"type": "button", "text": _pt(text), "action_id": action_id, "value": value}
-    if style:
-        button["style"] = style
-    return button
-
-
-def option(text: str, value: str) -> dict[str, Any]:
-    return {"text": _pt(text), "value": value[:150]}
-
-
 def activity_label(value: str) -> str:
     try:
         return ActivityType(value).label
@@ -100,79 +74,43 @@ def who(card: NominationCard) -> str:
     return f"{name} ({inner})" if inner else name
 
 
-def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool,
-           hint: str | None = None) -> dict[str, Any]:
-    block: dict[str, Any] = {"type": "input", "block_id": block_id, "label": _pt(label, 2000), "element": element,
-                             "optional": optional}
-    if hint:
-        block["hint"] = _pt(hint, 2000)
-    return block
-
-
-def _text(*, placeholder: str = "", max_length: int = 200, multiline: bool = False,
-          kind: str = "plain_text_input") -> dict[str, Any]:
-    element: dict[str, Any] = {"type": kind, "action_id": VALUE}
-    if kind == "plain_text_input":
-        element["max_length"] = max_length
-        if multiline:
-            element["multiline"] = True
-    if placeholder:
-        element["placeholder"] = _pt(placeholder, 150)
-    return element
-
-
 # ------------------------------------------------------------------ the nomination form
 
 
 def nomination_modal(products: list[str], *, metadata: str = "{}") -> dict[str, Any]:
     """The short nomination form. `products`: the products present in the program's data (may be empty)."""
-    account = {
-        "type": "external_select",
-        "action_id": ACCOUNT_ACTION,
-        "min_query_length": 1,
-        "placeholder": _pt("Start typing the company name", 150),
-    }
+    account = {**kit.external_select(placeholder="Start typing the company name", min_query_length=1),
+               "action_id": ACCOUNT_ACTION}
     blocks: list[dict[str, Any]] = [
-        _context("Know a happy customer? Tell the program team who they are; they'll ask them and tell you."),
-        _input("account", "Customer account", account, optional=False,
+        kit.context("Know a happy customer? Tell the program team who they are; they'll ask them and tell you."),
+        kit.input_block("account", "Customer account", account, optional=False,
                hint="Pick their account as you type, or choose “New customer” if it isn't listed."),
-        _input("name", "Contact name", _text(placeholder="Dana Scully", max_length=LIMITS["name"]), optional=False),
-        _input("title", "Title", _text(placeholder="VP Finance", max_length=LIMITS["title"]), optional=True),
-        _input("email", "Email", _text(placeholder="dana@example.com", kind="email_text_input"), optional=True,
+        kit.input_block("name", "Contact name", kit.text_input(placeholder="Dana Scully", max_length=LIMITS["name"]), optional=False),
+        kit.input_block("title", "Title", kit.text_input(placeholder="VP Finance", max_length=LIMITS["title"]), optional=True),
+        kit.input_block("email", "Email", kit.email_input(placeholder="dana@example.com"), optional=True,
                hint="Only the program team sees it."),
-        _input("why", "Why are they happy?",
-               _text(placeholder="Cut their month-end close from 10 days to 3…", max_length=LIMITS["why"],
+        kit.input_block("why", "Why are they happy?",
+               kit.text_input(placeholder="Cut their month-end close from 10 days to 3…", max_length=LIMITS["why"],
                      multiline=True), optional=False),
     ]
     shown = sorted(products, key=str.casefold)[:MAX_PRODUCT_OPTIONS]
     if shown:
-        blocks.append(_input("products", "Products they use", {
-            "type": "multi_static_select", "action_id": VALUE, "placeholder": _pt("Pick products", 150),
-            "options": [option(p, p) for p in shown],
-        }, optional=True))
-        blocks.append(_input("products_other", "Other products",
-                             _text(placeholder="Comma-separated", max_length=LIMITS["products"]), optional=True))
+        blocks.append(kit.input_block("products", "Products they use", kit.multi_static_select([(p, p) for p in shown], placeholder="Pick products"), optional=True))
+        blocks.append(kit.input_block("products_other", "Other products",
+                             kit.text_input(placeholder="Comma-separated", max_length=LIMITS["products"]), optional=True))
     else:
-        blocks.append(_input("products_other", "Products they use",
-                             _text(placeholder="Comma-separated", max_length=LIMITS["products"]), optional=True))
-    blocks.append(_input("activities", "They would do", {
-        "type": "checkboxes", "action_id": VALUE,
-        "options": [option(a.label, a.value) for a in ActivityType],
-    }, optional=True))
-    return {
-        "type": "modal",
-        "callback_id": NOMINATION_MODAL,
-        "title": _pt("Nominate a customer", 24),
-        "submit": _pt("Nominate", 24),
-        "close": _pt("Cancel", 24),
-        "private_metadata": metadata[:3000],
-        "blocks": blocks,
-    }
+        blocks.append(kit.input_block("products_other", "Products they use",
+                             kit.text_input(placeholder="Comma-separated", max_length=LIMITS["products"]), optional=True))
+    blocks.append(kit.input_block("activities", "They would do", kit.checkboxes(kit.options((a.label, a.value) for a in ActivityType)), optional=True))
+    return kit.modal(
+        "Nominate a customer", callback_id=NOMINATION_MODAL, submit="Nominate", metadata=metadata,
+        blocks=blocks,
+    )
 
 
 def account_options(choices: list[tuple[str, str]]) -> list[dict[str, Any]]:
     """Options for the account external_select: [(label, value)] -> Block Kit options (at most 100)."""
-    return [option(label, value) for label, value in choices[:100]]
+    return kit.options(choices)
 
 
 def new_customer_label(typed: str) -> str:
@@ -184,19 +122,18 @@ def new_customer_label(typed: str) -> str:
 
 def _details(card: NominationCard, *, show_email: bool) -> list[dict[str, Any]]:
     account = escape(card.account_name) + (" _(new customer)_" if card.account_is_new else "")
-    fields = [_md(f"*Customer*\n{account}"),
-              _md(f"*Contact*\n{escape(card.contact_name)}" + (f", {escape(card.contact_title)}"
-                                                             if card.contact_title else ""))]
+    fields = [f"*Customer*\n{account}",
+              f"*Contact*\n{escape(card.contact_name)}" + (f", {escape(card.contact_title)}" if card.contact_title else "")]
     if show_email:
-        fields.append(_md(f"*Email*\n{escape(card.contact_email) if card.contact_email else '—'}"))
+        fields.append(f"*Email*\n{escape(card.contact_email) if card.contact_email else '—'}")
     if card.products:
-        fields.append(_md("*Products*\n" + truncate(", ".join(escape(p) for p in card.products), 1900)))
+        fields.append("*Products*\n" + truncate(", ".join(escape(p) for p in card.products), 1900))
     if card.activities:
-        fields.append(_md("*Would do*\n" + ", ".join(activity_label(a) for a in card.activities)))
-    blocks = [{"type": "section", "fields": fields[:10]}]
+        fields.append("*Would do*\n" + ", ".join(activity_label(a) for a in card.activities))
+    blocks = [kit.section(fields=fields)]
     if card.why:
         quoted = "\n".join(f"> {line}" for line in escape(truncate(card.why, 1500)).splitlines() if line.strip())
-        blocks.append(_section(f"*Why they're happy*\n{quoted}"))
+        blocks.append(kit.section(f"*Why they're happy*\n{quoted}"))
     return blocks
 
 
@@ -216,7 +153,7 @@ def decision_line(card: NominationCard, reader_tz: str | None = None) -> str:
 def review_dm(card: NominationCard, *, reader_tz: str | None = None) -> tuple[str, list[dict[str, Any]]]:
     """The program manager's DM: the nomination, with Accept / Reject while it is pending."""
     lead = f":star2: *New reference nomination* from <@{card.nominator_id}>"
-    blocks = [_section(lead), *_details(card, show_email=True)]
+    blocks = [kit.section(lead), *_details(card, show_email=True)]
     notes = []
     if card.also_nominated_by:
         notes.append("Also nominated by " + ", ".join(f"<@{u}>" for u in card.also_nominated_by))
@@ -226,39 +163,35 @@ def review_dm(card: NominationCard, *, reader_tz: str | None = None) -> tuple[st
     if card.existing_contact:
         notes.append("Already a reference contact: accepting updates their record.")
     if notes:
-        blocks.append(_context("\n".join(notes)))
+        blocks.append(kit.context("\n".join(notes)))
     if card.status is NominationStatus.pending:
-        blocks.append({"type": "actions", "block_id": f"nomination_{card.id}", "elements": [
-            _button("Accept", ACCEPT_ACTION, str(card.id), "primary"),
-            _button("Reject", REJECT_ACTION, str(card.id), "danger"),
-        ]})
+        blocks.append(kit.actions(
+            kit.button("Accept", ACCEPT_ACTION, str(card.id), style="primary"),
+            kit.button("Reject", REJECT_ACTION, str(card.id), style="danger"),
+            block_id=f"nomination_{card.id}",
+        ))
     else:
-        blocks.append(_context(decision_line(card, reader_tz)))
-    text = f"Nomination from <@{card.nominator_id}>: {card.contact_name} ({card.account_name})"
+        blocks.append(kit.context(decision_line(card, reader_tz)))
+    text = f"Nomination from <@{card.nominator_id}>: {escape(card.contact_name)} ({escape(card.account_name)})"
     if card.status is not NominationStatus.pending:
         text += f" · {card.status.value}"
     return truncate(text, 3000), blocks
 
 
 def reject_modal(card: NominationCard, *, metadata: str) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "callback_id": REJECT_MODAL,
-        "title": _pt("Reject nomination", 24),
-        "submit": _pt("Reject", 24),
-        "close": _pt("Cancel", 24),
-        "private_metadata": metadata[:3000],
-        "blocks": [
-            _section(f"Reject <@{card.nominator_id}>'s nomination of {who(card)}?"),
-            _input("reason", "Why? (the nominator sees it)",
-                   _text(placeholder="Already a reference through another team", max_length=LIMITS["reason"],
+    return kit.modal(
+        "Reject nomination", callback_id=REJECT_MODAL, submit="Reject", metadata=metadata,
+        blocks=[
+            kit.section(f"Reject <@{card.nominator_id}>'s nomination of {who(card)}?"),
+            kit.input_block("reason", "Why? (the nominator sees it)",
+                   kit.text_input(placeholder="Already a reference through another team", max_length=LIMITS["reason"],
                          multiline=True), optional=False),
         ],
-    }
+    )
 
 
 def notice_modal(title: str, text: str) -> dict[str, Any]:
-    return {"type": "modal", "title": _pt(title, 24), "close": _pt("Close", 24), "blocks": [_section(escape(text))]}
+    return kit.modal(title, [kit.section(escape(text))], close="Close")
 
 
 # ------------------------------------------------------------------ the nominator's side
@@ -280,8 +213,8 @@ def submitted_dm(card: NominationCard, *, reviewers: int) -> tuple[str, list[dic
         to = "the program team" if reviewers != 1 else "the program manager"
         lead = (f":inbox_tray: Thanks! I sent your nomination of {who(card)} to {to}. "
                 "I'll tell you here when they decide.")
-    return truncate(f"Nomination of {card.contact_name} ({card.account_name}): {card.status.value}", 3000), [
-        _section(lead)
+    return truncate(escape(f"Nomination of {card.contact_name} ({card.account_name}): {card.status.value}"), 3000), [
+        kit.section(lead)
     ]
 
 
@@ -291,12 +224,12 @@ def decided_dm(card: NominationCard) -> tuple[str, list[dict[str, Any]]]:
         text = f":tada: {who(card)} is now a reference customer, thanks to you!"
         if card.points:
             text += f" You earned {plural(card.points, 'point')}."
-        return truncate(f"Your nomination of {card.contact_name} was accepted", 3000), [_section(text)]
+        return truncate(f"Your nomination of {escape(card.contact_name)} was accepted", 3000), [kit.section(text)]
     text = f"Your nomination of {who(card)} was not accepted."
     if card.reject_reason:
         text += f"\n> {escape(truncate(card.reject_reason, 500))}"
     text += "\nThanks for thinking of the program — keep them coming."
-    return truncate(f"Your nomination of {card.contact_name} was not accepted", 3000), [_section(text)]
+    return truncate(f"Your nomination of {escape(card.contact_name)} was not accepted", 3000), [kit.section(text)]
 
 
 def merged_dm(card: NominationCard, *, original_nominator: str, original_status: NominationStatus,
@@ -310,4 +243,4 @@ def merged_dm(card: NominationCard, *, original_nominator: str, original_status:
                  else "and the program team is reviewing it")
         text = (f":information_source: {who(card)} was already nominated by <@{original_nominator}>, {state}. "
                 "I added your notes to that nomination.")
-    return truncate(f"{card.contact_name} was already nominated", 3000), [_section(text)]
+    return truncate(f"{escape(card.contact_name)} was already nominated", 3000), [kit.section(text)]

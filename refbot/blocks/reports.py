@@ -9,6 +9,7 @@ import datetime as dt
 import zoneinfo
 from typing import Any
 
+from refbot.blocks import kit
 from refbot.blocks.format import date_text, escape, money, plural, truncate
 from refbot.domain import RequestStatus
 
@@ -69,62 +70,54 @@ def report_message(report: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
     req, appr, deb, thx = report["requests"], report["approval"], report["debriefs"], report["thank_yous"]
     out, adv = report["outcomes"], report["top_advocates"]
 
-    def section(text: str) -> dict[str, Any]:
-        return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, 3000)}}
-
-    def field(text: str) -> dict[str, Any]:
-        return {"type": "mrkdwn", "text": truncate(text, 2000)}
-
     statuses = "\n".join(status_lines(report)) or "none yet"
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": "Reference program report"}},
-        {"type": "context", "elements": [field(period_text(report))]},
-        {
-            "type": "section",
-            "fields": [
-                field(f"*{plural(req['total'], 'request')}*\n{statuses}"),
-                field(f"*Approval*\nMedian wait: {_hours(appr['median_hours'])}\n"
-                      f"Approved within 48 h: {_pct(appr['within_48h_share'])} "
-                      f"({appr['within_48h']} of {appr['eligible_48h']})"),
-                field(f"*Debriefs*\n{_pct(deb['completion_rate'])} filed ({deb['filed']} of {deb['due']})\n"
-                      f"On time: {deb['on_time']} · missing: {len(deb['missing'])}"),
-                field(f"*Thank-yous*\n{thx['sent']} of {thx['due']} sent"),
-                field(f"*Influenced revenue*\n{money(out['influenced_revenue'])} from "
-                      f"{plural(out['won'], 'won deal')}\n{plural(out['lost'], 'lost deal')}"),
-                field(f"*Demand signals*\n{plural(report['unmatched_searches']['count'], 'unmatched search', 'unmatched searches')}\n"
-                      f"{plural(report['channel_asks']['count'], 'ask')} in channels"),
+        kit.header("Reference program report"),
+        kit.context(period_text(report)),
+        kit.section(
+            fields=[
+                f"*{plural(req['total'], 'request')}*\n{statuses}",
+                f"*Approval*\nMedian wait: {_hours(appr['median_hours'])}\n"
+                f"Approved within 48 h: {_pct(appr['within_48h_share'])} "
+                f"({appr['within_48h']} of {appr['eligible_48h']})",
+                f"*Debriefs*\n{_pct(deb['completion_rate'])} filed ({deb['filed']} of {deb['due']})\n"
+                f"On time: {deb['on_time']} · missing: {len(deb['missing'])}",
+                f"*Thank-yous*\n{thx['sent']} of {thx['due']} sent",
+                f"*Influenced revenue*\n{money(out['influenced_revenue'])} from "
+                f"{plural(out['won'], 'won deal')}\n{plural(out['lost'], 'lost deal')}",
+                f"*Demand signals*\n{plural(report['unmatched_searches']['count'], 'unmatched search', 'unmatched searches')}\n"
+                f"{plural(report['channel_asks']['count'], 'ask')} in channels",
             ],
-        },
+        ),
     ]
     if out["won_deals"]:
         lines = [f"• *{escape(d['prospect'])}* {money(d['amount']) if d['amount'] else ''} — helped by "
                  f"{escape(', '.join(d['references']) or '—')}" for d in out["won_deals"][:LISTED]]
-        blocks.append(section("*Won with references*\n" + "\n".join(lines + _more(len(out["won_deals"]), LISTED, "deal"))))
+        blocks.append(kit.section("*Won with references*\n" + "\n".join(lines + _more(len(out["won_deals"]), LISTED, "deal"))))
     if adv:
         lines = [f"{i}. {escape(a['contact'])} ({escape(a['account'])}) · {plural(a['activities'], 'activity')}"
                  for i, a in enumerate(adv, 1)]
-        blocks.append(section("*Top advocates*\n" + "\n".join(lines)))
+        blocks.append(kit.section("*Top advocates*\n" + "\n".join(lines)))
     if deb["missing"]:
         items = deb["missing"]
         lines = [f"• #{m['request_id']} <@{m['requester_id']}> — {escape(m['contact'])} ({escape(m['account'])}) "
                  f"for {escape(m['prospect'])} · {plural(m['days_since_call'], 'day')} since the call"
                  for m in items[:LISTED]]
-        blocks.append(section("*Debriefs missing*\n" + "\n".join(lines + _more(len(items), LISTED, "request"))))
+        blocks.append(kit.section("*Debriefs missing*\n" + "\n".join(lines + _more(len(items), LISTED, "request"))))
     at_limit = report["contacts_at_limit"]
     if at_limit:
         lines = [f"• {escape(c['contact'])} ({escape(c['account'])}) · {c['uses']} of {c['limit']}"
                  for c in at_limit[:LISTED]]
-        blocks.append(section(f"*At or over their limit* ({len(at_limit)})\n"
+        blocks.append(kit.section(f"*At or over their limit* ({len(at_limit)})\n"
                               + "\n".join(lines + _more(len(at_limit), LISTED, "contact"))))
     never = report["accounts_never_used"]
     if never:
         names = ", ".join(escape(a["account"]) for a in never[:LISTED])
         extra = f" and {len(never) - LISTED} more" if len(never) > LISTED else ""
-        blocks.append(section(f"*Accounts never used* ({len(never)})\n{names}{extra}"))
+        blocks.append(kit.section(f"*Accounts never used* ({len(never)})\n{names}{extra}"))
     recent = report["unmatched_searches"]["recent"]
     if recent:
-        blocks.append({"type": "context", "elements": [
-            field("Unmatched lately: " + escape("; ".join(truncate(q, 60) for q in recent)))]})
+        blocks.append(kit.context("Unmatched lately: " + escape("; ".join(truncate(q, 60) for q in recent))))
     text = (f"Reference program: {plural(req['total'], 'request')}, debriefs {_pct(deb['completion_rate'])} filed, "
             f"{money(out['influenced_revenue'])} influenced revenue.")
     return text, blocks

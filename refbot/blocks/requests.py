@@ -31,7 +31,7 @@ MARK_SCHEDULED_ACTION = "request_mark_scheduled"
 CANCEL_ACTION = "request_cancel"
 SEARCH_AGAIN_ACTION = "search_again"
 # Every input element in these modals uses this action id; the block id names the field.
-VALUE = "value"
+VALUE = kit.VALUE  # the action_id of every input element
 
 MAX_OPEN_LISTED = 20
 MAX_OPTIONS = 100
@@ -258,7 +258,10 @@ def request_modal(form: RequestForm, *, metadata: str) -> dict[str, Any]:
                 p.justification, placeholder="e.g. the only reference on this core system", max_length=500,
                 multiline=True), optional=False, hint="Required: this contact is resting or busy.")
         )
-    return kit.modal("Request a reference", callback_id=REQUEST_MODAL, submit="Send request", metadata=metadata, blocks=blocks)
+    return kit.modal(
+        "Request a reference", callback_id=REQUEST_MODAL, submit="Send request", metadata=metadata,
+        blocks=blocks,
+    )
 
 
 def _urgent_element(checked: bool) -> dict[str, Any]:
@@ -276,7 +279,10 @@ def pick_contact_modal(
             f"No active reference contact matches *{escape(query)}*." if query
             else "There are no active reference contacts yet."
         ) + " Try `/reference search` or ask your program manager."
-        return kit.modal("Request a reference", callback_id=PICK_MODAL, close="Close", metadata=metadata, blocks=[kit.section(text)])
+        return kit.modal(
+            "Request a reference", callback_id=PICK_MODAL, close="Close", metadata=metadata,
+            blocks=[kit.section(text)],
+        )
     element = kit.grouped_select(options, placeholder="Contact or company")
     blocks: list[dict[str, Any]] = [
         kit.section("Who should the prospect talk to? Not sure? Run `/reference search` to find the best fit."),
@@ -285,7 +291,10 @@ def pick_contact_modal(
     if total > shown:
         blocks.append(kit.context(f"Showing {shown} of {plural(total, 'contact')}. Narrow it down: "
                                "`/reference request globex`."))
-    return kit.modal("Request a reference", callback_id=PICK_MODAL, submit="Next", metadata=metadata, blocks=blocks)
+    return kit.modal(
+        "Request a reference", callback_id=PICK_MODAL, submit="Next", metadata=metadata,
+        blocks=blocks,
+    )
 
 
 def notice_modal(title: str, text: str) -> dict[str, Any]:
@@ -348,7 +357,7 @@ def approval_dm(
     blocks.append(kit.actions(*buttons, block_id=f"decide_{card.id}"))
     blocks.append(kit.context(f"Request #{card.id} · asked {slack_datetime(card.created_at, reader_tz)}"))
     text = (
-        f"{'Reminder: ' if lead else ''}<@{card.requester_id}> asks to use {who(card)} for a "
+        f"{'Reminder: ' if lead else ''}<@{card.requester_id}> asks to use {escape(who(card))} for a "
         f"{card.activity_type.label.lower()}, needed by {date_text(card.needed_by)}."
     )
     return text, blocks
@@ -366,7 +375,7 @@ def decided_dm(card: RequestCard, *, reader_tz: str | None) -> tuple[str, list[d
 
 
 def owner_cancelled_dm(card: RequestCard) -> tuple[str, list[dict[str, Any]]]:
-    text = f"<@{card.requester_id}> cancelled request #{card.id} for {who(card)}. Nothing more to do."
+    text = f"<@{card.requester_id}> cancelled request #{card.id} for {escape(who(card))}. Nothing more to do."
     return text, [kit.section(f":no_entry_sign: <@{card.requester_id}> cancelled request #{card.id} for "
                            f"*{escape(card.contact_name)}* ({escape(card.account_name)}). Nothing more to do.")]
 
@@ -374,7 +383,7 @@ def owner_cancelled_dm(card: RequestCard) -> tuple[str, list[dict[str, Any]]]:
 def owner_scheduled_dm(card: RequestCard, *, reader_tz: str | None) -> tuple[str, list[dict[str, Any]]]:
     assert card.scheduled_at is not None
     when = slack_datetime(card.scheduled_at, reader_tz)
-    text = (f"<@{card.requester_id}> scheduled the {card.activity_type.label.lower()} with {card.contact_name} "
+    text = (f"<@{card.requester_id}> scheduled the {card.activity_type.label.lower()} with {escape(card.contact_name)} "
             f"for {datetime_text(card.scheduled_at, reader_tz)}.")
     return text, [kit.section(f":calendar: <@{card.requester_id}> scheduled the {card.activity_type.label.lower()} "
                            f"with *{escape(card.contact_name)}* ({escape(card.account_name)}) for {when}.")]
@@ -382,7 +391,7 @@ def owner_scheduled_dm(card: RequestCard, *, reader_tz: str | None) -> tuple[str
 
 def seller_scheduled_dm(card: RequestCard, *, reader_tz: str | None) -> tuple[str, list[dict[str, Any]]]:
     assert card.scheduled_at is not None
-    text = (f"Request #{card.id}: {card.activity_type.label.lower()} with {card.contact_name} scheduled for "
+    text = (f"Request #{card.id}: {card.activity_type.label.lower()} with {escape(card.contact_name)} scheduled for "
             f"{datetime_text(card.scheduled_at, reader_tz)}. I'll ask for your debrief afterwards.")
     return text, [kit.section(f":calendar: *Scheduled:* {card.activity_type.label.lower()} with "
                            f"*{escape(card.contact_name)}* ({escape(card.account_name)}) on "
@@ -393,7 +402,7 @@ def seller_scheduled_dm(card: RequestCard, *, reader_tz: str | None) -> tuple[st
 def flagged_dm(card: RequestCard) -> tuple[str, list[dict[str, Any]]]:
     """To the program managers: a request for a resting or busy contact."""
     approver = f"<@{card.owner_id}>" if card.owner_id else "a program manager"
-    text = f"Flagged: <@{card.requester_id}> asked for {who(card)}, who is resting."
+    text = f"Flagged: <@{card.requester_id}> asked for {escape(who(card))}, who is resting."
     lines = [
         f":warning: *Flagged request #{card.id}:* <@{card.requester_id}> asked for *{escape(card.contact_name)}* "
         f"({escape(card.account_name)}), who is resting: {escape(card.unavailable_reason or 'over the limit')}.",
@@ -417,7 +426,7 @@ def seller_created_dm(card: RequestCard, *, approvers: list[str]) -> tuple[str, 
         lines.append(":rotating_light: Marked urgent.")
     if card.flagged:
         lines.append(f":warning: {escape(card.contact_name)} is resting, so the program managers were told.")
-    text = f"Request #{card.id} sent: {who(card)}, waiting for approval."
+    text = f"Request #{card.id} sent: {escape(who(card))}, waiting for approval."
     return text, [kit.section("\n".join(lines)), kit.context("`/reference my` lists your requests; you can cancel there.")]
 
 
@@ -464,13 +473,13 @@ def seller_approved_dm(
         kit.section(steps),
         _seller_button(card, "Mark scheduled", MARK_SCHEDULED_ACTION),
     ]
-    text = f"Request #{card.id} approved: contact {details.name} ({details.email or 'no email on file'})."
+    text = f"Request #{card.id} approved: contact {escape(details.name)} ({escape(details.email or 'no email on file')})."
     return text, blocks
 
 
 def seller_declined_dm(card: RequestCard) -> tuple[str, list[dict[str, Any]]]:
     by = f"<@{card.decided_by}>" if card.decided_by else "The account owner"
-    text = f"Request #{card.id} for {who(card)} was declined: {card.decline_reason or 'no reason given'}."
+    text = f"Request #{card.id} for {escape(who(card))} was declined: {escape(card.decline_reason or 'no reason given')}."
     blocks = [
         kit.section(f":x: {by} *declined request #{card.id}* ({escape(card.contact_name)}, "
                  f"{escape(card.account_name)}).\n*Reason:* {escape(card.decline_reason or 'none given')}"),
@@ -490,7 +499,7 @@ def seller_suggested_dm(old: RequestCard, new: RequestCard, *, reason: str) -> t
     if reason:
         lines.append(f"*Why:* {escape(reason)}")
     lines.append(f"New request #{new.id} is waiting for {approver}. I'll DM you the answer.")
-    text = f"Request #{old.id}: {new.contact_name} was suggested instead of {old.contact_name}."
+    text = f"Request #{old.id}: {escape(new.contact_name)} was suggested instead of {escape(old.contact_name)}."
     return text, [kit.section("\n".join(lines))]
 
 
@@ -507,10 +516,10 @@ def seller_escalated_dm(card: RequestCard, *, hours: int) -> tuple[str, list[dic
 
 
 def seller_expired_dm(card: RequestCard) -> tuple[str, list[dict[str, Any]]]:
-    text = (f"Request #{card.id} for {who(card)} expired: it wasn't approved by its needed-by date "
+    text = (f"Request #{card.id} for {escape(who(card))} expired: it wasn't approved by its needed-by date "
             f"({date_text(card.needed_by)}).")
     blocks = [
-        kit.section(f":hourglass: {escape(text)}"),
+        kit.section(f":hourglass: {text}"),
         _seller_button(card, "Search again", SEARCH_AGAIN_ACTION),
     ]
     return text, blocks
@@ -589,7 +598,9 @@ def my_requests_message(
 
 
 def decline_modal(card: RequestCard, *, metadata: str) -> dict[str, Any]:
-    return kit.modal("Decline request", callback_id=DECLINE_MODAL, submit="Decline", close="Back", metadata=metadata, blocks=[
+    return kit.modal(
+        "Decline request", callback_id=DECLINE_MODAL, submit="Decline", close="Back", metadata=metadata,
+        blocks=[
             kit.section(f"Decline <@{card.requester_id}>'s request #{card.id} for *{escape(card.contact_name)}*?"),
             kit.input_block("reason", "Reason for the seller", kit.text_input(
                 "", placeholder="e.g. Dana is on leave until January", max_length=500, multiline=True),
@@ -600,7 +611,9 @@ def decline_modal(card: RequestCard, *, metadata: str) -> dict[str, Any]:
 
 def suggest_modal(card: RequestCard, options: list[tuple[str, str]], *, metadata: str) -> dict[str, Any]:
     """`options` = [(label, contact id)] of the account's other active contacts."""
-    return kit.modal("Suggest a contact", callback_id=SUGGEST_MODAL, submit="Suggest", close="Back", metadata=metadata, blocks=[
+    return kit.modal(
+        "Suggest a contact", callback_id=SUGGEST_MODAL, submit="Suggest", close="Back", metadata=metadata,
+        blocks=[
             kit.section(f"Suggest someone else at *{escape(card.account_name)}* instead of "
                      f"*{escape(card.contact_name)}*. A new request for them comes back to you to approve."),
             kit.input_block("contact", "Contact", kit.static_select(options, placeholder="Pick a contact"), optional=False),
@@ -617,7 +630,9 @@ def schedule_modal(
     start = initial.astimezone(zoneinfo.ZoneInfo(reader_tz)) if initial else None
     day = start.date() if start else card.needed_by
     time = f"{start:%H:%M}" if start else "10:00"
-    return kit.modal("Mark scheduled", callback_id=SCHEDULE_MODAL, submit="Save", metadata=metadata, blocks=[
+    return kit.modal(
+        "Mark scheduled", callback_id=SCHEDULE_MODAL, submit="Save", metadata=metadata,
+        blocks=[
             kit.section(f"When is the {card.activity_type.label.lower()} with *{escape(card.contact_name)}*?"),
             kit.input_block("date", "Date", kit.datepicker(day.isoformat()), optional=False),
             kit.input_block("time", "Time", kit.timepicker(time), optional=False,

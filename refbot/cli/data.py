@@ -24,7 +24,9 @@ def _client(settings: CoreSettings):  # -> WebClient | None
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from refbot.clock import Clock
     from refbot.services.imports import ImportFailed, import_files, read_paths
+    from refbot.services.requests import RequestEnv, follow_owner_changes
 
     settings = cli.load_core_settings()
     try:
@@ -32,7 +34,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         database = cli._open_db(settings)
         try:
             with database.unit_of_work() as session:
-                report = import_files(session=session, files=files, client=_client(settings))
+                client = _client(settings)
+                report = import_files(session=session, files=files, client=client)
+                # A new account owner decides the account's pending requests (asked in the same commit).
+                moved = follow_owner_changes(session=session, env=RequestEnv(settings=settings, client=client,
+                                                                               now=Clock().now()))
         finally:
             database.dispose()
     except ImportFailed as exc:
@@ -40,6 +46,10 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(problem, file=sys.stderr)
         raise cli.CLIError(exc.message) from None
     print(report.summary())
+    if moved:
+        n = len(moved)
+        print(f"{n} pending request{'' if n == 1 else 's'} moved to the account's new owner, who decides "
+              f"{'it' if n == 1 else 'them'} now.")
     return 0
 
 

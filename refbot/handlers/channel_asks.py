@@ -13,6 +13,8 @@ from refbot.asks import detect_ask
 from refbot.blocks.channel_asks import ask_reply
 from refbot.context import AppContext
 from refbot.gate import take_slot
+from refbot.handlers import payload
+from refbot.handlers.reply import listener
 from refbot.handlers.router import CommandRequest, CommandRouter
 from refbot.services import channel_asks as service
 from refbot.services.outbox import enqueue
@@ -115,6 +117,10 @@ def _nudges(req: CommandRequest) -> None:
     req.respond(response_type="ephemeral", text=text)
 
 
+def on_message(ctx: AppContext, event: dict[str, Any], client: WebClient, body: dict[str, Any]) -> None:
+    handle_message(ctx, client, payload.obj(event), team_id=payload.team_id(body))
+
+
 def register(app: App, ctx: AppContext, commands: CommandRouter) -> None:
     commands.add(
         "nudges",
@@ -124,6 +130,4 @@ def register(app: App, ctx: AppContext, commands: CommandRouter) -> None:
         admin_only=True,
     )
 
-    @app.event("message")
-    def on_message(event: dict[str, Any], client: WebClient, body: dict[str, Any]) -> None:
-        handle_message(ctx, client, event, team_id=body.get("team_id"))
+    app.event("message")(listener(on_message, ctx))

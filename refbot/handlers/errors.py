@@ -16,6 +16,9 @@ from refbot.context import AppContext
 from refbot.db import DatabaseUnavailable
 from refbot.errors import RefBotError
 from refbot.handlers import malformed
+from refbot.handlers.reply import tell_user
+
+__all__ = ["TOO_SLOW", "TRY_AGAIN", "UNEXPECTED", "register", "tell_user", "user_message"]
 
 log = logging.getLogger(__name__)
 
@@ -61,23 +64,7 @@ def register(app: App, ctx: AppContext) -> None:
         else:
             log.error("unhandled error in a Slack listener: %s", error, exc_info=error)
         if message is not None:
-            tell_user(body if isinstance(body, dict) else {}, client, respond, message)
+            tell_user(body, client, respond, message)
         # The user has been told privately; an HTTP error would only make Slack show a generic
         # failure (and retry events), so the request is acknowledged.
         return BoltResponse(status=200, body="")
-
-
-def tell_user(body: dict[str, Any], client: WebClient, respond: Any, text: str) -> None:
-    """Reply privately through the response URL, else an ephemeral message, else a DM. Never raises."""
-    body = body or {}
-    user_id = body.get("user_id") or (body.get("user") or {}).get("id")
-    channel_id = body.get("channel_id") or (body.get("channel") or {}).get("id")
-    try:
-        if respond is not None and (body.get("response_url") or body.get("response_urls")):
-            respond(text=text, response_type="ephemeral", replace_original=False)
-        elif user_id and channel_id:
-            client.chat_postEphemeral(channel=channel_id, user=user_id, text=text)
-        elif user_id:
-            client.chat_postMessage(channel=user_id, text=text)
-    except Exception:
-        log.warning("could not tell the user about an error", exc_info=True)

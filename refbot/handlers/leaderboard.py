@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from refbot.blocks.leaderboard import leaderboard_message
 from refbot.context import AppContext
 from refbot.errors import NotAllowed, ValidationFailed
+from refbot.handlers.home_tab import refresh_home
 from refbot.handlers.router import CommandRequest, CommandRouter
 from refbot.services import leaderboard
 from refbot.services.policy import load_policy
@@ -68,8 +69,6 @@ def _channel_command(req: CommandRequest, arg: str) -> None:
     req.respond(response_type="ephemeral",
                 text=f":white_check_mark: The weekly leaderboard now goes to {leaderboard.channel_mention(channel)}, "
                      f"{when}.")
-    from refbot.handlers.nominations import refresh_home
-
     refresh_home(ctx, req.client, req.user_id)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,6 +15,8 @@ from slack_sdk import WebClient
 from refbot.blocks.help import help_message
 from refbot.context import AppContext
 from refbot.errors import RefBotError
+from refbot.handlers import payload
+from refbot.handlers.reply import listener
 from refbot.services.users import is_admin
 
 log = logging.getLogger(__name__)
@@ -106,54 +109,47 @@ class CommandRouter:
         return sub is not None and sub.opens_modal
 
 
+def _refuse(ctx: AppContext, body: dict[str, Any], client: WebClient,
+            sub: Subcommand | None, suggestion: str | None) -> str | None:
+    """Why `/reference …` can't run (unknown subcommand, program managers only), or None when it can."""
+    if sub is None:
+        first = payload.text(body.get("text")).split(" ")[0]
+        hint = f" Did you mean `{COMMAND} {suggestion}`?" if suggestion else ""
+        return f"I don't know `{first[:40]}`.{hint} Try `{COMMAND} help` to see what I can do."
+    if sub.admin_only:
+        with ctx.db.unit_of_work() as session:
+            allowed = is_admin(settings=ctx.settings, session=session, client=client, slack_id=payload.user_id(body))
+        if not allowed:
+            return f"`{COMMAND} {sub.name}` is for program managers. Ask one of them if you need it."
+    return None
+
+
+def on_command(ctx: AppContext, router: CommandRouter, ack: Ack, body: dict[str, Any], respond: Respond,
+               client: WebClient) -> None:
+    ack()
+    sub, rest, suggestion = router.resolve(payload.text(body.get("text")))
+    refusal = _refuse(ctx, body, client, sub, suggestion)
+    if refusal is not None or sub is None:
+        respond(response_type="ephemeral", text=refusal or "")
+        return
+    request = CommandRequest(
+        ctx=ctx, body=body, user_id=payload.user_id(body), channel_id=payload.channel_id(body) or None, text=rest,
+        trigger_id=payload.text(body.get("trigger_id")) or None, respond=respond, client=client, subcommand=sub.name,
+    )
+    try:
+        sub.handler(request)
+    except RefBotError as exc:
+        respond(response_type="ephemeral", text=exc.message)
+
+
 def register(app: App, ctx: AppContext, router: CommandRouter) -> None:
-    router.add("help", _help(router), summary="What RefBot does and how to use it", aliases=("?",))
-
-    @app.command(COMMAND)
-    def on_command(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        ack()
-        user_id = body.get("user_id", "")
-        sub, rest, suggestion = router.resolve(body.get("text", ""))
-        if sub is None:
-            first = (body.get("text") or "").split(" ")[0]
-            hint = f" Did you mean `{COMMAND} {suggestion}`?" if suggestion else ""
-            respond(
-                response_type="ephemeral",
-                text=f"I don't know `{first[:40]}`.{hint} Try `{COMMAND} help` to see what I can do.",
-            )
-            return
-        if sub.admin_only:
-            with ctx.db.unit_of_work() as session:
-                allowed = is_admin(settings=ctx.settings, session=session, client=client, slack_id=user_id)
-            if not allowed:
-                respond(
-                    response_type="ephemeral",
-                    text=f"`{COMMAND} {sub.name}` is for program managers. Ask one of them if you need it.",
-                )
-                return
-        request = CommandRequest(
-            ctx=ctx,
-            body=body,
-            user_id=user_id,
-            channel_id=body.get("channel_id"),
-            text=rest,
-            trigger_id=body.get("trigger_id"),
-            respond=respond,
-            client=client,
-            subcommand=sub.name,
-        )
-        try:
-            sub.handler(request)
-        except RefBotError as exc:
-            respond(response_type="ephemeral", text=exc.message)
+    router.add("help", functools.partial(_help, router), summary="What RefBot does and how to use it", aliases=("?",))
+    app.command(COMMAND)(listener(on_command, ctx, router))
 
 
-def _help(router: CommandRouter) -> Handler:
-    def handler(req: CommandRequest) -> None:
-        with req.ctx.db.unit_of_work() as session:
-            admin = is_admin(settings=req.ctx.settings, session=session, client=req.client, slack_id=req.user_id)
-        usages = [(s.usage, s.summary) for s in router.listed(admin=admin)]
-        text, blocks = help_message(usages, admin=admin)
-        req.respond(response_type="ephemeral", text=text, blocks=blocks)
-
-    return handler
+def _help(router: CommandRouter, req: CommandRequest) -> None:
+    with req.ctx.db.unit_of_work() as session:
+        admin = is_admin(settings=req.ctx.settings, session=session, client=req.client, slack_id=req.user_id)
+    usages = [(s.usage, s.summary) for s in router.listed(admin=admin)]
+    text, blocks = help_message(usages, admin=admin)
+    req.respond(response_type="ephemeral", text=text, blocks=blocks)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -14,7 +13,9 @@ from refbot.blocks.search import REFINE_ACTION, SEARCH_MODAL, results_message, s
 from refbot.context import AppContext
 from refbot.domain import parse_quantity
 from refbot.geo import resolve_country
-from refbot.handlers.errors import tell_user
+from refbot.handlers import payload
+from refbot.handlers.payload import Values
+from refbot.handlers.reply import register_listeners, tell_user
 from refbot.handlers.router import CommandRequest, CommandRouter
 from refbot.matching.criteria import Criteria
 from refbot.services import search as search_service
@@ -45,7 +46,9 @@ def open_search_modal(
     client.views_open(trigger_id=trigger_id, view=view)
 
 
-def _search_and_render(ctx: AppContext, *, user_id: str, text: str | None, criteria: Criteria | None):
+def _search_and_render(
+    ctx: AppContext, *, user_id: str, text: str | None, criteria: Criteria | None
+) -> tuple[str, list[dict[str, Any]]]:
     today = ctx.clock.today(ctx.settings.tz)
     with ctx.db.unit_of_work() as session:
         if criteria is None:
@@ -77,26 +80,16 @@ def _command(req: CommandRequest) -> None:
     req.respond(response_type="ephemeral", text=text, blocks=blocks)
 
 
-def criteria_from_view(values: dict[str, Any]) -> tuple[Criteria | None, dict[str, str]]:
+def criteria_from_view(values: Values) -> tuple[Criteria | None, dict[str, str]]:
     """Read the search modal's state into Criteria, or return inline errors by block id."""
-
-    def value(block: str) -> Any:
-        v = (values.get(block) or {}).get("value") or {}
-        kind = v.get("type")
-        if kind == "static_select":
-            opt = v.get("selected_option")
-            return opt["value"] if opt else None
-        if kind == "multi_static_select":
-            return [o["value"] for o in v.get("selected_options") or []]
-        return (v.get("value") or "").strip() or None
-
+    value = values.any
     errors: dict[str, str] = {}
     data: dict[str, Any] = {}
     for block in ("industry", "region", "use_case", "seniority", "persona", "activity"):
         if value(block):
             data[block] = value(block)
     country = value("country")
-    if country:
+    if isinstance(country, str):
         iso = resolve_country(country)
         if iso:
             data["country"] = iso
@@ -104,7 +97,7 @@ def criteria_from_view(values: dict[str, Any]) -> tuple[Criteria | None, dict[st
             errors["country"] = f"I don't know the country '{country[:40]}'."
     for block, key in (("employees", "employees"), ("revenue", "annual_revenue")):
         raw = value(block)
-        if raw:
+        if isinstance(raw, str):
             try:
                 data[key] = parse_quantity(raw)
             except ValueError as exc:
@@ -116,8 +109,9 @@ def criteria_from_view(values: dict[str, Any]) -> tuple[Criteria | None, dict[st
         data["competitor"] = value("competitor")
     if value("language"):
         data["language"] = value("language")
-    if value("keywords"):
-        data["keywords"] = value("keywords").split()
+    keywords = value("keywords")
+    if isinstance(keywords, str):
+        data["keywords"] = keywords.split()
     if errors:
         return None, errors
     try:
@@ -126,6 +120,35 @@ def criteria_from_view(values: dict[str, Any]) -> tuple[Criteria | None, dict[st
         first = exc.errors()[0]
         block = str(first["loc"][0]) if first.get("loc") else "keywords"
         return None, {block: first.get("msg", "Invalid value")}
+
+
+def on_submit(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    criteria, errors = criteria_from_view(Values(body))
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    ack()
+    user_id = payload.required_user(body)
+    text, blocks = _search_and_render(ctx, user_id=user_id, text=None, criteria=criteria)
+    channel = payload.meta_str(body, "channel")
+    if channel:
+        try:
+            client.chat_postEphemeral(channel=channel, user=user_id, text=text, blocks=blocks)
+            return
+        except Exception:  # e.g. a channel RefBot is not in: fall back to the DM
+            log.info("ephemeral search results failed in %s; sending a DM", channel)
+    client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
+
+
+def on_refine(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    ack()
+    search_id = payload.to_int(payload.action_value(body))
+    if search_id is None:
+        tell_user(body, client, None, "That search has expired. Run `/reference search` again.")
+        return
+    with ctx.db.unit_of_work() as session:
+        criteria = search_service.criteria_of_search(session=session, search_id=search_id)
+    open_search_modal(client, payload.trigger_id(body), ctx, criteria=criteria, channel_id=payload.channel_id(body) or None)
 
 
 def register(app: App, ctx: AppContext, commands: CommandRouter) -> None:
@@ -138,39 +161,4 @@ def register(app: App, ctx: AppContext, commands: CommandRouter) -> None:
     )
     commands.default = "search"
     commands.fallback = "search"
-
-    @app.view(SEARCH_MODAL)
-    def on_submit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        values = body["view"]["state"]["values"]
-        criteria, errors = criteria_from_view(values)
-        if errors:
-            ack(response_action="errors", errors=errors)
-            return
-        ack()
-        user_id = body["user"]["id"]
-        try:
-            meta = json.loads(body["view"].get("private_metadata") or "{}")
-        except json.JSONDecodeError:
-            meta = {}
-        text, blocks = _search_and_render(ctx, user_id=user_id, text=None, criteria=criteria)
-        channel = meta.get("channel")
-        if channel:
-            try:
-                client.chat_postEphemeral(channel=channel, user=user_id, text=text, blocks=blocks)
-                return
-            except Exception:  # e.g. a channel RefBot is not in: fall back to the DM
-                log.info("ephemeral search results failed in %s; sending a DM", channel)
-        client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
-
-    @app.action(REFINE_ACTION)
-    def on_refine(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        try:
-            search_id = int(body["actions"][0]["value"])
-        except (KeyError, ValueError, IndexError):
-            tell_user(body, client, None, "That search has expired. Run `/reference search` again.")
-            return
-        with ctx.db.unit_of_work() as session:
-            criteria = search_service.criteria_of_search(session=session, search_id=search_id)
-        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-        open_search_modal(client, body["trigger_id"], ctx, criteria=criteria, channel_id=channel)
+    register_listeners(app, ctx, views={SEARCH_MODAL: on_submit}, actions={REFINE_ACTION: on_refine})

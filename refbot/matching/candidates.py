@@ -116,6 +116,10 @@ class FatigueWindow:
         return self.open_requests > 0
 
     @property
+    def available(self) -> bool:
+        return not (self.fatigued or self.busy)
+
+    @property
     def rested_from(self) -> dt.date | None:
         """When fatigue ends (None: not fatigued, or never: limit 0). An activity on day d counts in the
         window until d + window_days."""

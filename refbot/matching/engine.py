@@ -218,6 +218,9 @@ def _article(label: str) -> str:
 _NO_USAGE: tuple[tuple[dt.date, ...], int] = ((), 0)
 
 
+_Notes = list[tuple[float, str]]  # (weight, sentence): reasons or compromises, heaviest first
+
+
 class MatchingEngine:
     """Ranks reference contacts for search criteria. Build once per program snapshot; search many times."""
 
@@ -466,12 +469,7 @@ class MatchingEngine:
         if q.industry_sims is not None:
             raw.append(("industry", True, self._acc_industry, q.industry_sims))
         if q.product_hits:
-            n = len(q.product_hits)
-            table = [
-                sum(max((h.get(p, 0.0) for p in ids), default=0.0) for h in q.product_hits) / n
-                for ids in self._product_sets
-            ]
-            raw.append(("products", True, self._acc_products, table))
+            raw.append(("products", True, self._acc_products, _mean_best(q.product_hits, self._product_sets)))
         if c.use_case:
             table = [max((q.use_case_hits.get(u, 0.0) for u in ids), default=0.0) for ids in self._use_case_sets]
             raw.append(("use_case", True, self._acc_use_cases, table))
@@ -498,12 +496,7 @@ class MatchingEngine:
             table = [_persona_sim(p, c.persona) for _, p in self._people]
             raw.append(("persona", False, self._c_people, table))
         if q.topic_hits:
-            n = len(q.topic_hits)
-            table = [
-                sum(max((h.get(t, 0.0) for t in ids), default=0.0) for h in q.topic_hits) / n
-                for ids in self._topic_sets
-            ]
-            raw.append(("topics", False, self._c_topics, table))
+            raw.append(("topics", False, self._c_topics, _mean_best(q.topic_hits, self._topic_sets)))
         if c.language:
             want = language_key(c.language)
             unknown = _UNKNOWN["language"]
@@ -846,8 +839,8 @@ class MatchingEngine:
         if q.keyword_words:
             found = []
             missed = []
-            for w, hits in zip(q.keyword_words, q.keyword_hits, strict=True):
-                hit = hits.get(a)
+            for w, word_hits in zip(q.keyword_words, q.keyword_hits, strict=True):
+                hit = word_hits.get(a)
                 if hit is not None:
                     where = "name" if hit[1] in self._acc_name_words[a] else "mentions"
                     found.append((where, hit[1]))
@@ -870,7 +863,7 @@ class MatchingEngine:
         compromises.sort(key=lambda x: -x[0])
         return [t for _, t in reasons], [t for _, t in compromises]
 
-    def _explain_geo(self, c: Candidate, q: _Query, w: float, reasons: list, compromises: list) -> None:
+    def _explain_geo(self, c: Candidate, q: _Query, w: float, reasons: _Notes, compromises: _Notes) -> None:
         iso = c.country.upper() if c.country else None
         region = Region(c.region) if c.region else region_of(iso)
         where = country_name(iso) if iso else (region_name(region) if region else "")
@@ -896,7 +889,9 @@ class MatchingEngine:
                 compromises.append((w, f"outside {region_name(q.region)}: {where}"))
 
     @staticmethod
-    def _explain_size(value: int | None, asked: int, w: float, kind: str, reasons: list, compromises: list) -> None:
+    def _explain_size(
+        value: int | None, asked: int, w: float, kind: str, reasons: _Notes, compromises: _Notes
+    ) -> None:
         fmt: Callable[[int], str]
         if kind == "employees":
             def fmt(n: int) -> str:
@@ -936,6 +931,13 @@ def _size_table(buckets: list[int | None], asked: int) -> list[float]:
     q = math.log10(asked)
     unknown = _UNKNOWN["size"]
     return [unknown if b is None else max(0.0, 1.0 - abs(b * _BUCKET - q) / _SIZE_SPAN) for b in buckets]
+
+
+def _mean_best(hits: list[dict[int, float]], sets: list[tuple[int, ...]]) -> list[float]:
+    """Per set of values (an account's products, a contact's topics): the mean over the asked values of
+    the best similarity any of the set's values has to it."""
+    n = len(hits)
+    return [sum(max((h.get(v, 0.0) for v in ids), default=0.0) for h in hits) / n for ids in sets]
 
 
 def _sum_lists(lists: list[list[float]], n: int) -> list[float]:

@@ -16,6 +16,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
@@ -64,8 +65,16 @@ STOPWORDS = _wordset(
 
 # ----------------------------------------------------------------------------------------- fixed words
 
-_SENIORITY: dict[str, Seniority] = {}
-for _level, _phrases in (
+
+_T = TypeVar("_T")
+
+
+def _phrase_table(*pairs: tuple[_T, str]) -> dict[str, _T]:
+    """{phrase: value} from (value, "phrase, phrase, ...") pairs; a later pair wins a phrase."""
+    return {phrase.strip(): value for value, phrases in pairs for phrase in phrases.split(",")}
+
+
+_SENIORITY: dict[str, Seniority] = _phrase_table(
     (
         Seniority.c_level,
         "c level, c suite, c levels, cxo, cxos, exec, execs, executive, executives, chief, ceo, cfo, cio, cto, "
@@ -76,9 +85,7 @@ for _level, _phrases in (
     (Seniority.director, "director, directors, dir, sr director, senior director"),
     (Seniority.manager, "manager, managers, mgr, mgrs, team lead, supervisor, line manager"),
     (Seniority.individual, "individual contributor, individual contributors, practitioner, practitioners, end user, end users, hands on"),
-):
-    for _p in _phrases.split(","):
-        _SENIORITY[_p.strip()] = _level
+)
 
 # Titles that say the focus too.
 _TITLE_PERSONA: dict[str, Persona] = {
@@ -87,8 +94,7 @@ _TITLE_PERSONA: dict[str, Persona] = {
     "cro": Persona.business, "cpo": Persona.business,
 }
 
-_PERSONA_STRONG: dict[str, Persona] = {}
-for _persona, _phrases in (
+_PERSONA_STRONG: dict[str, Persona] = _phrase_table(
     (
         Persona.technical,
         "technical, technically, techie, engineering, engineer, engineers, developer, developers, dev, devs, "
@@ -100,9 +106,7 @@ for _persona, _phrases in (
         "business, business side, line of business, lob, economic buyer, business buyer, business user, "
         "business users, non technical",
     ),
-):
-    for _p in _phrases.split(","):
-        _PERSONA_STRONG[_p.strip()] = _persona
+)
 
 # Weaker persona words: only when the program's vocabulary does not use them (e.g. as an industry).
 _PERSONA_WEAK: dict[str, Persona] = {
@@ -112,8 +116,7 @@ _PERSONA_WEAK: dict[str, Persona] = {
     "procurement": Persona.business, "purchasing": Persona.business, "hr": Persona.business,
 }
 
-_ACTIVITY: dict[str, ActivityType] = {}
-for _act, _phrases in (
+_ACTIVITY: dict[str, ActivityType] = _phrase_table(
     (ActivityType.site_visit, "site visit, site visits, onsite visit, on site visit, onsite, on site, visit, visits, site tour, tour"),
     (ActivityType.case_study, "case study, case studies, casestudy, success story, success stories, written case study"),
     (ActivityType.video, "video, videos, video testimonial, testimonial, testimonials, recorded testimonial"),
@@ -121,9 +124,7 @@ for _act, _phrases in (
     (ActivityType.analyst, "analyst, analysts, analyst briefing, analyst call, analyst relations, gartner, forrester, idc"),
     (ActivityType.event, "event, events, conference, conferences, keynote, panel, panelist, webinar, speaking slot, summit, user group"),
     (ActivityType.call, "call, calls, phone call, reference call, ref call, chat, zoom, phone"),
-):
-    for _p in _phrases.split(","):
-        _ACTIVITY[_p.strip()] = _act
+)
 
 _REGION_WORDS: dict[str, Region] = {k: v for k, v in REGION_ALIASES.items() if k not in ("na", "eu")}
 _REGION_WORDS.update({"european": Region.EMEA, "nordic": Region.EMEA, "asian": Region.APAC,
@@ -335,7 +336,7 @@ class _State:
     shouting: bool
     index: _VocabIndex | None = None
     original: str = ""
-    data: dict = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
     products: list[str] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
@@ -604,7 +605,7 @@ _AMBIGUOUS_CODES = _wordset(
 def _set_country(st: _State, iso: str, typed: str, *, note: bool = False) -> bool:
     """Set the country (the first one wins); note the reading when it was a guess (typo, nationality)."""
     if "country" in st.data:
-        return st.data["country"] == iso
+        return bool(st.data["country"] == iso)
     st.data["country"] = iso
     if note:
         _note(st, typed, country_name(iso))

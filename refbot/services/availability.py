@@ -9,70 +9,23 @@ matching engine uses, so a search and a request never disagree. Requests read th
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from refbot.domain import OPEN_REQUEST_STATUSES
+from refbot.domain import OPEN_REQUEST_STATUSES, ContactStatus
 from refbot.errors import NotFound
 from refbot.matching.candidates import FatigueWindow, fatigue_window
-from refbot.models import Activity, Contact, ReferenceRequest
+from refbot.models import Account, Activity, Contact, ReferenceRequest
 from refbot.services.policy import Policy, load_policy
 
 
 @dataclass(frozen=True)
-class Availability:
-    contact_id: int
-    window: FatigueWindow  # computed by the engine's own fatigue_window, from this contact's rows
+class Availability(FatigueWindow):
+    """A contact's fatigue window (computed by the engine's own `fatigue_window`), worded for people."""
 
-    @property
-    def today(self) -> dt.date:
-        return self.window.today
-
-    @property
-    def uses_in_window(self) -> int:
-        return self.window.uses_in_window
-
-    @property
-    def limit(self) -> int:
-        return self.window.limit
-
-    @property
-    def window_days(self) -> int:
-        return self.window.window_days
-
-    @property
-    def min_gap_days(self) -> int:
-        return self.window.min_gap_days
-
-    @property
-    def last_used(self) -> dt.date | None:
-        return self.window.last_used
-
-    @property
-    def open_requests(self) -> int:
-        return self.window.open_requests
-
-    @property
-    def over_limit(self) -> bool:
-        return self.window.over_limit
-
-    @property
-    def too_recent(self) -> bool:
-        return self.window.too_recent
-
-    @property
-    def fatigued(self) -> bool:
-        return self.window.fatigued
-
-    @property
-    def busy(self) -> bool:
-        return self.window.busy
-
-    @property
-    def available(self) -> bool:
-        return not (self.fatigued or self.busy)
+    contact_id: int = 0
 
     def reason(self) -> str:
         """Why the contact is not available, for people ('' when available)."""
@@ -137,4 +90,37 @@ def contact_availability(
         contact_limit=contact.max_per_quarter,
         open_requests=int(session.scalar(open_stmt) or 0),
     )
-    return Availability(contact_id=contact_id, window=window)
+    return Availability(contact_id=contact_id, **{f.name: getattr(window, f.name) for f in fields(window)})
+
+
+@dataclass(frozen=True)
+class AtLimit:
+    contact_id: int
+    contact_name: str
+    account_name: str
+    uses: int
+    limit: int
+
+
+def contacts_at_limit(*, session: Session, today: dt.date, policy: Policy) -> list[AtLimit]:
+    """Active contacts used as often as their limit allows in the rolling window (`fatigue_window`'s
+    rules), most used first."""
+    start = today - dt.timedelta(days=policy.window_days)
+    rows = session.execute(
+        sa.select(Contact.id, Contact.name, Account.name, Contact.max_per_quarter, Activity.occurred_on)
+        .join(Activity, Activity.contact_id == Contact.id)
+        .join(Account, Account.id == Contact.account_id)
+        .where(Contact.status == ContactStatus.active, Activity.occurred_on > start, Activity.occurred_on <= today)
+    ).all()
+    dates: dict[int, list[dt.date]] = {}
+    facts: dict[int, tuple[str, str, int | None]] = {}
+    for cid, name, account, own_limit, day in rows:
+        dates.setdefault(cid, []).append(day)
+        facts[cid] = (name, account, own_limit)
+    out = []
+    for cid, days in dates.items():
+        name, account, own_limit = facts[cid]
+        window = fatigue_window(activity_dates=days, today=today, policy=policy.fatigue(), contact_limit=own_limit)
+        if window.over_limit:
+            out.append(AtLimit(cid, name, account, window.uses_in_window, window.limit))
+    return sorted(out, key=lambda a: (-a.uses, a.contact_name, a.contact_id))

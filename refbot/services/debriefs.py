@@ -287,20 +287,26 @@ def _require_seller(request: ReferenceRequest, user_id: str, is_admin: bool) -> 
                          "or a program manager can answer for this call.")
 
 
+def _call_happened(session: Session, request: ReferenceRequest, *, actor_id: str, now: dt.datetime) -> ReferenceRequest:
+    """approved/scheduled -> completed (the call happened); a completed request stays as it is."""
+    status = S(request.status)
+    if status in (S.approved, S.scheduled):
+        return lifecycle.transition(
+            session=session, request_id=request.id, to=S.completed, actor_id=actor_id, action="call_happened",
+            now=now, from_statuses={S.approved, S.scheduled}, values={"completed_at": now},
+        )
+    if status is not S.completed:
+        raise InvalidTransition(lifecycle.refusal(request.id, status, S.debriefed))
+    return request
+
+
 def start_debrief(*, session: Session, request_id: int, user_id: str, is_admin: bool, now: dt.datetime) -> blocks.CallCard:
     """"It happened": the call is completed; the debrief modal opens next. Clicking twice is harmless."""
     request = get_request(session=session, request_id=request_id)
     _require_seller(request, user_id, is_admin)
-    status = S(request.status)
-    if status is S.debriefed:
+    if S(request.status) is S.debriefed:
         raise InvalidTransition(f"The debrief for request #{request.id} is already filed. Thanks!")
-    if status in (S.approved, S.scheduled):
-        request = lifecycle.transition(
-            session=session, request_id=request.id, to=S.completed, actor_id=user_id, action="call_happened",
-            now=now, from_statuses={S.approved, S.scheduled}, values={"completed_at": now},
-        )
-    elif status is not S.completed:
-        raise InvalidTransition(lifecycle.refusal(request.id, status, S.debriefed))
+    request = _call_happened(session, request, actor_id=user_id, now=now)
     return card_of(request)
 
 
@@ -503,14 +509,7 @@ def file_debrief(
     existing = get_debrief(session=session, request_id=request.id)
     if existing is not None:
         return FiledDebrief(False, existing.id, card_of(request), existing.on_time, 0)
-    status = S(request.status)
-    if status in (S.approved, S.scheduled):
-        request = lifecycle.transition(
-            session=session, request_id=request.id, to=S.completed, actor_id=user_id, action="call_happened",
-            now=now, from_statuses={S.approved, S.scheduled}, values={"completed_at": now},
-        )
-    elif status is not S.completed:
-        raise InvalidTransition(lifecycle.refusal(request.id, status, S.debriefed))
+    request = _call_happened(session, request, actor_id=user_id, now=now)
     on_time = now <= on_time_deadline(session=session, request=request, policy=policy)
     debrief = Debrief(
         request_id=request.id, happened=True, met_needs=answers.met_needs, rating=answers.rating,

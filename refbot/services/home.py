@@ -22,7 +22,7 @@ from refbot.blocks.home import (
     RequestLine,
     SellerHome,
 )
-from refbot.domain import OPEN_REQUEST_STATUSES, ContactStatus, NominationStatus
+from refbot.domain import OPEN_REQUEST_STATUSES, NominationStatus
 from refbot.domain import RequestStatus as S
 from refbot.models import (
     Account,
@@ -35,7 +35,7 @@ from refbot.models import (
     ReferenceRequest,
     SearchLog,
 )
-from refbot.services import leaderboard
+from refbot.services import availability, leaderboard
 from refbot.services.points import rank, ranked_count
 from refbot.services.policy import Policy, load_policy
 
@@ -168,22 +168,8 @@ def owner_home(*, session: Session, user_id: str, now: dt.datetime, tz: dt.tzinf
 
 def contacts_at_limit(*, session: Session, today: dt.date, policy: Policy) -> list[LimitLine]:
     """Active contacts used as often as their limit allows in the rolling window, most used first."""
-    start = today - dt.timedelta(days=policy.window_days)
-    uses = sa.func.count(Activity.id).label("uses")
-    rows = session.execute(
-        sa.select(Contact.name, Account.name, Contact.max_per_quarter, uses)
-        .join(Activity, Activity.contact_id == Contact.id)
-        .join(Account, Account.id == Contact.account_id)
-        .where(Contact.status == ContactStatus.active, Activity.occurred_on > start, Activity.occurred_on <= today)
-        .group_by(Contact.id, Contact.name, Account.name, Contact.max_per_quarter)
-        .order_by(uses.desc(), Contact.name, Contact.id)
-    ).all()
-    out = []
-    for name, account, own_limit, n in rows:
-        limit = own_limit if own_limit is not None else policy.max_per_quarter
-        if n >= limit:
-            out.append(LimitLine(name, account, int(n), limit))
-    return out
+    return [LimitLine(a.contact_name, a.account_name, a.uses, a.limit)
+            for a in availability.contacts_at_limit(session=session, today=today, policy=policy)]
 
 
 def _unmatched(session: Session, since: dt.datetime, limit: int) -> tuple[tuple[str, ...], int]:

@@ -18,7 +18,7 @@ import functools
 import io
 import re
 import zoneinfo
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -209,10 +209,10 @@ def read_csv(name: str, text: str, problems: list[str]) -> CsvFile | None:
             extra = [i for i in range(len(headers), len(record)) if record[i].strip()]
             unnamed = [i for i, h in enumerate(headers) if not h and i < len(record) and record[i].strip()]
             if extra or unnamed:
-                col = (extra or unnamed)[0] + 1
-                problems.append(f"{name}:{start}: column {col}: a value in a column without a header")
+                column = (extra or unnamed)[0] + 1
+                problems.append(f"{name}:{start}: column {column}: a value in a column without a header")
                 continue
-            row = {h: (record[i].strip() if i < len(record) else "") for i, h in enumerate(headers) if h}
+            row = {h: (undefuse(record[i].strip()) if i < len(record) else "") for i, h in enumerate(headers) if h}
             nul = [h for h, cell in row.items() if "\x00" in cell]
             if nul:  # PostgreSQL can't store it; usually a sign the file is not text (UTF-16, a spreadsheet)
                 problems.append(f"{name}:{start}: {nul[0]}: contains a NUL character (save the file as CSV UTF-8)")
@@ -297,52 +297,25 @@ def _enum(enum_cls: Any) -> Callable[[str], Any]:
     return parse
 
 
-def _country(v: str) -> str | None:
-    if not v:
-        return None
-    iso = resolve_country(v)
-    if not iso:
-        raise CellError(f"unknown country '{v}' (use a name or ISO code, e.g. Germany or DE)")
-    return iso
+def _checked(lookup: Callable[[str], Any], problem: str) -> Callable[[str], Any]:
+    """A cell parser: an empty cell is None, else what `lookup` makes of it; CellError(`problem`, with
+    {v} the cell) when that is None."""
+
+    def parse(v: str) -> Any:
+        if not v:
+            return None
+        found = lookup(v)
+        if found is None:
+            raise CellError(problem.format(v=v))
+        return found
+
+    return parse
 
 
-def _region(v: str) -> str | None:
-    if not v:
-        return None
-    region = resolve_region(v)
-    if not region:
-        raise CellError(f"'{v}' is not one of NA, LATAM, EMEA, APAC")
-    return region.value
-
-
-def _deployment(v: str) -> str | None:
-    if not v:
-        return None
+def _deployment_key(v: str) -> str | None:
     key = re.sub(r"[\s\-]+", "_", v.strip().lower())
     key = _DEPLOYMENT_ALIASES.get(key, key)
-    if key not in DEPLOYMENTS:
-        raise CellError(f"'{v}' is not one of: {', '.join(DEPLOYMENTS)}")
-    return key
-
-
-_url_length = _text(Account, "case_study_url")
-_email_length = _text(Contact, "email")
-
-
-def _url(v: str) -> str | None:
-    if not v:
-        return None
-    if not _URL.match(v):
-        raise CellError(f"'{v}' is not a web address (https://…)")
-    return _url_length(v)
-
-
-def _email(v: str) -> str | None:
-    if not v:
-        return None
-    if not _EMAIL.match(v):
-        raise CellError(f"'{v}' is not an email address")
-    return _email_length(v.lower())
+    return key if key in DEPLOYMENTS else None
 
 
 @functools.lru_cache(maxsize=1024)
@@ -354,12 +327,16 @@ def _is_timezone(name: str) -> bool:
     return True
 
 
-def _timezone(v: str) -> str | None:
-    if not v:
-        return None
-    if not _is_timezone(v):
-        raise CellError(f"'{v}' is not a timezone name (e.g. Europe/Berlin, America/New_York)")
-    return v
+_url_length = _text(Account, "case_study_url")
+_email_length = _text(Contact, "email")
+
+_country = _checked(resolve_country, "unknown country '{v}' (use a name or ISO code, e.g. Germany or DE)")
+_region = _checked(lambda v: r.value if (r := resolve_region(v)) else None, "'{v}' is not one of NA, LATAM, EMEA, APAC")
+_deployment = _checked(_deployment_key, "'{v}' is not one of: " + ", ".join(DEPLOYMENTS))
+_url = _checked(lambda v: _url_length(v) if _URL.match(v) else None, "'{v}' is not a web address (https://…)")
+_email = _checked(lambda v: _email_length(v.lower()) if _EMAIL.match(v) else None, "'{v}' is not an email address")
+_timezone = _checked(lambda v: v if _is_timezone(v) else None,
+                     "'{v}' is not a timezone name (e.g. Europe/Berlin, America/New_York)")
 
 
 def _date(v: str) -> dt.date | None:
@@ -501,6 +478,7 @@ def _changes(obj: Any, values: dict[str, Any]) -> bool:
     return changed
 
 
+<<<<<<< HEAD
 def _leave_crm_owned(kind: str, row: dict[str, str], values: dict[str, Any],
                      crm_owned: dict[str, tuple[list[str], int]]) -> None:
     columns, rows = crm_owned.get(kind, ([], 0))
@@ -512,6 +490,24 @@ def _leave_crm_owned(kind: str, row: dict[str, str], values: dict[str, Any],
             if column in row and column not in columns:
                 columns.append(column)
     crm_owned[kind] = (columns, rows + (1 if dropped else 0))
+=======
+def _file_rows(
+    files: list[CsvFile], check: _Checker, kind: str, id_column: str, seen: dict[str, str] | None = None
+) -> Iterator[tuple[str, dict[str, str], str, int]]:
+    """(where, row, its id, problems before it) for every row, after the checks all kinds share: required
+    values, and with `seen` (id -> where) an id used once."""
+    for f in files:
+        for line, row in f.rows:
+            where = f"{f.name}:{line}"
+            before = len(check.problems)
+            check.required(kind, row, where)
+            ext = row.get(id_column, "")
+            if seen is not None and ext in seen:
+                check.add(where, id_column, f"duplicate id '{ext}' (also on {seen[ext]})")
+            elif seen is not None and ext:
+                seen[ext] = where
+            yield where, row, ext, before
+>>>>>>> main
 
 
 def _check_accounts(
@@ -520,6 +516,7 @@ def _check_accounts(
 ) -> tuple[list[_Row], set[str]]:
     rows: list[_Row] = []
     seen: dict[str, str] = {}
+<<<<<<< HEAD
     for f in files:
         for line, row in f.rows:
             where = f"{f.name}:{line}"
@@ -552,6 +549,29 @@ def _check_accounts(
             if current is None:
                 values = {"status": AccountStatus.active, "notes": "", "products": [], "use_cases": [], **values}
             rows.append(_Row(where=where, ext=ext, values=values))
+=======
+    for where, row, ext, before in _file_rows(files, check, "accounts", "account_id", seen):
+        values = check.cells(ACCOUNT_PARSERS, row, where)
+        if "owner" in row:
+            values["owner_id"], problem = owners.resolve(row["owner"])
+            if problem:
+                check.add(where, "owner", problem)
+        if len(check.problems) > before:
+            continue
+        current = existing.get(ext)
+        # region: given wins; empty -> from the country; column left out -> re-derived when the country changes
+        if not values.get("region") and ("region" in values or (
+            "country" in values and (current is None or current.country != values["country"])
+        )):
+            country = values.get("country", current.country if current else None)
+            region = region_of(country)
+            values["region"] = region.value if region else None
+        if "status" in values and values["status"] is None:
+            values["status"] = AccountStatus.active
+        if current is None:
+            values = {"status": AccountStatus.active, "notes": "", "products": [], "use_cases": [], **values}
+        rows.append(_Row(where=where, ext=ext, values=values))
+>>>>>>> main
     return rows, set(seen)
 
 
@@ -561,6 +581,7 @@ def _check_contacts(
 ) -> tuple[list[_Row], set[str]]:
     rows: list[_Row] = []
     seen: dict[str, str] = {}
+<<<<<<< HEAD
     for f in files:
         for line, row in f.rows:
             where = f"{f.name}:{line}"
@@ -592,29 +613,46 @@ def _check_contacts(
                 defaults = {"title": "", "status": ContactStatus.active, "topics": [], "activities": [], "languages": []}
                 values = {**defaults, **values}
             rows.append(_Row(where=where, ext=ext, values=values, ref=account_ext))
+=======
+    for where, row, ext, before in _file_rows(files, check, "contacts", "contact_id", seen):
+        account_ext = row.get("account_id", "")
+        if account_ext and account_ext not in known_accounts:
+            check.add(where, "account_id", f"unknown account '{account_ext}' (not in RefBot nor in this import)")
+        values = check.cells(CONTACT_PARSERS, row, where)
+        if len(check.problems) > before:
+            continue
+        current = existing.get(ext)
+        # seniority: given wins; empty -> from the title; column left out -> re-derived when the title changes
+        if not values.get("seniority") and ("seniority" in values or (
+            "title" in values and (current is None or current.title != values["title"])
+        )):
+            title = values.get("title", current.title if current else "")
+            values["seniority"] = seniority_from_title(title)
+        if "status" in values and values["status"] is None:
+            values["status"] = ContactStatus.active
+        if current is None:
+            defaults = {"title": "", "status": ContactStatus.active, "topics": [], "activities": [], "languages": []}
+            values = {**defaults, **values}
+        rows.append(_Row(where=where, ext=ext, values=values, ref=account_ext))
+>>>>>>> main
     return rows, set(seen)
 
 
 def _check_activities(files: list[CsvFile], check: _Checker, known_contacts: set[str]) -> list[_Row]:
     rows: list[_Row] = []
     seen: dict[tuple[str, Any, Any, str], str] = {}
-    for f in files:
-        for line, row in f.rows:
-            where = f"{f.name}:{line}"
-            before = len(check.problems)
-            check.required("activities", row, where)
-            ext = row.get("contact_id", "")
-            if ext and ext not in known_contacts:
-                check.add(where, "contact_id", f"unknown contact '{ext}' (not in RefBot nor in this import)")
-            values = check.cells(ACTIVITY_PARSERS, row, where)
-            if len(check.problems) > before:
-                continue
-            key = (ext, values["date"], values["type"], values.get("opportunity") or "")
-            if key in seen:
-                check.add(where, "row", f"the same activity (contact, date, type, opportunity) as {seen[key]}")
-                continue
-            seen[key] = where
-            rows.append(_Row(where=where, ext=ext, values=values))
+    for where, row, ext, before in _file_rows(files, check, "activities", "contact_id"):
+        if ext and ext not in known_contacts:
+            check.add(where, "contact_id", f"unknown contact '{ext}' (not in RefBot nor in this import)")
+        values = check.cells(ACTIVITY_PARSERS, row, where)
+        if len(check.problems) > before:
+            continue
+        key = (ext, values["date"], values["type"], values.get("opportunity") or "")
+        if key in seen:
+            check.add(where, "row", f"the same activity (contact, date, type, opportunity) as {seen[key]}")
+            continue
+        seen[key] = where
+        rows.append(_Row(where=where, ext=ext, values=values))
     return rows
 
 
@@ -656,9 +694,9 @@ def import_files(
         session.flush()
 
     if contact_rows or by_kind["contacts"]:
-        account_ids = dict(session.execute(sa.select(Account.external_id, Account.id)).tuples().all())
+        account_pk = dict(session.execute(sa.select(Account.external_id, Account.id)).tuples().all())
         for r in contact_rows:
-            r.values["account_id"] = account_ids[r.ref]
+            r.values["account_id"] = account_pk[r.ref]
     if by_kind["contacts"]:
         counts = report.counts["contacts"] = Counts()
         new_rows = _apply(contact_rows, contacts, counts)
@@ -667,14 +705,14 @@ def import_files(
 
     if by_kind["activities"]:
         counts = report.counts["activities"] = Counts()
-        contact_ids = dict(session.execute(sa.select(Contact.external_id, Contact.id)).tuples().all())
+        contact_pk = dict(session.execute(sa.select(Contact.external_id, Contact.id)).tuples().all())
         existing = {
             (a.contact_id, a.occurred_on, ActivityType(a.type), a.opportunity): a
             for a in session.scalars(sa.select(Activity))
         }
         inserts = []
         for r in activity_rows:
-            key = (contact_ids[r.ext], r.values["date"], r.values["type"], r.values.get("opportunity") or "")
+            key = (contact_pk[r.ext], r.values["date"], r.values["type"], r.values.get("opportunity") or "")
             activity = existing.get(key)
             if activity is None:
                 inserts.append({"contact_id": key[0], "occurred_on": key[1], "type": key[2], "opportunity": key[3],
@@ -739,14 +777,36 @@ def import_paths(*, session: Session, paths: list[Path], client: WebClient | Non
 # ------------------------------------------------------------------ export
 
 
+# Spreadsheets run a cell that starts with one of these as a formula (OWASP "CSV injection").
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
+_DEFUSED = re.compile(r"'+[=+\-@\t\r]")
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+
+
+def defuse(text: str) -> str:
+    """A text cell a spreadsheet shows as text: "'" before a cell starting with =, +, -, @, tab or CR
+    (and before one that starts with quotes and then one of those, so `undefuse` can tell them apart).
+    A plain number such as -5 is left alone: it is no formula, and it stays a number."""
+    if _FORMULA.match(text) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def undefuse(cell: str) -> str:
+    """The inverse of `defuse`: drop exactly the one quote it added (undefuse(defuse(s)) == s for every s)."""
+    return cell[1:] if _DEFUSED.match(cell) else cell
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, list):
-        return ";".join(str(v) for v in value)
+        return defuse(";".join(str(v) for v in value))
     if isinstance(value, dt.date):
         return value.isoformat()
-    return str(value.value if hasattr(value, "value") else value)
+    if isinstance(value, int):
+        return str(value)
+    return defuse(str(value.value if hasattr(value, "value") else value))
 
 
 def _csv_text(columns: tuple[str, ...], rows: Iterable[list[Any]]) -> tuple[str, int]:

@@ -13,7 +13,7 @@ import re
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from refbot.blocks.format import date_text
 from refbot.blocks.leaderboard import Advocate, Board, Leader, ProgramTotals, WonDeal
@@ -216,7 +216,7 @@ def deals_won(
 def program_totals(*, session: Session, since: dt.datetime, until: dt.datetime, tz: dt.tzinfo) -> ProgramTotals:
     first, end = _days(since, until, tz)
 
-    def count(column: sa.ColumnElement[int], *where: sa.ColumnElement[bool]) -> int:
+    def count(column: sa.ColumnElement[int] | InstrumentedAttribute[int], *where: sa.ColumnElement[bool]) -> int:
         return int(session.scalar(sa.select(sa.func.count(column)).where(*where)) or 0)
 
     _, more, influenced = deals_won(session=session, since=since, until=until, limit=0)

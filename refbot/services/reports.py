@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from refbot.domain import AccountStatus, ContactStatus, OpportunityOutcome
+from refbot.domain import AccountStatus, OpportunityOutcome
 from refbot.domain import RequestStatus as S
 from refbot.models import (
     Account,
@@ -28,6 +28,7 @@ from refbot.models import (
     RequestEvent,
     SearchLog,
 )
+from refbot.services import availability
 from refbot.services.outcomes import HELPED_STATUSES
 from refbot.services.policy import Policy, load_policy
 
@@ -81,12 +82,12 @@ def build_report(
 
 
 def _requests(session: Session, after: Any) -> dict[str, Any]:
-    counts = dict(
+    counts: dict[str, int] = dict(
         session.execute(
             sa.select(ReferenceRequest.status, sa.func.count(ReferenceRequest.id))
             .where(after(ReferenceRequest.created_at))
             .group_by(ReferenceRequest.status)
-        ).all()
+        ).tuples().all()
     )
     by_status = {s.value: int(counts.get(s, 0)) for s in S}
     return {"total": sum(by_status.values()), "by_status": by_status}
@@ -234,22 +235,8 @@ def _top_advocates(session: Session, since_day: dt.date | None, top: int) -> lis
 
 def _contacts_at_limit(session: Session, today: dt.date, policy: Policy) -> list[dict[str, Any]]:
     """Active contacts used as often as their limit allows in the rolling window (availability.py rules)."""
-    start = today - dt.timedelta(days=policy.window_days)
-    uses = sa.func.count(Activity.id).label("uses")
-    rows = session.execute(
-        sa.select(Contact.id, Contact.name, Account.name, Contact.max_per_quarter, uses)
-        .join(Activity, Activity.contact_id == Contact.id)
-        .join(Account, Account.id == Contact.account_id)
-        .where(Contact.status == ContactStatus.active, Activity.occurred_on > start, Activity.occurred_on <= today)
-        .group_by(Contact.id, Contact.name, Account.name, Contact.max_per_quarter)
-        .order_by(uses.desc(), Contact.name, Contact.id)
-    ).all()
-    out = []
-    for cid, name, account, own_limit, n in rows:
-        limit = own_limit if own_limit is not None else policy.max_per_quarter
-        if n >= limit:
-            out.append({"contact_id": cid, "contact": name, "account": account, "uses": int(n), "limit": limit})
-    return out
+    return [{"contact_id": a.contact_id, "contact": a.contact_name, "account": a.account_name, "uses": a.uses,
+             "limit": a.limit} for a in availability.contacts_at_limit(session=session, today=today, policy=policy)]
 
 
 def _accounts_never_used(session: Session) -> list[dict[str, Any]]:

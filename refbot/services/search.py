@@ -185,7 +185,7 @@ def _engine(*, session: Session, today: dt.date) -> _Cached:
     # otherwise hold the write lock (BEGIN IMMEDIATE) for the whole rebuild.
     bind = session.get_bind()
     with Session(bind.execution_options(isolation_level="AUTOCOMMIT")) as reader:
-        return _engine_from(reader, key=str(bind.url), today=today)
+        return _engine_from(reader, key=str(bind.engine.url), today=today)
 
 
 def _engine_from(session: Session, *, key: str, today: dt.date) -> _Cached:
@@ -220,14 +220,14 @@ def _engine_from(session: Session, *, key: str, today: dt.date) -> _Cached:
         if current(latest):
             assert latest is not None
             return latest
-        reuse = latest is not None and fresh_usage(latest)
-        dates = latest.dates if reuse and latest.activities == activities else None
-        busy = latest.busy if reuse and latest.requests == requests else None
+        reuse = latest if latest is not None and fresh_usage(latest) else None
+        dates = reuse.dates if reuse is not None and reuse.activities == activities else None
+        busy = reuse.busy if reuse is not None and reuse.requests == requests else None
         if dates is None:
             dates = load_activity_dates(session=session, today=today)
         if busy is None:
             busy = load_busy(session=session)
-        usage_at = latest.usage_at if reuse and latest is not None else now
+        usage_at = reuse.usage_at if reuse is not None else now
         if latest is not None and fresh_facts(latest):
             # Only usage changed (a request, an approval, an activity, a new day): no rebuild.
             engine, vocab, built_at = latest.engine.with_usage(_usage(dates, busy)), latest.vocabulary, latest.built_at

@@ -229,3 +229,20 @@ def test_products_offered_are_the_ones_in_the_data_most_common_first(session):
     make_account(session, "A", products=["Ledger", "Payroll"])
     make_account(session, "B", products=["ledger", "Billing"])
     assert svc.product_vocabulary(session=session) == ["Ledger", "Billing", "Payroll"]
+
+
+def test_mentions_typed_into_a_nomination_reach_no_dm_raw_neither_blocks_nor_notification_text(session):
+    hostile = "Ann <!channel> <@U123> <https://evil.example|click>"
+    globex = make_account(session, "Globex")
+    result = submit(session, "USELLER", form(f"acc:{globex.id}", name=hostile, title=hostile, why=hostile))
+    svc.reject(session=session, nomination_id=result.nomination_id, actor_id="UADMIN", is_admin=True,
+               reason=hostile, now=NOW)
+    session.commit()
+    rows = outbox(session, f"nomination:{result.nomination_id}:")
+    # two review DMs, the receipt, the decision DM (the review DMs and receipt are also edited in place)
+    assert len(rows) >= 4
+    for row in rows.values():
+        assert "&lt;!channel&gt;" in row.payload["text"] or "&lt;" in str(row.payload["blocks"]), row.payload
+        for raw in ("<!channel>", "<@U123>", "<https://evil.example"):
+            assert raw not in row.payload["text"], row.payload["text"]
+            assert raw not in str(row.payload["blocks"])

@@ -30,7 +30,13 @@ send each message once.
 """
 
 from refbot.services.policy import load_policy
-from refbot.services.requests.approvals import approvers, can_decide, require_decider, require_pending
+from refbot.services.requests.approvals import (
+    approvers,
+    can_decide,
+    follow_owner_changes,
+    require_decider,
+    require_pending,
+)
 from refbot.services.requests.cards import (
     alternative_contacts,
     card_of,
@@ -73,7 +79,7 @@ __all__ = [
     "RequestInput", "ValidRequest", "add_business_days", "alternative_contacts", "approve", "approvers",
     "business_days_between", "can_decide", "can_schedule", "cancel", "card_of", "check_schedule_time",
     "contact_choices", "contact_details", "create_request", "decline", "due_sla_steps", "escalate", "expire",
-    "find_by_token", "get_request", "load_policy", "mark_scheduled", "my_requests", "parse_topics",
+    "find_by_token", "follow_owner_changes", "get_request", "load_policy", "mark_scheduled", "my_requests", "parse_topics",
     "pending_request_ids", "prefill_from_input", "prefill_from_search", "remind_approvers", "request_form",
     "require_decider", "require_pending", "requestable_contact", "suggest", "upsert_opportunity",
     "validate_request",

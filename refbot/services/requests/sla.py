@@ -13,8 +13,8 @@ from refbot.models import ReferenceRequest
 from refbot.services import lifecycle
 from refbot.services.outbox import enqueue
 from refbot.services.policy import Policy, load_policy
-from refbot.services.requests.approvals import approvers, update_button_dms
-from refbot.services.requests.cards import card_of, has_alternatives
+from refbot.services.requests.approvals import approvers, ask_approvers, update_button_dms
+from refbot.services.requests.cards import card_of
 from refbot.services.requests.env import RequestEnv, S, get_request
 
 
@@ -49,16 +49,11 @@ def remind_approvers(*, session: Session, env: RequestEnv, request_id: int) -> l
     request = get_request(session=session, request_id=request_id)
     if S(request.status) is not S.pending_approval:
         return []
-    policy = load_policy(session=session)
-    card = card_of(session=session, request=request, today=env.today(session), policy=policy)
-    can_suggest = has_alternatives(session, request)
+    hours = load_policy(session=session).approval_remind_hours
     to = approvers(session=session, env=env, request=request)
-    hours = policy.approval_remind_hours
-    for uid in to:
-        text, blks = blocks.approval_dm(card, reader_tz=env.tz(session, uid), can_suggest=can_suggest,
-                                        lead=blocks.reminder_lead(hours=hours))
-        enqueue(session=session, key=f"request:{request.id}:approval_dm:reminder:{uid}", channel=uid, text=text,
-                blocks=blks)
+    card = ask_approvers(session=session, env=env, request=request, to=to,
+                         key=lambda _, uid: f"request:{request.id}:approval_dm:reminder:{uid}",
+                         lead=lambda _: blocks.reminder_lead(hours=hours))
     text, blks = blocks.seller_reminded_dm(card, hours=hours)
     enqueue(session=session, key=f"request:{request.id}:reminded:seller", channel=request.requester_id, text=text,
             blocks=blks)
@@ -68,20 +63,16 @@ def remind_approvers(*, session: Session, env: RequestEnv, request_id: int) -> l
 
 
 def escalate(*, session: Session, env: RequestEnv, request_id: int) -> list[str]:
-    """Ask the program managers (other than the owner) to decide; tell the seller. Returns who was asked."""
+    """Ask the program managers (other than the owner and the requester) to decide; tell the seller.
+    Returns who was asked."""
     request = get_request(session=session, request_id=request_id)
     if S(request.status) is not S.pending_approval:
         return []
-    policy = load_policy(session=session)
-    card = card_of(session=session, request=request, today=env.today(session), policy=policy)
-    can_suggest = has_alternatives(session, request)
-    hours = policy.approval_escalate_hours
-    to = [pm for pm in env.admins(session) if pm != request.owner_id]
-    for pm in to:
-        text, blks = blocks.approval_dm(card, reader_tz=env.tz(session, pm), can_suggest=can_suggest,
-                                        lead=blocks.escalation_lead(card, hours=hours))
-        enqueue(session=session, key=f"request:{request.id}:approval_dm:escalated:{pm}", channel=pm, text=text,
-                blocks=blks)
+    hours = load_policy(session=session).approval_escalate_hours
+    to = [pm for pm in env.admins(session) if pm not in (request.account.owner_id, request.requester_id)]
+    card = ask_approvers(session=session, env=env, request=request, to=to,
+                         key=lambda _, pm: f"request:{request.id}:approval_dm:escalated:{pm}",
+                         lead=lambda card: blocks.escalation_lead(card, hours=hours))
     if to:
         text, blks = blocks.seller_escalated_dm(card, hours=hours)
         enqueue(session=session, key=f"request:{request.id}:escalated:seller", channel=request.requester_id,

@@ -23,6 +23,7 @@ from refbot.geo import resolve_country
 from refbot.models import Contact
 from refbot.services.availability import Availability, contact_availability
 from refbot.services.policy import load_policy
+from refbot.services.requests.approvals import require_second_person
 from refbot.services.requests.deals import crm_id_problem
 from refbot.services.requests.env import LIMITS, MAX_TOPICS, RequestEnv, first_name
 
@@ -122,11 +123,7 @@ def validate_request(
     (prospect, crm_id, stage, amount, industry, employees, country, activity, needed_by, urgent_reason,
     topics, note, justification), or NotFound/NotAllowed when the contact can't be requested."""
     contact = requestable_contact(session=session, contact_id=contact_id)
-    if contact.account.owner_id is None and not env.settings.refbot_admins:
-        raise NotAllowed(
-            f"{contact.account.name} has no account owner and RefBot has no program managers to approve "
-            "requests. Ask your Slack admin to set REFBOT_ADMINS."
-        )
+    require_second_person(session=session, env=env, account=contact.account, requester_id=requester_id)
     policy = load_policy(session=session)
     today = env.today(session, requester_id)
     errors: dict[str, str] = {}
