@@ -478,7 +478,6 @@ def _changes(obj: Any, values: dict[str, Any]) -> bool:
     return changed
 
 
-<<<<<<< HEAD
 def _leave_crm_owned(kind: str, row: dict[str, str], values: dict[str, Any],
                      crm_owned: dict[str, tuple[list[str], int]]) -> None:
     columns, rows = crm_owned.get(kind, ([], 0))
@@ -490,7 +489,8 @@ def _leave_crm_owned(kind: str, row: dict[str, str], values: dict[str, Any],
             if column in row and column not in columns:
                 columns.append(column)
     crm_owned[kind] = (columns, rows + (1 if dropped else 0))
-=======
+
+
 def _file_rows(
     files: list[CsvFile], check: _Checker, kind: str, id_column: str, seen: dict[str, str] | None = None
 ) -> Iterator[tuple[str, dict[str, str], str, int]]:
@@ -507,7 +507,6 @@ def _file_rows(
             elif seen is not None and ext:
                 seen[ext] = where
             yield where, row, ext, before
->>>>>>> main
 
 
 def _check_accounts(
@@ -516,40 +515,6 @@ def _check_accounts(
 ) -> tuple[list[_Row], set[str]]:
     rows: list[_Row] = []
     seen: dict[str, str] = {}
-<<<<<<< HEAD
-    for f in files:
-        for line, row in f.rows:
-            where = f"{f.name}:{line}"
-            before = len(check.problems)
-            check.required("accounts", row, where)
-            ext = row.get("account_id", "")
-            if ext in seen:
-                check.add(where, "account_id", f"duplicate id '{ext}' (also on {seen[ext]})")
-            elif ext:
-                seen[ext] = where
-            values = check.cells(ACCOUNT_PARSERS, row, where)
-            if "owner" in row:
-                values["owner_id"], problem = owners.resolve(row["owner"])
-                if problem:
-                    check.add(where, "owner", problem)
-            if len(check.problems) > before:
-                continue
-            current = existing.get(ext)
-            # region: given wins; empty -> from the country; column left out -> re-derived when the country changes
-            if not values.get("region") and ("region" in values or (
-                "country" in values and (current is None or current.country != values["country"])
-            )):
-                country = values.get("country", current.country if current else None)
-                region = region_of(country)
-                values["region"] = region.value if region else None
-            if "status" in values and values["status"] is None:
-                values["status"] = AccountStatus.active
-            if current is not None and current.crm_id:
-                _leave_crm_owned("accounts", row, values, crm_owned)
-            if current is None:
-                values = {"status": AccountStatus.active, "notes": "", "products": [], "use_cases": [], **values}
-            rows.append(_Row(where=where, ext=ext, values=values))
-=======
     for where, row, ext, before in _file_rows(files, check, "accounts", "account_id", seen):
         values = check.cells(ACCOUNT_PARSERS, row, where)
         if "owner" in row:
@@ -568,10 +533,11 @@ def _check_accounts(
             values["region"] = region.value if region else None
         if "status" in values and values["status"] is None:
             values["status"] = AccountStatus.active
+        if current is not None and current.crm_id:
+            _leave_crm_owned("accounts", row, values, crm_owned)
         if current is None:
             values = {"status": AccountStatus.active, "notes": "", "products": [], "use_cases": [], **values}
         rows.append(_Row(where=where, ext=ext, values=values))
->>>>>>> main
     return rows, set(seen)
 
 
@@ -581,39 +547,6 @@ def _check_contacts(
 ) -> tuple[list[_Row], set[str]]:
     rows: list[_Row] = []
     seen: dict[str, str] = {}
-<<<<<<< HEAD
-    for f in files:
-        for line, row in f.rows:
-            where = f"{f.name}:{line}"
-            before = len(check.problems)
-            check.required("contacts", row, where)
-            ext, account_ext = row.get("contact_id", ""), row.get("account_id", "")
-            if ext in seen:
-                check.add(where, "contact_id", f"duplicate id '{ext}' (also on {seen[ext]})")
-            elif ext:
-                seen[ext] = where
-            if account_ext and account_ext not in known_accounts:
-                check.add(where, "account_id", f"unknown account '{account_ext}' (not in RefBot nor in this import)")
-            values = check.cells(CONTACT_PARSERS, row, where)
-            if len(check.problems) > before:
-                continue
-            current = existing.get(ext)
-            if current is not None and current.crm_id:
-                _leave_crm_owned("contacts", row, values, crm_owned)
-                account_ext = current.account.external_id
-            # seniority: given wins; empty -> from the title; column left out -> re-derived when the title changes
-            if not values.get("seniority") and ("seniority" in values or (
-                "title" in values and (current is None or current.title != values["title"])
-            )):
-                title = values.get("title", current.title if current else "")
-                values["seniority"] = seniority_from_title(title)
-            if "status" in values and values["status"] is None:
-                values["status"] = ContactStatus.active
-            if current is None:
-                defaults = {"title": "", "status": ContactStatus.active, "topics": [], "activities": [], "languages": []}
-                values = {**defaults, **values}
-            rows.append(_Row(where=where, ext=ext, values=values, ref=account_ext))
-=======
     for where, row, ext, before in _file_rows(files, check, "contacts", "contact_id", seen):
         account_ext = row.get("account_id", "")
         if account_ext and account_ext not in known_accounts:
@@ -622,6 +555,9 @@ def _check_contacts(
         if len(check.problems) > before:
             continue
         current = existing.get(ext)
+        if current is not None and current.crm_id:
+            _leave_crm_owned("contacts", row, values, crm_owned)
+            account_ext = current.account.external_id
         # seniority: given wins; empty -> from the title; column left out -> re-derived when the title changes
         if not values.get("seniority") and ("seniority" in values or (
             "title" in values and (current is None or current.title != values["title"])
@@ -634,7 +570,6 @@ def _check_contacts(
             defaults = {"title": "", "status": ContactStatus.active, "topics": [], "activities": [], "languages": []}
             values = {**defaults, **values}
         rows.append(_Row(where=where, ext=ext, values=values, ref=account_ext))
->>>>>>> main
     return rows, set(seen)
 
 
