@@ -123,6 +123,7 @@ class SalesforceAPIStub:
         self._tmp = tempfile.TemporaryDirectory(prefix="sf-stub-")
         self.ca_file = ""
         self._server: ThreadingHTTPServer | None = None
+        self.busy_seconds = 0.0  # time spent answering (benchmarks subtract it)
 
     # ------------------------------------------------------------ lifecycle
 
@@ -397,15 +398,18 @@ class _Handler(BaseHTTPRequestHandler):
         record = Request(method, url.path, "unknown")
         with stub.lock:
             stub.state.requests.append(record)
+        started = time.perf_counter()
         try:
             status, body = self._route(stub, method, parts, url.query, raw, record)
         except _APIError as exc:
             status, body = exc.status, exc.body()
+        data = json.dumps(body).encode() if status != -1 else b""
+        with stub.lock:
+            stub.busy_seconds += time.perf_counter() - started
         record.status = status
         if status == -1:  # stalled past the client's timeout: drop the connection
             self.close_connection = True
             return
-        data = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json;charset=UTF-8")
         self.send_header("Content-Length", str(len(data)))

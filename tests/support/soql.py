@@ -12,6 +12,7 @@ Salesforce's INVALID_FIELD wording; a malformed query raises MALFORMED_QUERY.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -65,9 +66,14 @@ def _tokens(soql: str) -> list[tuple[str, str]]:
 
 
 def _comparable(value: Any) -> Any:
-    if isinstance(value, str) and re.match(r"^\d{4}-\d{2}-\d{2}T", value):
+    return _comparable_text(value) if isinstance(value, str) else value
+
+
+@functools.lru_cache(maxsize=65536)
+def _comparable_text(value: str) -> Any:
+    if re.match(r"^\d{4}-\d{2}-\d{2}T", value):
         return parse_datetime(value)
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         return dt.date.fromisoformat(value)
     return value
 
