@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from refbot.config import CoreSettings
@@ -12,7 +13,7 @@ from refbot.crm import Mapping, default_mapping
 from refbot.crm.base import FIELDS, CRMObject, valid_crm_field
 from refbot.domain import SALES_STAGES
 from refbot.errors import ValidationFailed
-from refbot.models import ProgramSetting
+from refbot.models import Opportunity, ProgramSetting
 
 SETTING_KEY = "crm_mapping"
 
@@ -69,7 +70,14 @@ def set_mapping(*, session: Session, settings: CoreSettings, assignments: list[s
         row.value = value_json
         row.updated_by = updated_by
     session.flush()
-    return load_mapping(session=session, settings=settings)
+    mapping = load_mapping(session=session, settings=settings)
+    if any(item.strip().startswith("stages.") for item in assignments):  # the stage gate reads the new mapping now
+        for opp in session.scalars(sa.select(Opportunity).where(Opportunity.crm_synced_at.is_not(None))):
+            stage = mapping.stage_for(opp.crm_stage)
+            if opp.stage != stage:
+                opp.stage = stage
+        session.flush()
+    return mapping
 
 
 def describe_mapping(mapping: Mapping) -> list[str]:

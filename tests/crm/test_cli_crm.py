@@ -100,9 +100,12 @@ def test_mapping_show_and_set_change_what_the_sync_reads(run, org, sf_api, datab
     assert code == 1 and "'later' is not a RefBot stage" in err
     sf_api.add_field("Account", "Sector__c")
     sf_api.update("Account", org.globex, Sector__c="Retail Banking")
+    assert run("crm", "sync")[0] == 0
     code, out, _ = run("crm", "mapping", "set", "accounts.industry=Sector__c", "stages.Needs Analysis=evaluation")
     assert code == 0 and "  industry        <- Sector__c" in out
-    assert run("crm", "sync")[0] == 0
+    with database.sessionmaker() as s:  # the stage gate reads the new stage mapping at once
+        assert s.scalar(sa.select(Opportunity.stage)) == "evaluation"
+    assert run("crm", "sync", "--full")[0] == 0
     with database.sessionmaker() as s:
         assert s.scalar(sa.select(Account.industry).where(Account.crm_id == org.globex)) == "Retail Banking"
         assert s.scalar(sa.select(Opportunity.stage)) == "evaluation"
