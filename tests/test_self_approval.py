@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from refbot import cli
 from refbot.domain import RequestStatus as S
 from refbot.errors import NotAllowed
+from refbot.jobs import run_job
 from refbot.models import Account, Contact, OutboxMessage, ReferenceRequest, RequestEvent
 from refbot.services import requests as svc
 from tests.conftest import SIGNING_SECRET
@@ -224,3 +225,16 @@ def test_over_http_the_owner_requesters_click_changes_nothing_and_sends_nothing(
         assert session.scalars(sa.select(RequestEvent.action).where(RequestEvent.request_id == request.id)).all() == [
             "created"]
         assert EMAIL not in slack_api.all_text()
+
+
+def test_the_owner_requesters_request_is_reminded_to_the_program_managers_not_escalated_as_if_ignored(
+    bolt_app, slack_api, world, session, ctx, clock
+):
+    ask(bolt_app, slack_api, world["dana"])
+    clock.advance(hours=49)
+    run_job(ctx, "approval_reminders")
+    for pm in (ADMIN, ADMIN2):
+        texts = [json.dumps(c.args) for c in buttons_to(slack_api, pm)]
+        assert len(texts) == 2 and "Reminder" in texts[1]  # the first DM and one reminder
+        assert not any("Escalated to you" in t for t in texts)
+    assert buttons_to(slack_api, SELLER) == []

@@ -52,49 +52,33 @@ def handle_message(ctx: AppContext, client: WebClient, event: dict[str, Any], *,
         return False
     if event.get("channel_type") not in ("channel", "group"):
         return False
-    user = event.get("user")
-    channel = event.get("channel")
-    ts = event.get("ts")
-    if not user or not channel or not ts:
+    if not all(payload.text(event.get(key)) for key in ("user", "channel", "ts")):
         return False
-    detection = detect_ask(event.get("text") or "")
+    text = payload.text(event.get("text"))
+    detection = detect_ask(text)
     if not detection.is_ask:
         return False
     take_slot()  # an ask: now wait for a work slot (most messages never get here, and never wait)
+    return _answer_ask(ctx, client, event, query=detection.query or text, team_id=team_id)
+
+
+def _answer_ask(ctx: AppContext, client: WebClient, event: dict[str, Any], *, query: str, team_id: str | None) -> bool:
+    """Record the ask and, when the channel's rules allow, queue the reply in its thread."""
+    channel, ts, user = str(event["channel"]), str(event["ts"]), str(event["user"])
     ext_shared = is_ext_shared(client, channel)
-    now = ctx.clock.now()
     today = ctx.clock.today(ctx.settings.tz)
     with ctx.db.unit_of_work() as session:
         decision = service.record_ask(
-            session=session,
-            team_id=team_id,
-            channel_id=channel,
-            message_ts=ts,
-            thread_ts=event.get("thread_ts"),
-            user_id=user,
-            query=detection.query or (event.get("text") or ""),
-            now=now,
-            ext_shared=ext_shared,
-            today=today,
+            session=session, team_id=team_id, channel_id=channel, message_ts=ts, thread_ts=payload.text(event.get("thread_ts")) or None,
+            user_id=user, query=query, now=ctx.clock.now(), ext_shared=ext_shared, today=today,
         )
         if not decision.reply or decision.outcome is None:
             log.info("reference ask in %s not answered: %s", channel, decision.why_not)
             return False
-        text, blocks = ask_reply(
-            asker_id=user,
-            criteria=decision.outcome.criteria,
-            result=decision.outcome.result,
-            search_id=decision.outcome.search_id,
-            today=today,
-        )
-        enqueue(
-            session=session,
-            key=f"ask:{channel}:{ts}",
-            channel=channel,
-            text=text,
-            blocks=blocks,
-            extra={"thread_ts": decision.thread_ts, "unfurl_links": False},
-        )
+        text, blocks = ask_reply(asker_id=user, criteria=decision.outcome.criteria, result=decision.outcome.result,
+                                 search_id=decision.outcome.search_id, today=today)
+        enqueue(session=session, key=f"ask:{channel}:{ts}", channel=channel, text=text, blocks=blocks,
+                extra={"thread_ts": decision.thread_ts, "unfurl_links": False})
     return True
 
 

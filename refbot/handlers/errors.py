@@ -49,22 +49,21 @@ def user_message(error: BaseException) -> str | None:
     return UNEXPECTED
 
 
+def on_error(error: BaseException, body: dict[str, Any], client: WebClient, respond: Any = None) -> BoltResponse:
+    message = user_message(error)
+    if isinstance(error, RefBotError):
+        log.info("refused: %s", error.message)
+    elif message in (None, TOO_SLOW):
+        log.info("could not open a form: %s", slack_error(error))
+    else:
+        log.error("unhandled error in a Slack listener: %s", error, exc_info=error)
+    if message is not None:
+        tell_user(body, client, respond, message)
+    # The user has been told privately; an HTTP error would only make Slack show a generic
+    # failure (and retry events), so the request is acknowledged.
+    return BoltResponse(status=200, body="")
+
+
 def register(app: App, ctx: AppContext) -> None:
     malformed.register(app)
-
-    @app.error
-    def on_error(
-        error: BaseException, body: dict[str, Any], client: WebClient, respond: Any = None
-    ) -> BoltResponse:
-        message = user_message(error)
-        if isinstance(error, RefBotError):
-            log.info("refused: %s", error.message)
-        elif message in (None, TOO_SLOW):
-            log.info("could not open a form: %s", slack_error(error))
-        else:
-            log.error("unhandled error in a Slack listener: %s", error, exc_info=error)
-        if message is not None:
-            tell_user(body, client, respond, message)
-        # The user has been told privately; an HTTP error would only make Slack show a generic
-        # failure (and retry events), so the request is acknowledged.
-        return BoltResponse(status=200, body="")
+    app.error(on_error)

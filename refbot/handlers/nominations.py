@@ -22,7 +22,7 @@ from refbot.errors import NotFound, ValidationFailed
 from refbot.handlers import payload
 from refbot.handlers.home_tab import refresh_home
 from refbot.handlers.payload import Values
-from refbot.handlers.reply import privately, register_listeners
+from refbot.handlers.reply import privately, reason_errors, register_listeners
 from refbot.handlers.router import CommandRequest, CommandRouter
 from refbot.services import nominations as svc
 from refbot.services.users import admin_ids, is_admin
@@ -149,11 +149,9 @@ def _refusal(ctx: AppContext, nomination_id: int) -> str | None:
 def on_reject_submit(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
     nomination_id = payload.meta_int(body, "nomination_id") or 0
     reason = Values(body).text("reason")
-    if not reason:
-        ack(response_action="errors", errors={"reason": "Say why, briefly: the nominator sees it."})
-        return
-    if len(reason) > blocks.LIMITS["reason"]:
-        ack(response_action="errors", errors={"reason": f"Keep it under {blocks.LIMITS['reason']} characters."})
+    errors = reason_errors(reason, limit=blocks.LIMITS["reason"], reader="nominator")
+    if errors:
+        ack(response_action="errors", errors=errors)
         return
     refusal = _refusal(ctx, nomination_id)
     if refusal:

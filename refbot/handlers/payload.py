@@ -67,16 +67,16 @@ def clean(value: Any) -> str:
 # ------------------------------------------------------------------ who, where
 
 
-def user_id(body: Any) -> str:
-    """The acting user: `user.id` (interactions, views), `user_id` (commands) or `user` as events send it."""
+def maybe_user_id(body: Any) -> str:
+    """The acting user: `user.id` (interactions, views) or `user_id` (commands); "" when there is none."""
     body = obj(body)
-    user = body.get("user")
-    return text(obj(user).get("id")) or text(body.get("user_id")) or (user if isinstance(user, str) else "")
+    return text(obj(body.get("user")).get("id")) or text(body.get("user_id"))
 
 
-def required_user(body: Any) -> str:
-    """The acting user, when the listener cannot go on without one: BadPayload when there is none."""
-    uid = user_id(body)
+def user_id(body: Any) -> str:
+    """The acting user, whom every listener needs: BadPayload when the body names none (or `user` is not an
+    object)."""
+    uid = maybe_user_id(body)
     if not uid:
         raise BadPayload()
     return uid

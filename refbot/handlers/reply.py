@@ -49,9 +49,18 @@ def register_listeners(
         app.options(action_id)(listener(fn, *deps))
 
 
+def reason_errors(reason: str, *, limit: int, reader: str) -> dict[str, str]:
+    """The inline error of a decision form's required "reason" input ({} when it is fine)."""
+    if not reason:
+        return {"reason": f"Say why, briefly: the {reader} sees it."}
+    if len(reason) > limit:
+        return {"reason": f"Keep it under {limit} characters."}
+    return {}
+
+
 def tell_user(body: Any, client: WebClient, respond: Any, text: str) -> None:
     """Reply privately through the response URL, else an ephemeral message, else a DM. Never raises."""
-    user_id, channel_id = payload.user_id(body), payload.channel_id(body)
+    user_id, channel_id = payload.maybe_user_id(body), payload.channel_id(body)
     try:
         if respond is not None and payload.has_response_url(body):
             respond(text=text, response_type="ephemeral", replace_original=False)

@@ -26,7 +26,7 @@ from refbot.errors import InvalidTransition, NotAllowed, NotFound, RefBotError, 
 from refbot.handlers import payload
 from refbot.handlers.errors import TRY_AGAIN
 from refbot.handlers.payload import Values
-from refbot.handlers.reply import privately, register_listeners, zone
+from refbot.handlers.reply import privately, reason_errors, register_listeners, zone
 from refbot.handlers.router import CommandRequest, CommandRouter
 from refbot.handlers.search import open_search_modal
 from refbot.matching.criteria import Criteria
@@ -185,7 +185,7 @@ def _request_answer(ctx: AppContext, body: dict[str, Any], data: svc.RequestInpu
     """The inline answer to a request form (errors, the form again, a notice, {} for a resubmission), or
     None when it may be created. Decided in a read-only unit of work, which never waits for a writer."""
     values, user_id, token = Values(body), payload.user_id(body), payload.view_id(body)
-    contact_id = payload.meta_int(body, "contact_id") or 0
+    contact_id = payload.required(payload.meta_int(body, "contact_id"))
     with ctx.db.unit_of_work(read_only=True) as session:
         try:
             if token and svc.find_by_token(session=session, client_token=token) is not None:
@@ -307,11 +307,9 @@ def _still_pending(ctx: AppContext, ack: Ack, request_id: int, to: S, title: str
 def on_decline_submit(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
     request_id = payload.required(payload.meta_int(body, "request_id"))
     reason = Values(body).text("reason")
-    if not reason:
-        ack(response_action="errors", errors={"reason": "Say why, briefly: the seller sees it."})
-        return
-    if len(reason) > svc.LIMITS["reason"]:
-        ack(response_action="errors", errors={"reason": f"Keep it under {svc.LIMITS['reason']} characters."})
+    errors = reason_errors(reason, limit=svc.LIMITS["reason"], reader="seller")
+    if errors:
+        ack(response_action="errors", errors=errors)
         return
     if not _still_pending(ctx, ack, request_id, S.declined, "Decline request"):
         return

@@ -118,7 +118,7 @@ def _refuse(ctx: AppContext, body: dict[str, Any], client: WebClient,
         return f"I don't know `{first[:40]}`.{hint} Try `{COMMAND} help` to see what I can do."
     if sub.admin_only:
         with ctx.db.unit_of_work() as session:
-            allowed = is_admin(settings=ctx.settings, session=session, client=client, slack_id=payload.user_id(body))
+            allowed = is_admin(settings=ctx.settings, session=session, client=client, slack_id=payload.maybe_user_id(body))
         if not allowed:
             return f"`{COMMAND} {sub.name}` is for program managers. Ask one of them if you need it."
     return None
@@ -133,7 +133,7 @@ def on_command(ctx: AppContext, router: CommandRouter, ack: Ack, body: dict[str,
         respond(response_type="ephemeral", text=refusal or "")
         return
     request = CommandRequest(
-        ctx=ctx, body=body, user_id=payload.user_id(body), channel_id=payload.channel_id(body) or None, text=rest,
+        ctx=ctx, body=body, user_id=payload.maybe_user_id(body), channel_id=payload.channel_id(body) or None, text=rest,
         trigger_id=payload.text(body.get("trigger_id")) or None, respond=respond, client=client, subcommand=sub.name,
     )
     try:

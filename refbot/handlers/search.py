@@ -128,7 +128,7 @@ def on_submit(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient
         ack(response_action="errors", errors=errors)
         return
     ack()
-    user_id = payload.required_user(body)
+    user_id = payload.user_id(body)
     text, blocks = _search_and_render(ctx, user_id=user_id, text=None, criteria=criteria)
     channel = payload.meta_str(body, "channel")
     if channel:

@@ -15,6 +15,7 @@ import itertools
 import json
 import logging
 import re
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -49,6 +50,7 @@ from tests.support.payloads import (
     radio,
     slash_command,
     static_select,
+    timepicker,
     view_submission,
 )
 
@@ -609,3 +611,204 @@ def test_debrief_modal_errors_on_the_right_blocks_or_files_exactly_what_was_type
         clean(form["insights"]), clean(form["concerns"]), clean(form["notes"]))
     assert session.get(ReferenceRequest, request_id).status is RequestStatus.debriefed
     assert session.scalar(sa.select(sa.func.count()).select_from(Activity).where(Activity.request_id == request_id)) == 1
+
+
+# ====================================================================== signed payloads of the wrong shape
+#
+# Slack signs what it sends, but a payload can still arrive oddly shaped (an old client, a proxy, an attacker
+# with a leaked signing secret, a Slack change): a `selected_option` that is a string, `user` as a string,
+# private_metadata whose id is not a number, no date. Each reads as missing: the form shows its normal inline
+# error, or the user is told privately "That didn't work — please try again." Never a 500, never "something
+# went wrong", and nothing is written.
+
+from urllib.parse import parse_qs, urlencode  # noqa: E402 - this section's own helpers
+
+from refbot.handlers.payload import RETRY  # noqa: E402
+
+ODD = [None, "", "USELLER", "2026-11-26", 5, -1, 1.5, True, [], ["x"], [None], {}, {"value": 5}, {"id": 5},
+       {"value": {"value": "x"}}, "x" * 5000]
+odd_values = st.sampled_from(ODD)
+odd_metadata = st.sampled_from(["", "not json", "[1, 2]", "null", '"7"', "{", '{"request_id": "abc"}',
+                                '{"request_id": -3}', '{"request_id": 1.5}', '{"request_id": {"x": 1}}',
+                                '{"request_id": true}', '{"contact_id": "abc"}', '{"contact_id": [1]}',
+                                '{"request_id": "²"}', '{"contact_id": "99999999999999999999999"}'])
+
+
+def decode(payload) -> dict:
+    body, _ = payload
+    return json.loads(parse_qs(body)["payload"][0])
+
+
+def encode(data: dict):
+    return urlencode({"payload": json.dumps(data)}), "application/x-www-form-urlencoded"
+
+
+def mangle(data: dict, path: tuple, value) -> dict:
+    """`data` with the field at `path` replaced by `value` (or removed, when value is the string "<absent>")."""
+    data = json.loads(json.dumps(data))
+    target = data
+    for key in path[:-1]:
+        if not isinstance(target.get(key), dict):
+            target[key] = {}
+        target = target[key]
+    if value == "<absent>":
+        target.pop(path[-1], None)
+    else:
+        target[path[-1]] = value
+    return data
+
+
+def odd_for(field: str) -> st.SearchStrategy[object]:
+    """Odd values for an element's `field`, without the strings that are a fine value there (a text input's
+    "USELLER", a datepicker's "2026-11-26")."""
+    if field == "value":
+        return odd_values.filter(lambda v: not (isinstance(v, str) and 0 < len(v) < 1000))
+    return odd_values.filter(lambda v: v != "2026-11-26") if field == "selected_date" else odd_values
+
+
+def element(block: str, action: str = "value") -> tuple:
+    return ("view", "state", "values", block, action)
+
+
+def odd_shape(block: str, field: str, action: str = "value") -> st.SearchStrategy[tuple[tuple, object]]:
+    """A required input's value (`field` of its element), its element, its block or all values, oddly shaped."""
+    return st.one_of(
+        st.tuples(st.just((*element(block, action), field)), st.one_of(odd_for(field), st.just("<absent>"))),
+        st.tuples(st.just(element(block, action)), st.sampled_from([None, "x", 5, [], {}, "<absent>"])),
+        st.tuples(st.just(element(block, action)[:-1]), st.sampled_from([None, "x", [], {}, "<absent>"])),
+        st.tuples(st.just(("view", "state", "values")), st.sampled_from([None, "x", [], 5, {}])),
+    )
+
+
+def private_texts_to(slack_api, user: str) -> str:
+    calls = slack_api.calls("response_url") + slack_api.ephemerals_to(user) + slack_api.messages_to(user)
+    return "\n".join(json.dumps(c.args) for c in calls)
+
+
+def check_odd_answer(response, *, expect: str, view: dict, slack_api, user: str, told_before: str) -> None:
+    """`expect`: "errors" (the form's inline errors), "retry" (told privately to try again) or "silent"
+    (the body names no user to tell)."""
+    if expect == "silent" and response.status == 400:  # Bolt itself can't read the body: refused before any listener
+        return
+    answer = ack_of(response)
+    told = private_texts_to(slack_api, user)[len(told_before):]
+    if expect == "errors":
+        assert answer.get("response_action") == "errors", answer
+        assert answer["errors"] and set(answer["errors"]) <= input_blocks(view)
+    elif expect == "retry":
+        assert answer.get("response_action") != "update", answer
+        assert json.dumps(RETRY)[1:-1] in told
+    else:
+        assert answer == {}
+    assert "went wrong" not in told
+
+
+REQUEST_REQUIRED = st.sampled_from([("stage", "selected_option"), ("needed_by", "selected_date"),
+                                    ("prospect", "value"), ("activity", "selected_option")])
+
+
+@MODAL
+@given(data=st.data())
+def test_oddly_shaped_request_submissions_read_as_missing(data, bolt_app, session, slack_api, request_form, no_crash):
+    base = decode(view_submission(None, request_values(OK_FORM), SELLER, view=request_form, view_id=new_view_id()))
+    kind = data.draw(st.sampled_from(["input", "metadata", "user"]))
+    if kind == "input":
+        path, value = data.draw(odd_shape(*data.draw(REQUEST_REQUIRED)))
+        expect = "errors"
+    elif kind == "metadata":
+        meta = data.draw(odd_metadata.filter(lambda m: "request_id" not in m))
+        path, value, expect = ("view", "private_metadata"), meta, "retry"
+    else:
+        path, value, expect = ("user",), data.draw(st.sampled_from(["USELLER", 5, None, [], {}, {"id": 5}])), "silent"
+    session.expire_all()
+    before, told_before = counts(session, *REQUEST_TABLES), private_texts_to(slack_api, SELLER)
+    response = dispatch(bolt_app, encode(mangle(base, path, value)))
+    no_crash()
+    check_odd_answer(response, expect=expect, view=request_form, slack_api=slack_api, user=SELLER,
+                     told_before=told_before)
+    session.expire_all()
+    assert counts(session, *REQUEST_TABLES) == before
+
+
+@pytest.fixture
+def reschedule_form(bolt_app, slack_api, ctx):
+    for user, name in ((loop_data.SELLER, "Sam Seller"), (loop_data.OWNER, "Olivia Owner")):
+        slack_api.add_user(user, name, tz="Europe/Berlin")
+    request_id = scheduled_call(ctx)
+    assert dispatch(bolt_app, block_actions("debrief_rescheduled", str(request_id), loop_data.SELLER)).status == 200
+    view = slack_api.last_view()
+    assert view["callback_id"] == "debrief_reschedule_modal"
+    return request_id, view
+
+
+@pytest.mark.parametrize("date", ["<absent>", None, "", "tomorrow", 20261126, ["2026-11-26"], {"date": "2026-11-26"}])
+def test_reschedule_without_a_date_asks_for_one_at_once(date, bolt_app, ctx, session, slack_api, reschedule_form,
+                                                        no_crash):
+    request_id, view = reschedule_form
+    base = decode(view_submission(None, {"date": {"value": datepicker("2026-11-26")},
+                                         "time": {"value": timepicker("11:30")}},
+                                  loop_data.SELLER, view=view, view_id=new_view_id()))
+    before = counts(session, *DEBRIEF_TABLES)
+    started = time.monotonic()
+    response = dispatch(bolt_app, encode(mangle(base, (*element("date"), "selected_date"), date)))
+    assert time.monotonic() - started < 3
+    no_crash()
+    assert ack_of(response) == {"response_action": "errors", "errors": {"date": "Pick the new date."}}
+    session.expire_all()
+    assert counts(session, *DEBRIEF_TABLES) == before
+    assert session.get(ReferenceRequest, request_id).status is RequestStatus.scheduled
+
+
+DEBRIEF_FAMILY = {
+    # modal opened by: (button, callback id, a valid submission, the inputs a submission cannot do without)
+    "reschedule": ("debrief_rescheduled", {"date": {"value": datepicker("2026-11-26")},
+                                           "time": {"value": timepicker("11:30")}}, [("date", "selected_date")]),
+    "debrief": ("debrief_happened", {"met_needs": {"value": radio("yes")}, "rating": {"value": static_select("4")}},
+                [("met_needs", "selected_option"), ("rating", "selected_option")]),
+}
+
+
+@MODAL
+@given(data=st.data())
+def test_oddly_shaped_after_the_call_submissions_read_as_missing(data, bolt_app, ctx, session, slack_api,
+                                                                 debrief_form, no_crash):
+    button, values, required = DEBRIEF_FAMILY[data.draw(st.sampled_from(sorted(DEBRIEF_FAMILY)))]
+    request_id = scheduled_call(ctx)
+    assert dispatch(bolt_app, block_actions(button, str(request_id), loop_data.SELLER)).status == 200
+    view = slack_api.last_view()
+    base = decode(view_submission(None, values, loop_data.SELLER, view=view, view_id=new_view_id()))
+    if data.draw(st.booleans()):
+        path, value = data.draw(odd_shape(*data.draw(st.sampled_from(required))))
+        expect = "errors"
+    else:
+        path, value = ("view", "private_metadata"), data.draw(odd_metadata.filter(lambda m: "contact_id" not in m))
+        expect = "retry"
+    session.expire_all()
+    before, told_before = counts(session, *DEBRIEF_TABLES), private_texts_to(slack_api, loop_data.SELLER)
+    status = session.get(ReferenceRequest, request_id).status  # "It happened" already completed the call
+    response = dispatch(bolt_app, encode(mangle(base, path, value)))
+    no_crash()
+    check_odd_answer(response, expect=expect, view=view, slack_api=slack_api, user=loop_data.SELLER,
+                     told_before=told_before)
+    session.expire_all()
+    assert counts(session, *DEBRIEF_TABLES) == before
+    assert session.get(ReferenceRequest, request_id).status is status
+
+
+@MODAL
+@given(path_value=st.one_of(odd_shape("name", "value"), odd_shape("why", "value"),
+                            odd_shape("account", "selected_option", "nomination_account")))
+def test_oddly_shaped_nominations_read_as_missing(path_value, bolt_app, session, slack_api, nomination_form,
+                                                  no_crash):
+    view, globex_id = nomination_form
+    values = {"name": {"value": plain_value("Dana Scully")}, "why": {"value": plain_value("Loves the product")},
+              "account": {"nomination_account": external_select(f"acc:{globex_id}")}}
+    base = decode(view_submission(None, values, SELLER, view=view, view_id=new_view_id()))
+    session.expire_all()
+    before = counts(session, Nomination, OutboxMessage)
+    response = dispatch(bolt_app, encode(mangle(base, *path_value)))
+    no_crash()
+    check_odd_answer(response, expect="errors", view=view, slack_api=slack_api, user=SELLER,
+                     told_before=private_texts_to(slack_api, SELLER))
+    session.expire_all()
+    assert counts(session, Nomination, OutboxMessage) == before

@@ -82,7 +82,7 @@ def ask_approvers(
     why they get it (by default: why a program manager decides, if one does). Returns the card shown."""
     policy = load_policy(session=session)
     card = card_of(session=session, request=request, today=env.today(session), policy=policy)
-    can_suggest = has_alternatives(session, request)
+    can_suggest = has_alternatives(session=session, request=request)
     top = lead(card) if lead else _lead(request, to)
     for i, uid in enumerate(to):
         text, blks = blocks.approval_dm(card, reader_tz=env.tz(session, uid), can_suggest=can_suggest, lead=top)
@@ -90,7 +90,7 @@ def ask_approvers(
     return card
 
 
-def notify_created(session: Session, env: RequestEnv, request: ReferenceRequest, *, tell_seller: bool) -> None:
+def notify_created(*, session: Session, env: RequestEnv, request: ReferenceRequest, tell_seller: bool) -> None:
     to = approvers(session=session, env=env, request=request)
     card = ask_approvers(session=session, env=env, request=request, to=to,
                          key=lambda i, uid: _approval_key(request.id, i, uid))
@@ -175,7 +175,7 @@ def require_pending(request: ReferenceRequest, to: RequestStatus) -> None:
         raise InvalidTransition(lifecycle.refusal(request.id, S(request.status), to))
 
 
-def update_button_dms(session: Session, env: RequestEnv, request: ReferenceRequest) -> None:
+def update_button_dms(*, session: Session, env: RequestEnv, request: ReferenceRequest) -> None:
     """Edit every DM that carried decision buttons for `request`: show the outcome, remove the buttons."""
     prefix = f"request:{request.id}:approval_dm"
     rows = session.execute(

@@ -107,7 +107,7 @@ def _closed_at(session: Session, request: ReferenceRequest) -> dt.datetime | Non
     return event.created_at if event is not None else request.decided_at
 
 
-def has_alternatives(session: Session, request: ReferenceRequest) -> bool:
+def has_alternatives(*, session: Session, request: ReferenceRequest) -> bool:
     return bool(alternative_contacts(session=session, request=request))
 
 

@@ -156,10 +156,10 @@ def create_request(
             if existing is not None:  # the same submission, delivered twice at once
                 return CreateResult(existing, created=False)
         raise
-    created_event(session, env, request, actor_id=requester_id, availability=valid.availability,
+    created_event(session=session, env=env, request=request, actor_id=requester_id, availability=valid.availability,
                    detail={"search_id": search_id} if search_id else {})
     session.refresh(request)
-    notify_created(session, env, request, tell_seller=True)
+    notify_created(session=session, env=env, request=request, tell_seller=True)
     return CreateResult(request, created=True)
 
 
@@ -180,7 +180,7 @@ def _criteria(*, session: Session, search_id: int | None, valid: ValidRequest) -
 
 
 def created_event(
-    session: Session, env: RequestEnv, request: ReferenceRequest, *, actor_id: str, availability: Availability,
+    *, session: Session, env: RequestEnv, request: ReferenceRequest, actor_id: str, availability: Availability,
     detail: dict[str, Any],
 ) -> None:
     info = dict(detail)

@@ -23,7 +23,7 @@ def approve(*, session: Session, env: RequestEnv, request_id: int, actor_id: str
         session=session, request_id=request_id, to=S.approved, actor_id=actor_id, action="approve",
         now=env.now, from_statuses={S.pending_approval}, values={"decided_by": actor_id, "decided_at": env.now},
     )
-    update_button_dms(session, env, request)
+    update_button_dms(session=session, env=env, request=request)
     card = card_of(session=session, request=request)
     text, blks = blocks.seller_approved_dm(card, contact_details(request.contact), now=env.now)
     enqueue(session=session, key=f"request:{request.id}:approved:seller", channel=request.requester_id,
@@ -48,7 +48,7 @@ def decline(
         values={"decided_by": actor_id, "decided_at": env.now, "decline_reason": reason},
         detail={"reason": reason},
     )
-    update_button_dms(session, env, request)
+    update_button_dms(session=session, env=env, request=request)
     text, blks = blocks.seller_declined_dm(card_of(session=session, request=request))
     enqueue(session=session, key=f"request:{request.id}:declined:seller", channel=request.requester_id,
             text=text, blocks=blks)
@@ -67,7 +67,7 @@ def cancel(*, session: Session, env: RequestEnv, request_id: int, actor_id: str)
         session=session, request_id=request_id, to=S.cancelled, actor_id=actor_id, action="cancel",
         now=env.now, from_statuses=OPEN_REQUEST_STATUSES,
     )
-    update_button_dms(session, env, request)
+    update_button_dms(session=session, env=env, request=request)
     card = card_of(session=session, request=request)
     text, blks = blocks.owner_cancelled_dm(card)
     told = [request.owner_id] if request.owner_id else (env.admins(session) if was is S.pending_approval else [])

@@ -69,7 +69,10 @@ def escalate(*, session: Session, env: RequestEnv, request_id: int) -> list[str]
     if S(request.status) is not S.pending_approval:
         return []
     hours = load_policy(session=session).approval_escalate_hours
-    to = [pm for pm in env.admins(session) if pm not in (request.account.owner_id, request.requester_id)]
+    owner = request.account.owner_id
+    # An owner who asked never had the DM: the program managers did from the start, so nobody is new to ask.
+    asked_already = set(approvers(session=session, env=env, request=request)) if owner == request.requester_id else set()
+    to = [pm for pm in env.admins(session) if pm not in (owner, request.requester_id) and pm not in asked_already]
     card = ask_approvers(session=session, env=env, request=request, to=to,
                          key=lambda _, pm: f"request:{request.id}:approval_dm:escalated:{pm}",
                          lead=lambda card: blocks.escalation_lead(card, hours=hours))
@@ -88,7 +91,7 @@ def expire(*, session: Session, env: RequestEnv, request_id: int) -> ReferenceRe
         session=session, request_id=request_id, to=S.expired, actor_id=None, action="expire", now=env.now,
         from_statuses={S.pending_approval},
     )
-    update_button_dms(session, env, request)
+    update_button_dms(session=session, env=env, request=request)
     text, blks = blocks.seller_expired_dm(card_of(session=session, request=request))
     enqueue(session=session, key=f"request:{request.id}:expired:seller", channel=request.requester_id,
             text=text, blocks=blks)

@@ -78,12 +78,12 @@ def suggest(
     )
     session.add(new)
     session.flush()
-    created_event(session, env, new, actor_id=actor_id, availability=avail, detail={"suggested_from": old.id})
+    created_event(session=session, env=env, request=new, actor_id=actor_id, availability=avail, detail={"suggested_from": old.id})
     session.refresh(new)
-    update_button_dms(session, env, old)
+    update_button_dms(session=session, env=env, request=old)
     text, blks = blocks.seller_suggested_dm(card_of(session=session, request=old),
                                             card_of(session=session, request=new), reason=reason)
     enqueue(session=session, key=f"request:{old.id}:suggested:seller", channel=old.requester_id,
             text=text, blocks=blks)
-    notify_created(session, env, new, tell_seller=False)
+    notify_created(session=session, env=env, request=new, tell_seller=False)
     return new
