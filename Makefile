@@ -1,4 +1,4 @@
-# RefBot: `make run` installs and starts the bot; `make test` installs and runs the whole test suite.
+# RefBot: `make run` installs and starts the bot (the browser playground when no Slack settings are configured); `make test` installs and runs the whole test suite.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 run: install
-	$(BIN)/refbot start
+	$(BIN)/refbot run
 
 demo: install
 	$(BIN)/refbot demo

@@ -104,7 +104,7 @@ def main() -> int:
     from refbot.config import CoreSettings
     from refbot.services import crm_sync
     from tests.support import salesforce_api as sfapi
-    from tests.support.slack_api import SlackAPIStub
+    from refbot.playground.slack_api import SlackAPIStub
 
     parent, child = mp.Pipe()
     proc = mp.get_context("fork").Process(target=serve, args=(child, sizes), daemon=True)

@@ -43,6 +43,7 @@ import sqlalchemy as sa  # noqa: E402
 from refbot import db as dbmod  # noqa: E402
 from refbot.domain import OutboxStatus  # noqa: E402
 from refbot.models import Contact, OutboxMessage, ReferenceRequest  # noqa: E402
+from refbot.playground.slack_api import SlackAPIStub  # noqa: E402
 from refbot.services.demo import load_demo  # noqa: E402
 from tests.support.payloads import (  # noqa: E402
     SlackClientSim,
@@ -56,7 +57,6 @@ from tests.support.payloads import (  # noqa: E402
     view_submission,
 )
 from tests.support.refbot_server import RefBotServer  # noqa: E402
-from tests.support.slack_api import SlackAPIStub  # noqa: E402
 
 SECRET = "bench-signing-secret"
 OWNER = "UOWNER"

@@ -13,8 +13,8 @@ from refbot.db import Database
 from refbot.domain import NominationStatus
 from refbot.jobs import load_jobs, run_job
 from refbot.models import Nomination, ScheduledRun
+from refbot.playground.slack_api import texts_of
 from refbot.services.policy import update_policy
-from tests.support.slack_api import texts_of
 
 SLOT = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)  # Monday 09:00 Berlin (the settings' timezone)
 

@@ -32,6 +32,7 @@ from refbot.domain import RequestStatus as S
 from refbot.handlers.errors import TRY_AGAIN
 from refbot.jobs import load_jobs, run_job
 from refbot.models import Account, Contact, OutboxMessage, ReferenceRequest, RequestEvent, SearchLog
+from refbot.playground.slack_api import active_stub
 from refbot.slack_app import create_app
 from tests import loop_data
 from tests.conftest import BOT_TOKEN, POSTGRES_URL, SIGNING_SECRET
@@ -49,7 +50,6 @@ from tests.support.payloads import (
     view_submission,
 )
 from tests.support.refbot_server import RefBotServer
-from tests.support.slack_api import active_stub
 
 SELLER, OWNER, ADMIN = "USELLER", "UOWNER", "UADMIN"
 EMAIL = "dana@globex.example"

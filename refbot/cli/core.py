@@ -198,6 +198,7 @@ _COMMAND_MODULES: list[str] = [
     "refbot.cli.search",
     "refbot.cli.report",
     "refbot.cli.crm",
+    "refbot.cli.playground",
 ]
 
 

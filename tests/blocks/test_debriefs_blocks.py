@@ -5,7 +5,7 @@ import json
 from refbot.blocks import debriefs as b
 from refbot.domain import ActivityType, MetNeeds, OpportunityOutcome
 from refbot.domain import RequestStatus as S
-from tests.support.slack_api import validate_blocks, validate_view
+from refbot.playground.slack_api import validate_blocks, validate_view
 
 CALL = dt.datetime(2026, 11, 24, 14, 0, tzinfo=dt.UTC)
 

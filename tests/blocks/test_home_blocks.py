@@ -15,7 +15,7 @@ from refbot.blocks.home import (
 from refbot.blocks.leaderboard import ProgramTotals
 from refbot.domain import ActivityType
 from refbot.domain import RequestStatus as S
-from tests.support.slack_api import texts_of, validate_view
+from refbot.playground.slack_api import texts_of, validate_view
 
 NOW = dt.datetime(2026, 11, 23, 9, tzinfo=dt.UTC)
 

@@ -7,7 +7,7 @@ from refbot.blocks.leaderboard import (
     leaderboard_message,
     totals_line,
 )
-from tests.support.slack_api import texts_of, validate_blocks
+from refbot.playground.slack_api import texts_of, validate_blocks
 
 
 def test_ties_share_a_medal_and_fourth_place_is_a_number():

@@ -2,7 +2,7 @@ import datetime as dt
 
 from refbot.blocks import nominations as b
 from refbot.domain import NominationStatus as N
-from tests.support.slack_api import texts_of, validate_blocks, validate_view
+from refbot.playground.slack_api import texts_of, validate_blocks, validate_view
 
 CARD = b.NominationCard(id=7, nominator_id="USELLER", status=N.pending, account_name="Globex <Corp>",
                         account_is_new=True, contact_name="Dana Scully", contact_title="VP Finance",

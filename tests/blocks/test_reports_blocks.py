@@ -1,7 +1,7 @@
 import copy
 
 from refbot.blocks.reports import report_message, report_text
-from tests.support.slack_api import texts_of, validate_blocks
+from refbot.playground.slack_api import texts_of, validate_blocks
 
 REPORT = {
     "version": 1,

@@ -12,6 +12,7 @@ from refbot.domain import OpportunityOutcome, PointsReason
 from refbot.domain import RequestStatus as S
 from refbot.jobs import run_job
 from refbot.models import Activity, Debrief, Opportunity, PointsEntry, ReferenceRequest
+from refbot.playground.slack_api import texts_of
 from tests import loop_data as data
 from tests.support.payloads import (
     block_actions,
@@ -25,7 +26,6 @@ from tests.support.payloads import (
     timepicker,
     view_submission,
 )
-from tests.support.slack_api import texts_of
 
 START = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)  # Mon 10:00 in Berlin
 

@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from refbot.domain import ActivityType, NominationStatus
 from refbot.domain import RequestStatus as S
 from refbot.models import Activity, Nomination, ReferenceRequest
+from refbot.playground.slack_api import texts_of
 from tests import loop_data as data
 from tests.support.payloads import app_home_opened, block_actions, dispatch
-from tests.support.slack_api import texts_of
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 

@@ -10,9 +10,9 @@ import pytest
 from refbot.domain import NominationStatus
 from refbot.jobs import run_job
 from refbot.models import Nomination
+from refbot.playground.slack_api import texts_of
 from refbot.services.policy import load_policy
 from tests.support.payloads import dispatch, slash_command
-from tests.support.slack_api import texts_of
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from refbot.domain import NominationStatus as N
 from refbot.models import Account, Contact, Nomination, PointsEntry
+from refbot.playground.slack_api import texts_of
 from tests.support.payloads import (
     block_actions,
     block_suggestion,
@@ -22,7 +23,6 @@ from tests.support.payloads import (
     slash_command,
     view_submission,
 )
-from tests.support.slack_api import texts_of
 
 SELLER, OTHER, ADMIN = "USELLER", "UOTHER", "UADMIN"
 

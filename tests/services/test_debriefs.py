@@ -10,11 +10,11 @@ from refbot.domain import MetNeeds, PointsReason
 from refbot.domain import RequestStatus as S
 from refbot.errors import InvalidTransition, NotAllowed, ValidationFailed
 from refbot.models import Activity, Debrief, PointsEntry, ReferenceRequest, RequestEvent
+from refbot.playground.slack_api import texts_of
 from refbot.services import debriefs
 from refbot.services.availability import contact_availability
 from refbot.services.policy import load_policy, update_policy
 from tests import loop_data as data
-from tests.support.slack_api import texts_of
 
 START = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 CALL = START + dt.timedelta(days=1)  # Tue 24 Nov, 10:00 in Berlin

@@ -8,9 +8,9 @@ from refbot.domain import ActivityType, NominationStatus, OpportunityOutcome
 from refbot.domain import RequestStatus as S
 from refbot.errors import ValidationFailed
 from refbot.models import Activity, Debrief, Nomination, RequestEvent
+from refbot.playground.slack_api import texts_of
 from refbot.services import leaderboard as lb
 from tests import loop_data as data
-from tests.support.slack_api import texts_of
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 SLOT = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)  # Monday 09:00 in Berlin

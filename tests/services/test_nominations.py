@@ -7,8 +7,8 @@ from refbot.domain import NominationStatus as N
 from refbot.domain import PointsReason, Seniority
 from refbot.errors import InvalidTransition, NotAllowed, ValidationFailed
 from refbot.models import Account, Contact, Nomination, OutboxMessage, PointsEntry
+from refbot.playground.slack_api import texts_of
 from refbot.services import nominations as svc
-from tests.support.slack_api import texts_of
 
 NOW = dt.datetime(2026, 11, 23, 9, tzinfo=dt.UTC)
 ADMINS = ["UADMIN", "UPM2"]

@@ -10,9 +10,9 @@ from refbot.domain import OpportunityOutcome, PointsReason
 from refbot.domain import RequestStatus as S
 from refbot.errors import InvalidTransition, NotAllowed, ValidationFailed
 from refbot.models import Opportunity, PointsEntry, RequestEvent
+from refbot.playground.slack_api import texts_of
 from refbot.services import outcomes
 from tests import loop_data as data
-from tests.support.slack_api import texts_of
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 CALL = NOW - dt.timedelta(days=10)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.slack_api import SlackAPIStub
+from refbot.playground.slack_api import SlackAPIStub
 
 
 @pytest.fixture

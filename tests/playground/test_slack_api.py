@@ -21,8 +21,8 @@ from slack_sdk.http_retry.builtin_handlers import (
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
 
+from refbot.playground.slack_api import SlackAPIStub, dm_channel_id, validate_blocks
 from tests.support import payloads as p
-from tests.support.slack_api import SlackAPIStub, dm_channel_id, validate_blocks
 
 SECRET = "stub-test-secret"
 
