@@ -102,9 +102,9 @@ def main() -> int:
     from refbot import db as dbmod
     from refbot.clock import Clock
     from refbot.config import CoreSettings
+    from refbot.playground.slack_api import SlackAPIStub
     from refbot.services import crm_sync
     from tests.support import salesforce_api as sfapi
-    from refbot.playground.slack_api import SlackAPIStub
 
     parent, child = mp.Pipe()
     proc = mp.get_context("fork").Process(target=serve, args=(child, sizes), daemon=True)
