@@ -13,19 +13,7 @@ from refbot.domain import RequestStatus as S
 from refbot.models import Account, Contact, Opportunity, PointsEntry
 from refbot.services import outcomes
 from tests import loop_data as data
-from tests.crm.helpers import run_sync
-
-CALL = dt.datetime(2026, 11, 10, 14, 0, tzinfo=dt.UTC)
-
-
-def deal_with_a_reference(ctx, org) -> int:
-    """Sync, then Ben asks for Dana (Globex, Ana's account) on the synced Initech deal; the call happened."""
-    assert run_sync(ctx).ok
-    with ctx.db.unit_of_work() as s:
-        opp = s.scalar(sa.select(Opportunity).where(Opportunity.crm_id == org.deal))
-        dana = s.scalar(sa.select(Contact).where(Contact.crm_id == org.dana))
-        data.request(s, scheduled_at=CALL, status=S.debriefed, opp=opp, contact_=dana, requester_id="UBEN")
-        return opp.id
+from tests.crm.helpers import CALL, deal_with_a_reference, run_sync
 
 
 def test_a_deal_closed_won_in_salesforce_is_recorded_and_credited_exactly_once(crm_ctx, org, session, slack_api):

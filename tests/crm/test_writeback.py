@@ -3,25 +3,13 @@ opportunity, once each, even across a crash between Salesforce's answer and our 
 
 from __future__ import annotations
 
-import datetime as dt
-
 import sqlalchemy as sa
 
 from refbot.domain import RequestStatus as S
-from refbot.models import Contact, CrmWriteback, Opportunity
+from refbot.models import CrmWriteback
 from refbot.services import crm_writeback
 from tests import loop_data as data
-from tests.crm.helpers import run_sync
-
-CALL = dt.datetime(2026, 11, 10, 14, 0, tzinfo=dt.UTC)
-
-
-def with_call(ctx, org) -> None:
-    assert run_sync(ctx).ok
-    with ctx.db.unit_of_work() as s:
-        opp = s.scalar(sa.select(Opportunity).where(Opportunity.crm_id == org.deal))
-        dana = s.scalar(sa.select(Contact).where(Contact.crm_id == org.dana))
-        data.request(s, scheduled_at=CALL, status=S.debriefed, opp=opp, contact_=dana, requester_id="UBEN")
+from tests.crm.helpers import CALL, deal_with_a_reference, run_sync
 
 
 def on(ctx):
@@ -30,14 +18,14 @@ def on(ctx):
 
 
 def test_write_back_is_off_by_default(crm_ctx, org, sf_api):
-    with_call(crm_ctx, org)
+    deal_with_a_reference(crm_ctx, org)
     assert run_sync(crm_ctx).ok
     assert sf_api.records("Task") == []
 
 
 def test_activities_and_wins_are_written_as_tasks_once(crm_ctx, org, sf_api, session):
     ctx = on(crm_ctx)
-    with_call(ctx, org)
+    deal_with_a_reference(ctx, org)
     assert "1 written to the CRM" in run_sync(ctx).summary()
     tasks = sf_api.records("Task")
     assert len(tasks) == 1
@@ -56,7 +44,7 @@ def test_activities_and_wins_are_written_as_tasks_once(crm_ctx, org, sf_api, ses
 
 def test_a_crash_after_salesforce_created_the_task_does_not_write_it_twice(crm_ctx, org, sf_api, session):
     ctx = on(crm_ctx)
-    with_call(ctx, org)
+    deal_with_a_reference(ctx, org)
     assert run_sync(ctx).ok
     with ctx.db.unit_of_work() as s:  # as if we crashed before committing the write-back row
         s.execute(sa.delete(CrmWriteback))
@@ -68,7 +56,7 @@ def test_a_crash_after_salesforce_created_the_task_does_not_write_it_twice(crm_c
 def test_a_failed_write_is_retried_by_the_next_sync(crm_ctx, org, sf_api):
     ctx = on(crm_ctx)
     sf_api.fail("create", status=503, code="SERVER_UNAVAILABLE")
-    with_call(ctx, org)  # the first sync wrote nothing: there was no call yet
+    deal_with_a_reference(ctx, org)  # the first sync wrote nothing: there was no call yet
     result = run_sync(ctx)
     assert result.writeback.error is not None and result.writeback.error.kind == "unavailable"
     assert sf_api.records("Task") == []
