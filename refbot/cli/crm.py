@@ -63,6 +63,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
     settings = _settings()
     database = cli._open_db(settings)
     tty = sys.stderr.isatty()
+    if not settings.slack_bot_token:
+        print("SLACK_BOT_TOKEN is not set: owners are matched to Slack only among the users RefBot already knows.",
+              file=sys.stderr)
 
     def progress(r: crm_sync.ObjectResult) -> None:
         line = f"{r.obj.value}: {r.applied:,} synced" + (f", {r.skipped:,} skipped" if r.skipped else "") + \
