@@ -54,6 +54,14 @@ def test_check_names_bad_credentials_a_missing_field_permission_and_a_disabled_a
     assert "nope" not in out + err and "Traceback" not in err
 
 
+def test_refbot_check_includes_salesforce(run, org, sf_api):
+    out = run("check")[1]
+    assert "[ok]   Salesforce: signed in; 5 objects readable" in out
+    sf_api.api_enabled = False
+    code, out, _ = run("check")
+    assert code == 1 and "[FAIL] Salesforce: The Salesforce API is disabled" in out
+
+
 def test_check_without_salesforce_or_with_half_its_settings(run, monkeypatch):
     monkeypatch.delenv("SALESFORCE_CLIENT_SECRET")
     code, _, err = run("crm", "check")
