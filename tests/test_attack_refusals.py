@@ -76,3 +76,18 @@ def test_a_paused_contact_with_a_hostile_name_is_refused_escaped_in_the_form(bol
     (notice,) = [b["text"]["text"] for b in answer["view"]["blocks"] if b["type"] == "section"]
     _assert_escaped_once(notice)
     assert "isn't available for references" in notice
+
+
+def test_the_contact_picker_shows_a_refusal_as_plain_text(bolt_app, slack_api, ctx):
+    """An inline form error is plain text: an account called "Procter & Gamble" reads as typed there."""
+    from refbot.domain import AccountStatus
+
+    slack_api.add_user(SELLER, "Sam", tz="Europe/Berlin")
+    with ctx.db.unit_of_work() as s:
+        account = data.account(s, "Procter & Gamble")
+        account.status = AccountStatus.paused
+        contact_id = data.contact(s, account).id
+    values = {"contact": {"value": static_select(str(contact_id))}}
+    response = dispatch(bolt_app, view_submission("request_pick_modal", values, SELLER, private_metadata="{}"))
+    errors = json.loads(response.body)["errors"]
+    assert errors["contact"].startswith("Procter & Gamble isn't taking reference requests"), errors

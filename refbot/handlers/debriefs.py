@@ -17,6 +17,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from refbot.blocks import debriefs as blocks
+from refbot.blocks.kit import escape
 from refbot.blocks.reports import report_message
 from refbot.context import AppContext
 from refbot.domain import MetNeeds, OpportunityOutcome, parse_quantity
@@ -110,7 +111,7 @@ def parse_since(text: str, *, today: dt.date, tz: dt.tzinfo) -> dt.datetime | No
         day = since_day(text, today=today)
     except ValueError:
         shown = text.strip().lower().removeprefix("since ").strip()
-        raise ValidationFailed(f"I can't read '{shown[:40]}' as a date. Usage: `{STATS_USAGE}`") from None
+        raise ValidationFailed(f"I can't read '{escape(shown[:40])}' as a date. Usage: `{STATS_USAGE}`") from None
     return None if day is None else dt.datetime.combine(day, dt.time(0, 0), tzinfo=tz)
 
 
