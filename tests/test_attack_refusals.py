@@ -91,3 +91,29 @@ def test_the_contact_picker_shows_a_refusal_as_plain_text(bolt_app, slack_api, c
     response = dispatch(bolt_app, view_submission("request_pick_modal", values, SELLER, private_metadata="{}"))
     errors = json.loads(response.body)["errors"]
     assert errors["contact"].startswith("Procter & Gamble isn't taking reference requests"), errors
+
+
+def test_a_deal_already_recorded_quotes_the_hostile_prospect_escaped(bolt_app, slack_api, ctx, clock):
+    with ctx.db.unit_of_work() as s:
+        opp = data.opportunity(s, HOSTILE)
+        data.request(s, scheduled_at=clock.now(), status=S.completed, opp=opp)
+        opp_id = opp.id
+    for action in ("outcome_lost", "outcome_won"):  # the second click (a stale button) is refused
+        dispatch(bolt_app, block_actions(action, str(opp_id), SELLER))
+    (refusal,) = [t for t in _answers(slack_api) if "already recorded" in t]
+    _assert_escaped_once(refusal)
+
+
+def test_a_thank_you_already_sent_quotes_the_hostile_contact_escaped(bolt_app, slack_api, session, ctx, clock):
+    from refbot.models import ReferenceRequest
+
+    slack_api.add_user(OWNER, "Olga", tz="Europe/Berlin")
+    with ctx.db.unit_of_work() as s:
+        contact = data.contact(s, data.account(s), HOSTILE)
+        request_id = data.request(s, scheduled_at=clock.now(), status=S.debriefed, contact_=contact).id
+    session.execute(sa.update(ReferenceRequest).where(ReferenceRequest.id == request_id)
+                    .values(thanked_at=clock.now(), thanked_by=OWNER, thank_you_note="Thanks"))
+    session.commit()
+    dispatch(bolt_app, block_actions("thank_you_open", str(request_id), OWNER))
+    (refusal,) = [t for t in _answers(slack_api) if "already marked sent" in t]
+    _assert_escaped_once(refusal)

@@ -92,7 +92,7 @@ def deal_card(*, session: Session, opportunity: Opportunity) -> blocks.DealCard:
 
 def _already(opp: Opportunity) -> str:
     by = f" by <@{opp.outcome_by}>" if opp.outcome_by else ""
-    return f"{opp.prospect_company} is already recorded as {OpportunityOutcome(opp.outcome).value}{by}."
+    return f"{escape(opp.prospect_company)} is already recorded as {OpportunityOutcome(opp.outcome).value}{by}."
 
 
 def open_deal(*, session: Session, opportunity_id: int, user_id: str, is_admin: bool) -> blocks.DealCard:
