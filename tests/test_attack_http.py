@@ -28,7 +28,9 @@ import sqlalchemy as sa
 from refbot import db as dbmod
 from refbot.domain import RequestStatus as S
 from refbot.models import Nomination, Opportunity, OutboxMessage, PointsEntry, ReferenceRequest, RequestEvent
+from refbot.models.search import ChannelPref
 from refbot.services import nominations
+from refbot.services.policy import load_policy
 from tests import loop_data as data
 from tests.conftest import POSTGRES_URL, SIGNING_SECRET
 from tests.support.payloads import (
@@ -199,6 +201,26 @@ def test_forged_modal_submissions_from_a_stranger_change_nothing(live):
     assert {c.method for c in calls} <= {"chat.postMessage", "users.info"}
     assert {c.args["channel"] for c in calls if c.method == "chat.postMessage"} == {STRANGER}  # refused privately
     _assert_no_private_detail(live, n)
+
+
+@pytest.mark.parametrize("text, refusal", [
+    ("nudges off", "is for program managers"),
+    ("stats", "is for program managers"),
+    ("leaderboard channel #random", "Only program managers can change where the weekly leaderboard is posted"),
+])
+def test_program_manager_commands_refuse_a_seller_and_change_nothing(live, text, refusal):
+    before, n = live.snapshot(), len(live.slack.calls())
+    name = f"pm-{n}"
+    assert live.sim.post(slash_command(text, user_id=STRANGER, channel_id="C0SALES",
+                                       response_url=live.slack.response_url(name))).status == 200
+    (answer,) = live.slack.wait_for("response_url", lambda c: c.args.get("id") == name, timeout=15)
+    assert refusal in answer.args.get("text", "")
+    _settle(live, n)
+    assert live.snapshot() == before
+    with live.database.unit_of_work(read_only=True) as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(ChannelPref)) == 0
+        assert load_policy(session=s).leaderboard_channel is None
+    assert {c.method for c in live.calls_since(n)} <= {"response_url", "users.info"}
 
 
 # ------------------------------------------------------------------ user text echoed back
