@@ -191,7 +191,8 @@ def reject_modal(card: NominationCard, *, metadata: str) -> dict[str, Any]:
 
 
 def notice_modal(title: str, text: str) -> dict[str, Any]:
-    return kit.modal(title, [kit.section(escape(text))], close="Close")
+    """`text` is mrkdwn (a refusal): user text in it is escaped where the message is made."""
+    return kit.modal(title, [kit.section(text)], close="Close")
 
 
 # ------------------------------------------------------------------ the nominator's side

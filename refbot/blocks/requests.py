@@ -338,8 +338,9 @@ def pick_contact_modal(
 
 
 def notice_modal(title: str, text: str) -> dict[str, Any]:
-    """A modal that only says something (e.g. replaces a form whose request was decided meanwhile)."""
-    return kit.modal(title, close="Close", blocks=[kit.section(escape(text))])
+    """A modal that only says something (e.g. replaces a form whose request was decided meanwhile). `text` is
+    mrkdwn, like every refusal RefBot raises: user text in it is escaped where the message is made."""
+    return kit.modal(title, close="Close", blocks=[kit.section(text)])
 
 
 # ------------------------------------------------------------------ the account owner's side

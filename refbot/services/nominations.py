@@ -22,6 +22,7 @@ from rapidfuzz import fuzz, process, utils
 from sqlalchemy.orm import Session
 
 from refbot.blocks import nominations as blocks
+from refbot.blocks.kit import escape
 from refbot.domain import (
     AccountStatus,
     ActivityType,
@@ -433,12 +434,12 @@ def refusal(nomination: Nomination) -> str:
     status = N(nomination.status)
     by = f" by <@{nomination.reviewed_by}>" if nomination.reviewed_by else ""
     if status is N.accepted:
-        return f"The nomination of {nomination.contact_name} was already accepted{by}."
+        return f"The nomination of {escape(nomination.contact_name)} was already accepted{by}."
     if status is N.rejected:
-        return f"The nomination of {nomination.contact_name} was already rejected{by}."
+        return f"The nomination of {escape(nomination.contact_name)} was already rejected{by}."
     if status is N.merged:
-        return f"The nomination of {nomination.contact_name} was merged into an earlier one; decide on that one."
-    return f"The nomination of {nomination.contact_name} is still waiting for a decision."
+        return f"The nomination of {escape(nomination.contact_name)} was merged into an earlier one; decide on that one."
+    return f"The nomination of {escape(nomination.contact_name)} is still waiting for a decision."
 
 
 def require_pending(*, session: Session, nomination_id: int, is_admin: bool) -> Nomination:

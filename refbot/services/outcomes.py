@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from refbot.blocks import debriefs as blocks
+from refbot.blocks.kit import escape
 from refbot.domain import OpportunityOutcome, PointsReason
 from refbot.domain import RequestStatus as S
 from refbot.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
@@ -91,14 +92,14 @@ def deal_card(*, session: Session, opportunity: Opportunity) -> blocks.DealCard:
 
 def _already(opp: Opportunity) -> str:
     by = f" by <@{opp.outcome_by}>" if opp.outcome_by else ""
-    return f"{opp.prospect_company} is already recorded as {OpportunityOutcome(opp.outcome).value}{by}."
+    return f"{escape(opp.prospect_company)} is already recorded as {OpportunityOutcome(opp.outcome).value}{by}."
 
 
 def open_deal(*, session: Session, opportunity_id: int, user_id: str, is_admin: bool) -> blocks.DealCard:
     """One open deal the user may record an outcome for (the follow-up's Won button)."""
     opp = get_opportunity(session=session, opportunity_id=opportunity_id)
     if not can_record(session=session, opportunity=opp, user_id=user_id, is_admin=is_admin):
-        raise NotAllowed(f"Only the seller of {opp.prospect_company} or a program manager can record its outcome.")
+        raise NotAllowed(f"Only the seller of {escape(opp.prospect_company)} or a program manager can record its outcome.")
     if opp.outcome is not OpportunityOutcome.open:
         raise InvalidTransition(_already(opp))
     return deal_card(session=session, opportunity=opp)
@@ -188,7 +189,7 @@ def record_outcome(
         raise ValidationFailed("The amount can't be negative.", {"amount": "The amount can't be negative."})
     opp = get_opportunity(session=session, opportunity_id=opportunity_id)
     if not from_crm and not can_record(session=session, opportunity=opp, user_id=user_id, is_admin=is_admin):
-        raise NotAllowed(f"Only the seller of {opp.prospect_company} or a program manager can record its outcome.")
+        raise NotAllowed(f"Only the seller of {escape(opp.prospect_company)} or a program manager can record its outcome.")
     values: dict = {"outcome": outcome, "outcome_at": now, "outcome_by": None if from_crm else user_id,
                     "updated_at": now}
     if outcome is OpportunityOutcome.won and amount is not None:

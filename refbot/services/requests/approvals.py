@@ -41,7 +41,7 @@ def require_second_person(*, session: Session, env: RequestEnv, account: Account
         return
     if account.owner_id is None:
         raise NotAllowed(
-            f"{account.name} has no account owner and RefBot has no program managers to approve "
+            f"{escape(account.name)} has no account owner and RefBot has no program managers to approve "
             "requests. Ask your Slack admin to set REFBOT_ADMINS."
         )
     raise NotAllowed(

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy.orm import Session
 
 from refbot.blocks.format import date_text, plural
+from refbot.blocks.kit import escape
 from refbot.domain import (
     MAX_EMPLOYEES,
     SALES_STAGES,
@@ -108,10 +109,10 @@ def requestable_contact(*, session: Session, contact_id: int) -> Contact:
         raise NotFound("That reference contact doesn't exist (anymore). Run `/reference search` again.")
     if contact.status != ContactStatus.active:
         state = str(contact.status).replace("_", " ")
-        raise NotAllowed(f"{contact.name} isn't available for references ({state}). Try another contact.")
+        raise NotAllowed(f"{escape(contact.name)} isn't available for references ({state}). Try another contact.")
     if contact.account.status != AccountStatus.active:
         raise NotAllowed(
-            f"{contact.account.name} isn't taking reference requests right now ({contact.account.status}). "
+            f"{escape(contact.account.name)} isn't taking reference requests right now ({contact.account.status}). "
             "Try another customer."
         )
     return contact
