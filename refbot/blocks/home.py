@@ -45,6 +45,7 @@ SUGGEST_ACTION = "request_suggest"
 MARK_SCHEDULED_ACTION = "request_mark_scheduled"
 OPEN_REQUEST_ACTION = "request_open"  # the request's details in a modal (refbot.handlers.home)
 PAGE_ACTION = "home_page"  # value "<list>:<first item>": republish the tab at that page of that list
+PAGE_BACK_ACTION = "home_page_back"  # the same, backwards (action ids are unique within a block)
 REPORT_ACTION = "home_report"  # the program report in a modal
 # The lists a reader can page through (PAGE_ACTION values).
 LISTS = ("open", "debriefs", "approvals", "upcoming", "recent", "aging", "flagged", "nominations", "missing",
@@ -196,7 +197,7 @@ def pager(name: str, start: int, shown: int, total: int, noun: str) -> list[dict
     end = start + shown
     buttons = []
     if start > 0:
-        buttons.append(kit.button("‹ Previous", PAGE_ACTION, f"{name}:{max(start - shown, 0) if shown else 0}"))
+        buttons.append(kit.button("‹ Previous", PAGE_BACK_ACTION, f"{name}:{max(start - shown, 0) if shown else 0}"))
     if end < total:
         step = min(shown, total - end)
         buttons.append(kit.button(f"Next {step:,} ›", PAGE_ACTION, f"{name}:{end}"))

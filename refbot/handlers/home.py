@@ -113,4 +113,5 @@ def register(app: App, ctx: AppContext, commands: CommandRouter) -> None:
     app.event("app_home_opened")(listener(on_home_opened, ctx))
     register_listeners(app, ctx, actions={
         blocks.SEARCH_ACTION: on_search, blocks.REQUEST_ACTION: on_request, blocks.NOMINATE_ACTION: on_nominate,
-        blocks.PAGE_ACTION: on_page, blocks.REPORT_ACTION: on_report, request_blocks.OPEN_ACTION: on_open_request})
+        blocks.PAGE_ACTION: on_page, blocks.PAGE_BACK_ACTION: on_page,
+        blocks.REPORT_ACTION: on_report, request_blocks.OPEN_ACTION: on_open_request})
