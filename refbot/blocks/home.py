@@ -229,7 +229,7 @@ def next_step(line: RequestLine, now: dt.datetime, reader_tz: str | None) -> str
     if s is RequestStatus.pending_approval:
         return f"waiting for <@{line.owner_id}>" if line.owner_id else "waiting for a program manager"
     if s is RequestStatus.approved:
-        return "approved: set up the call, then *Mark scheduled*"
+        return "set up the call with the contact, then *Mark scheduled*"
     if s is RequestStatus.scheduled and line.scheduled_at is not None:
         if line.scheduled_at > now:
             return f"call {slack_datetime(line.scheduled_at, reader_tz)}"
@@ -306,7 +306,7 @@ def program_queues(home: HomeData, r: Render) -> list[dict[str, Any]]:
         new = " _(new customer)_" if x.account_is_new else ""
         blocks.append(kit.section(truncate(
             f"{escape(x.contact_name)}{title} · {escape(x.account_name)}{new} · from <@{x.nominator_id}> · "
-            f"{relative_days(x.created_at.date(), home.today)}", LINE)))
+            f"{relative_days(local_day(x.created_at, r.reader_tz), home.today)}", LINE)))
         blocks.append(kit.actions(
             kit.button("Accept", NOMINATION_ACCEPT_ACTION, str(x.id), style="primary"),
             kit.button("Reject", NOMINATION_REJECT_ACTION, str(x.id), style="danger"),
@@ -351,7 +351,7 @@ def program_queues(home: HomeData, r: Render) -> list[dict[str, Any]]:
                  + (relative_days(local_day(x.call_at, r.reader_tz), home.today) if x.call_at else "date unknown")
                  for x in admin.missing_debriefs[:n]]
         blocks.append(kit.section(f"*Missing debriefs ({admin.missing_total:,})*\n{_lines(items)}"))
-        blocks.append(kit.context("The sellers were reminded by DM."))
+        blocks.append(kit.context("RefBot asks each seller by DM after the call and reminds them once."))
         blocks += pager("missing", admin.missing_from, len(admin.missing_debriefs[:n]), admin.missing_total,
                         "request")
     return blocks
@@ -392,8 +392,9 @@ def seller(home: HomeData, r: Render) -> list[dict[str, Any]]:
     return blocks
 
 
-def owner(home: HomeData, r: Render) -> list[dict[str, Any]]:
-    """An account owner's approvals (with the resting flag and the seller's reason) and their accounts."""
+def owner_approvals(home: HomeData, r: Render) -> list[dict[str, Any]]:
+    """An account owner's approvals, with the resting flag and the seller's reason: before their own requests,
+    since a seller is waiting for them."""
     o = home.owner
     if o is None:
         return []
@@ -412,7 +413,16 @@ def owner(home: HomeData, r: Render) -> list[dict[str, Any]]:
             + _flag_note(x)))
         blocks.append(_decide_buttons(x, f"home_approval_{x.id}"))
     blocks += pager("approvals", o.approvals_from, len(o.approvals[:n]), o.approvals_total, "approval")
-    blocks.append(kit.header(f"Your accounts ({o.accounts:,})"))
+    return blocks
+
+
+def owner_accounts(home: HomeData, r: Render) -> list[dict[str, Any]]:
+    """What is coming up and what happened recently with the owner's accounts."""
+    o = home.owner
+    if o is None:
+        return []
+    n = r.max_items
+    blocks: list[dict[str, Any]] = [kit.divider(), kit.header(f"Your accounts ({o.accounts:,})")]
     if o.upcoming:
         items = []
         for x in o.upcoming[:n]:
@@ -473,8 +483,8 @@ def program_health(home: HomeData, r: Render) -> list[dict[str, Any]]:
         blocks.append(kit.context("What sellers looked for and didn't find: ideas for new references. "
                                   "*Full report* lists more."))
     asks = plural(admin.channel_asks, "reference ask")
-    blocks.append(kit.section(f"*Reference asks in channels:* {asks} seen in channels in the last "
-                              f"{admin.recent_days} days (RefBot answered them with matches)"))
+    blocks.append(kit.section(f"*Reference asks in channels:* {asks} seen in the last {admin.recent_days} days "
+                              "(sellers asking colleagues for a customer to call instead of using RefBot)"))
     blocks.append(kit.section(f"*This quarter ({admin.quarter})*"))
     blocks.append(_kpis(admin))
     where = (f"The weekly leaderboard goes to {admin.leaderboard_channel}."
@@ -486,7 +496,7 @@ def program_health(home: HomeData, r: Render) -> list[dict[str, Any]]:
 
 
 # The tab, in reading order. Features add their section by inserting its builder here.
-SECTIONS: list[Section] = [top, program_queues, seller, owner, program_health]
+SECTIONS: list[Section] = [top, program_queues, owner_approvals, seller, owner_accounts, program_health]
 
 
 def home_view(home: HomeData, *, reader_tz: str | None = None, max_items: int = 5,
