@@ -301,16 +301,16 @@ def program_queues(home: HomeData, r: Render) -> list[dict[str, Any]]:
     blocks.append(kit.section(f"*Nominations to review ({admin.nominations_total:,})*" if admin.nominations_total
                               else "*Nominations to review*\nNone waiting. Sellers' nominations arrive here and "
                                    "in a DM."))
-    for x in admin.nominations[:n]:
-        title = f", {escape(x.contact_title)}" if x.contact_title else ""
-        new = " _(new customer)_" if x.account_is_new else ""
+    for nom in admin.nominations[:n]:
+        title = f", {escape(nom.contact_title)}" if nom.contact_title else ""
+        new = " _(new customer)_" if nom.account_is_new else ""
         blocks.append(kit.section(truncate(
-            f"{escape(x.contact_name)}{title} · {escape(x.account_name)}{new} · from <@{x.nominator_id}> · "
-            f"{relative_days(local_day(x.created_at, r.reader_tz), home.today)}", LINE)))
+            f"{escape(nom.contact_name)}{title} · {escape(nom.account_name)}{new} · from <@{nom.nominator_id}> · "
+            f"{relative_days(local_day(nom.created_at, r.reader_tz), home.today)}", LINE)))
         blocks.append(kit.actions(
-            kit.button("Accept", NOMINATION_ACCEPT_ACTION, str(x.id), style="primary"),
-            kit.button("Reject", NOMINATION_REJECT_ACTION, str(x.id), style="danger"),
-            block_id=f"home_nomination_{x.id}"))
+            kit.button("Accept", NOMINATION_ACCEPT_ACTION, str(nom.id), style="primary"),
+            kit.button("Reject", NOMINATION_REJECT_ACTION, str(nom.id), style="danger"),
+            block_id=f"home_nomination_{nom.id}"))
     blocks += pager("nominations", admin.nominations_from, len(admin.nominations[:n]), admin.nominations_total,
                     "nomination")
 
