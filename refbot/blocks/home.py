@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from refbot.blocks import kit
+from refbot.blocks import requests as request_blocks
 from refbot.blocks.format import (
     date_text,
     escape,
@@ -37,13 +38,13 @@ REQUEST_ACTION = "home_request"
 NOMINATE_ACTION = "home_nominate"
 # Buttons owned by other surfaces, reused here (their handlers accept a click from any container).
 DEBRIEF_ACTION = "debrief_happened"
-APPROVE_ACTION = "request_approve"
-DECLINE_ACTION = "request_decline"
+APPROVE_ACTION = request_blocks.APPROVE_ACTION
+DECLINE_ACTION = request_blocks.DECLINE_ACTION
 NOMINATION_ACCEPT_ACTION = "nomination_accept"
 NOMINATION_REJECT_ACTION = "nomination_reject"
-SUGGEST_ACTION = "request_suggest"
-MARK_SCHEDULED_ACTION = "request_mark_scheduled"
-OPEN_REQUEST_ACTION = "request_open"  # the request's details in a modal (refbot.handlers.home)
+SUGGEST_ACTION = request_blocks.SUGGEST_ACTION
+MARK_SCHEDULED_ACTION = request_blocks.MARK_SCHEDULED_ACTION
+OPEN_REQUEST_ACTION = request_blocks.OPEN_ACTION  # the request's details in a modal (refbot.handlers.home)
 PAGE_ACTION = "home_page"  # value "<list>:<first item>": republish the tab at that page of that list
 PAGE_BACK_ACTION = "home_page_back"  # the same, backwards (action ids are unique within a block)
 REPORT_ACTION = "home_report"  # the program report in a modal
@@ -278,6 +279,9 @@ def top(home: HomeData, r: Render) -> list[dict[str, Any]]:
         block_id="home_buttons"))
     if roles:
         blocks.append(kit.context("You see more here because " + "; ".join(roles) + "."))
+    else:
+        blocks.append(kit.context("Your reference requests, debriefs and points. Need a customer to talk to a "
+                                  "prospect? *Find a reference*."))
     return blocks
 
 
