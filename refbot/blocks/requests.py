@@ -31,6 +31,7 @@ SUGGEST_ACTION = "request_suggest"
 MARK_SCHEDULED_ACTION = "request_mark_scheduled"
 CANCEL_ACTION = "request_cancel"
 SEARCH_AGAIN_ACTION = "search_again"
+OPEN_ACTION = "request_open"  # a request's details in a modal (refbot.handlers.home)
 # Every input element in these modals uses this action id; the block id names the field.
 VALUE = kit.VALUE  # the action_id of every input element
 
@@ -440,9 +441,12 @@ def seller_scheduled_dm(card: RequestCard, *, reader_tz: str | None) -> tuple[st
                   kit.context(f"Request #{card.id} · changed plans? Use *Reschedule* in `/reference my`.")]
 
 
-def flagged_dm(card: RequestCard) -> tuple[str, list[dict[str, Any]]]:
-    """To the program managers: a request for a resting or busy contact."""
-    approver = f"<@{card.owner_id}>" if card.owner_id else "a program manager"
+def flagged_dm(card: RequestCard, *, can_decide: bool = True,
+               reader_tz: str | None = None) -> tuple[str, list[dict[str, Any]]]:
+    """To a program manager: a request for a resting or busy contact, with Open / Approve / Decline while it
+    waits (`can_decide` False for the program manager who asked: never the requester). After the decision the
+    buttons give way to who decided (approvals.update_button_dms)."""
+    approver = f"<@{card.owner_id}> (the account owner) or a program manager" if card.owner_id else "a program manager"
     text = f"Flagged: <@{card.requester_id}> asked for {escape(who(card))}, who is resting."
     lines = [
         f":warning: *Flagged request #{card.id}:* <@{card.requester_id}> asked for *{escape(card.contact_name)}* "
@@ -450,7 +454,32 @@ def flagged_dm(card: RequestCard) -> tuple[str, list[dict[str, Any]]]:
         f"*Why this contact:* {escape(card.justification or '—')}",
         f"Deal: {deal_text(card)} · needed by {date_text(card.needed_by)} · {approver} decides.",
     ]
-    return text, [kit.section("\n".join(lines))]
+    blocks = [kit.section("\n".join(lines))]
+    if card.status is not RequestStatus.pending_approval:
+        blocks.append(kit.context(decision_line(card, reader_tz)))
+    elif can_decide:
+        blocks.append(kit.context("You get this because you run the reference program: look closer, or decide "
+                                  "here if the owner can't."))
+        blocks.append(kit.actions(
+            kit.button("Open", OPEN_ACTION, str(card.id)),
+            kit.button("Approve", APPROVE_ACTION, str(card.id), style="primary"),
+            kit.button("Decline", DECLINE_ACTION, str(card.id), style="danger"),
+            block_id=f"flagged_{card.id}"))
+    else:
+        blocks.append(kit.context("You asked for it, so the account owner or another program manager decides."))
+    return text, blocks
+
+
+def details_modal(card: RequestCard, *, reader_tz: str | None, can_decide: bool) -> dict[str, Any]:
+    """A request's facts (no contact details), opened from a flagged request's *Open* button; who decides."""
+    blocks = _summary_blocks(card, lead=_ask_line(card))
+    if card.status is RequestStatus.pending_approval:
+        note = ("Approve or Decline from the message or your Home tab." if can_decide
+                else "You can't decide this one: " + next_step(card) + ".")
+        blocks.append(kit.context(f"Waiting since {slack_datetime(card.created_at, reader_tz)}. {note}"))
+    else:
+        blocks.append(kit.context(decision_line(card, reader_tz)))
+    return kit.modal(f"Request #{card.id}", blocks, close="Close")
 
 
 # ------------------------------------------------------------------ the seller's side
