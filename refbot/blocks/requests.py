@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,6 +116,35 @@ class RequestForm:
     contact_topics: tuple[str, ...] = ()
     prefill: RequestPrefill = field(default_factory=RequestPrefill)
     notice: str = ""
+    crm_deals: bool = False  # the CRM is connected: pick one of your deals instead of typing it
+
+
+DEAL_ACTION = "crm_deal"  # the request form's deal picker (an external select answered by type-ahead)
+
+
+@dataclass(frozen=True)
+class DealChoice:
+    """One of the seller's open CRM deals, as the deal picker lists it."""
+
+    opportunity_id: int
+    prospect_company: str
+    name: str | None
+    crm_stage: str | None
+    amount: int | None
+
+
+def deal_options(deals: Sequence[DealChoice]) -> list[dict[str, Any]]:
+    """Options for the deal picker: 'Initech: Initech platform · Needs Analysis · $250K' (Slack: 100 options,
+    75 characters each)."""
+    out = []
+    for d in deals[:100]:
+        parts = [x for x in (d.crm_stage, money(d.amount) if d.amount is not None else None) if x]
+        title = d.prospect_company if not d.name or d.name == d.prospect_company else f"{d.prospect_company}: {d.name}"
+        tail = " · ".join(parts)
+        room = 75 - (len(tail) + 3 if tail else 0)
+        label = kit.truncate(title, max(room, 20)) + (f" · {tail}" if tail else "")
+        out.append(kit.option(kit.truncate(label, 75), str(d.opportunity_id)))
+    return out
 
 
 # ------------------------------------------------------------------ small helpers
@@ -217,7 +247,14 @@ def request_modal(form: RequestForm, *, metadata: str) -> dict[str, Any]:
     topics_hint = "What the prospect wants to hear about."
     if form.contact_topics:
         topics_hint += f" {first} speaks to: {', '.join(form.contact_topics[:12])}."
-    blocks += [
+    if form.crm_deals:
+        deal_inputs = [kit.input_block(
+            "deal", "Deal", {**kit.external_select(placeholder="Type to find your deal", min_query_length=0),
+                             "action_id": DEAL_ACTION},
+            optional=False, hint="Your open Salesforce deals (yours, or you are on the team). Prospect, stage and "
+                                 "amount come from Salesforce.")]
+    else:
+        deal_inputs = [
         kit.input_block("prospect", "Prospect company", kit.text_input(p.prospect_company, placeholder="e.g. Initech"),
                optional=False),
         kit.input_block("crm_id", "CRM opportunity ID", kit.text_input(p.crm_id, placeholder="e.g. 0065g00000XyZab",
@@ -233,6 +270,9 @@ def request_modal(form: RequestForm, *, metadata: str) -> dict[str, Any]:
                                                                 max_length=30), optional=True),
         kit.input_block("country", "Prospect country", kit.text_input(p.country, placeholder="e.g. Germany",
                                                              max_length=60), optional=True),
+        ]
+    blocks += deal_inputs
+    blocks += [
         kit.input_block("activity", "Activity", kit.static_select([(a.label, a.value) for a in activities],
                                                                 activity_initial, placeholder="Pick one"), optional=False),
         kit.input_block(

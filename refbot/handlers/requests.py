@@ -69,6 +69,7 @@ def input_from_view(values: Values) -> svc.RequestInput:
         urgent=blocks.URGENT_OPTION in values.options("urgent"),
         urgent_reason=values.text("urgent_reason"),
         justification=values.text("justification") if "justification" in values else None,
+        deal_id=values.option("deal", blocks.DEAL_ACTION) if "deal" in values else None,
     )
 
 
@@ -236,6 +237,14 @@ def _create_request(ctx: AppContext, body: dict[str, Any], data: svc.RequestInpu
     except Exception as exc:  # noqa: BLE001 - disk full, a failed write: rolled back, so nothing was saved
         log.error("could not save a reference request: %s", exc, exc_info=exc)
         raise ValidationFailed(NOT_SENT + RESUBMIT) from exc
+
+
+def on_deal_options(ctx: AppContext, ack: Ack, body: dict[str, Any]) -> None:
+    """The deal picker's type-ahead (block_suggestion, answered within 3 s): the seller's own open CRM deals."""
+    query = str(body.get("value") or "")[:100]
+    with ctx.db.unit_of_work(read_only=True) as session:
+        deals = svc.my_open_deals(session=session, seller_id=payload.user_id(body), query=query)
+    ack(options=blocks.deal_options(deals))
 
 
 # ------------------------------------------------------------------ the account owner's buttons
@@ -413,4 +422,5 @@ def register(app: App, ctx: AppContext, commands: CommandRouter) -> None:
         views={blocks.PICK_MODAL: on_pick, blocks.REQUEST_MODAL: on_request_submit,
                blocks.DECLINE_MODAL: on_decline_submit, blocks.SUGGEST_MODAL: on_suggest_submit,
                blocks.SCHEDULE_MODAL: on_schedule_submit},
+        options={blocks.DEAL_ACTION: on_deal_options},
     )
