@@ -36,6 +36,8 @@ CATALOG: dict[str, JobInfo] = {info.name: info for info in sorted([
             "Ask sellers for their debrief after each call, remind once, then tell the program managers"),
     JobInfo("outcome_followups", "refbot.jobs.loop", 3600,
             "Ask sellers won or lost once a deal that used references passes its expected close date"),
+    JobInfo("crm_sync", "refbot.jobs.crm", 600,
+            "Sync accounts, contacts, owners and deals from the CRM (incremental)"),
     JobInfo("leaderboard", "refbot.jobs.engagement", 300,
             "Post the weekly leaderboard to the sales channel once per week (late if the app was down)"),
 ], key=lambda info: info.name)}
