@@ -4,11 +4,15 @@ fields (needs DATABASE_URL and the SALESFORCE_* settings; SLACK_BOT_TOKEN to mat
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
+from typing import TYPE_CHECKING
 
 from refbot.cli import core as cli
-from refbot.config import CoreSettings
+
+if TYPE_CHECKING:  # `refbot --help` imports this module: no pydantic at parser time
+    import datetime as dt
+
+    from refbot.config import CoreSettings
 
 
 def _settings() -> CoreSettings:
