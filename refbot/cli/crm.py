@@ -163,5 +163,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     msub.add_parser("show", help="print the mapping in force")
     ms = msub.add_parser("set", help="refbot crm mapping set accounts.industry=Industry__c "
                                      "'stages.Needs Analysis=evaluation'")
-    ms.add_argument("assignments", nargs="+", metavar="OBJECT.FIELD=CRM_FIELD")
+    ms.add_argument("assignments", nargs="+", metavar="OBJECT.FIELD=CRM_FIELD",
+                    help="accounts.industry=Sector__c, or \"stages.Needs Analysis=evaluation\" (empty value: drop)")
     m.set_defaults(func=cmd_mapping)
