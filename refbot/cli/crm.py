@@ -168,5 +168,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     ms = msub.add_parser("set", help="refbot crm mapping set accounts.industry=Industry__c "
                                      "'stages.Needs Analysis=evaluation'")
     ms.add_argument("assignments", nargs="+", metavar="OBJECT.FIELD=CRM_FIELD",
-                    help="one or more mappings, e.g. accounts.industry=Industry__c")
+                    help="accounts.industry=Sector__c, or \"stages.Needs Analysis=evaluation\" (empty value: drop)")
     m.set_defaults(func=cmd_mapping)
