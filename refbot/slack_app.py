@@ -25,6 +25,7 @@ SURFACES: list[str] = [
     "refbot.handlers.debriefs",
     "refbot.handlers.nominations",
     "refbot.handlers.leaderboard",
+    "refbot.handlers.coverage",
     "refbot.handlers.home",
 ]
 

@@ -11,7 +11,7 @@ from refbot.blocks.format import plural
 from refbot.blocks.nominations import OPEN_ACTION as NOMINATE_ACTION
 
 if TYPE_CHECKING:
-    from refbot.services.coverage import Coverage, Gap, Segment
+    from refbot.services.coverage import Coverage, Gap, NominateAsk, Segment
 
 ASK_NOMINATE_ACTION = "coverage_ask_nominate"
 LINE = 280
@@ -114,3 +114,14 @@ def nominate_request_dm(*, account_name: str, segment: str, asked_by: str) -> tu
         kit.context(f"<@{asked_by}> (program manager) asked RefBot to check with you. You won't be asked again "
                     "about this account."),
     ]
+
+
+def asked_text(asked: NominateAsk) -> str:
+    """The program manager's private answer to "Ask the owner to nominate"."""
+    name = kit.escape(asked.account_name)
+    if asked.owner_id is None:
+        return f"{name} has no account owner in RefBot, so there is nobody to ask. Set one in the accounts file."
+    if not asked.queued:
+        return f"<@{asked.owner_id}> was already asked about {name}. RefBot asks an owner once per account."
+    return (f"Asked <@{asked.owner_id}> whether someone at {name} would be a reference. "
+            "Their nomination comes to you for review as usual.")

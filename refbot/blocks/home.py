@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from refbot.blocks import growth as growth_blocks
 from refbot.blocks import kit
 from refbot.blocks.format import date_text, escape, money, plural, relative_days, slack_datetime, truncate
 from refbot.blocks.leaderboard import ProgramTotals
@@ -126,6 +127,7 @@ class HomeData:
     seller: SellerHome
     owner: OwnerHome | None = None
     admin: AdminHome | None = None
+    growth: growth_blocks.GrowthHome | None = None  # wishes, gaps, contests, targets (refbot.blocks.growth)
 
 
 # ------------------------------------------------------------------ helpers
@@ -339,10 +341,12 @@ def home_view(home: HomeData, *, reader_tz: str | None = None, max_items: int = 
     """The Home tab for `home.user_id`. Always within Slack's 100 blocks."""
     blocks = _top(home)
     blocks += _seller(home, reader_tz, max_open=max_open, max_debriefs=max_items)
+    blocks += growth_blocks.seller_blocks(home.growth)
     if home.owner is not None:
         blocks += _owner(home, reader_tz, max_approvals=max_items, max_activity=max_items)
     if home.admin is not None:
         blocks += _admin(home, reader_tz, max_items=max_items, max_nominations=max_items)
+        blocks += growth_blocks.admin_blocks(home.growth)
     blocks.append(kit.context("Updated " + slack_datetime(home.now, reader_tz) + " · `/reference help` for everything "
                            "RefBot does"))
     return kit.home_tab(cap_blocks(blocks), callback_id=HOME_CALLBACK)

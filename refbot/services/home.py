@@ -36,6 +36,7 @@ from refbot.models import (
     SearchLog,
 )
 from refbot.services import availability, leaderboard
+from refbot.services.growth import growth_home
 from refbot.services.points import rank, ranked_count
 from refbot.services.policy import Policy, load_policy
 
@@ -241,4 +242,5 @@ def build_home(*, session: Session, user_id: str, is_admin: bool, now: dt.dateti
         seller=seller_home(session=session, user_id=user_id, now=now, tz=tz),
         owner=owner_home(session=session, user_id=user_id, now=now, tz=tz),
         admin=admin_home(session=session, now=now, tz=tz, default_channel=default_channel) if is_admin else None,
+        growth=growth_home(session=session, user_id=user_id, is_admin=is_admin, now=now, tz=tz),
     )
