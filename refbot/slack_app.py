@@ -26,6 +26,7 @@ SURFACES: list[str] = [
     "refbot.handlers.nominations",
     "refbot.handlers.leaderboard",
     "refbot.handlers.coverage",
+    "refbot.handlers.wishes",
     "refbot.handlers.home",
 ]
 

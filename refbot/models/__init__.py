@@ -3,6 +3,7 @@
 from refbot.models.account import Account, Contact
 from refbot.models.activity import Activity, Debrief
 from refbot.models.base import Base, utcnow
+from refbot.models.growth import Contest, NominationTarget, SearchFollow, Welcome, Wish, WishedCustomer
 from refbot.models.nomination import Nomination
 from refbot.models.opportunity import Opportunity
 from refbot.models.outbox import OutboxMessage, ScheduledRun
@@ -18,8 +19,10 @@ __all__ = [
     "ChannelAsk",
     "ChannelPref",
     "Contact",
+    "Contest",
     "Debrief",
     "Nomination",
+    "NominationTarget",
     "Opportunity",
     "OutboxMessage",
     "PointsEntry",
@@ -27,7 +30,11 @@ __all__ = [
     "ReferenceRequest",
     "RequestEvent",
     "ScheduledRun",
+    "SearchFollow",
     "SearchLog",
     "SlackUser",
+    "Welcome",
+    "Wish",
+    "WishedCustomer",
     "utcnow",
 ]
