@@ -27,6 +27,7 @@ SURFACES: list[str] = [
     "refbot.handlers.leaderboard",
     "refbot.handlers.coverage",
     "refbot.handlers.wishes",
+    "refbot.handlers.follows",
     "refbot.handlers.home",
 ]
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from refbot.blocks import follows, kit, wishes
+from refbot.blocks import kit, wishes
 from refbot.blocks.coverage import coverage_home
 
 if TYPE_CHECKING:
@@ -23,15 +23,6 @@ class GrowthHome:
     coverage: Coverage | None = None  # program managers only
     wishes: tuple[WishLine, ...] = ()  # program managers only
     wishes_total: int = 0
-
-
-def no_match_actions(search_id: int) -> dict[str, Any]:
-    """Under a search with no good match: follow it, or name the customer the seller wishes were a reference."""
-    return kit.actions(
-        kit.button("Tell me when one joins", follows.FOLLOW_ACTION, str(search_id), style="primary"),
-        kit.button("Wish for a customer", wishes.OPEN_ACTION, str(search_id)),
-        block_id="search_no_match",
-    )
 
 
 def seller_blocks(growth: GrowthHome | None) -> list[dict[str, Any]]:

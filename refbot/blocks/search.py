@@ -7,7 +7,7 @@ from typing import Any
 
 from refbot.blocks import kit
 from refbot.blocks.format import date_text, employees, escape, money, plural, relative_days, truncate
-from refbot.blocks.growth import no_match_actions
+from refbot.blocks.no_match import no_match_actions
 from refbot.domain import ActivityType, Persona, Region, Seniority
 from refbot.geo import country_name, region_name
 from refbot.matching.criteria import Criteria

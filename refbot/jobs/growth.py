@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import logging
 
+from refbot.blocks.format import plural
 from refbot.context import AppContext
 from refbot.jobs import job
-from refbot.services import wishes
+from refbot.services import follows, wishes
 
 log = logging.getLogger(__name__)
 
@@ -18,4 +19,13 @@ log = logging.getLogger(__name__)
 def reconcile_wishes(ctx: AppContext) -> str:
     with ctx.db.unit_of_work() as session:
         linked, asked, fulfilled = wishes.reconcile(session=session, now=ctx.clock.now())
-    return f"{linked} linked, {asked} owners asked, {fulfilled} became references"
+    return (f"{plural(linked, 'wished customer')} linked to an account, {plural(asked, 'owner')} asked, "
+            f"{plural(fulfilled, 'wished customer')} now a reference")
+
+
+@job("follows", every_seconds=120,
+     description="Followed searches: one DM to the seller when a fitting reference joins or is available again")
+def check_follows(ctx: AppContext) -> str:
+    with ctx.db.unit_of_work() as session:
+        notified, expired = follows.check(session=session, now=ctx.clock.now(), today=ctx.clock.today(ctx.settings.tz))
+    return f"{plural(notified, 'seller')} told, {plural(expired, 'follow')} expired"
