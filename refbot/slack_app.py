@@ -28,6 +28,7 @@ SURFACES: list[str] = [
     "refbot.handlers.coverage",
     "refbot.handlers.wishes",
     "refbot.handlers.follows",
+    "refbot.handlers.contests",
     "refbot.handlers.home",
 ]
 

@@ -9,7 +9,8 @@ import logging
 from refbot.blocks.format import plural
 from refbot.context import AppContext
 from refbot.jobs import job
-from refbot.services import follows, wishes
+from refbot.services import contests, follows, wishes
+from refbot.services.leaderboard import weekly_channel
 
 log = logging.getLogger(__name__)
 
@@ -29,3 +30,15 @@ def check_follows(ctx: AppContext) -> str:
     with ctx.db.unit_of_work() as session:
         notified, expired = follows.check(session=session, now=ctx.clock.now(), today=ctx.clock.today(ctx.settings.tz))
     return f"{plural(notified, 'seller')} told, {plural(expired, 'follow')} expired"
+
+
+@job("contests", every_seconds=300,
+     description="Contests: post each start and final announcement (with the winners) once")
+def announce_contests(ctx: AppContext) -> str:
+    with ctx.db.unit_of_work() as session:
+        channel = weekly_channel(session=session, default=ctx.settings.refbot_leaderboard_channel)
+        if not channel:
+            return "no leaderboard channel: set REFBOT_LEADERBOARD_CHANNEL or `/reference leaderboard channel #sales`"
+        started, finished = contests.announce_due(session=session, now=ctx.clock.now(), tz=ctx.settings.tz,
+                                                  channel=channel)
+    return f"{plural(started, 'contest')} announced, {plural(finished, 'contest')} finished"

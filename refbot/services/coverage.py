@@ -320,9 +320,12 @@ def _not_yet_references(session: Session) -> list[Any]:
     ))
 
 
+NOMINATE_PREFIX = "coverage:nominate:"
+
+
 def nominate_key(account_id: int) -> str:
     """The outbox key of the one "would they be a reference?" DM to an account's owner."""
-    return f"coverage:nominate:{account_id}"
+    return f"{NOMINATE_PREFIX}{account_id}"
 
 
 def _recruits(session: Session, rows: list[Any], seg: Segment) -> tuple[Recruit, ...]:
