@@ -18,7 +18,7 @@ def cmd_gaps(args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise cli.CLIError("--limit must be 1 or more.")
     settings = cli.load_core_settings()
-    since = _since(args.since, settings.tz)
+    since = _since(args.since, settings.tz, Clock().today(settings.tz))
     database = cli._open_db(settings)
     try:
         with database.unit_of_work(read_only=True) as session:
@@ -36,7 +36,8 @@ def cmd_gaps(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("gaps", help="coverage gaps: where sellers ask for references RefBot is short of")
     p.add_argument("--since", metavar="DATE",
-                   help="count demand from this date (YYYY-MM-DD, program timezone); default the last 90 days")
+                   help="count demand from this date (2026-10-01, program timezone) or days back (30d); "
+                        "default the last 90 days")
     p.add_argument("--limit", type=int, default=20, help="how many gaps to list (default 20)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_gaps)
