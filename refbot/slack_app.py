@@ -30,6 +30,7 @@ SURFACES: list[str] = [
     "refbot.handlers.wishes",
     "refbot.handlers.follows",
     "refbot.handlers.contests",
+    "refbot.handlers.welcome",
     "refbot.handlers.home",
 ]
 

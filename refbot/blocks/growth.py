@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from refbot.blocks import contests, kit, wishes
+from refbot.blocks import contests, kit, welcome, wishes
 from refbot.blocks.coverage import coverage_home
 
 if TYPE_CHECKING:
@@ -28,6 +28,14 @@ class GrowthHome:
     coverage: Coverage | None = None  # program managers only
     wishes: tuple[WishLine, ...] = ()  # program managers only
     wishes_total: int = 0
+    welcome: bool = False  # the reader's first Home tab: the first-run welcome on top
+    example: str | None = None  # the welcome's example search, from the program's own data
+
+
+def welcome_blocks(growth: GrowthHome | None) -> list[dict[str, Any]]:
+    if growth is None or not growth.welcome:
+        return []
+    return [*welcome.welcome_blocks(growth.example), kit.divider()]
 
 
 def seller_blocks(growth: GrowthHome | None) -> list[dict[str, Any]]:

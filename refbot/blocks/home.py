@@ -339,7 +339,7 @@ def _admin(home: HomeData, reader_tz: str | None, *, max_items: int, max_nominat
 def home_view(home: HomeData, *, reader_tz: str | None = None, max_items: int = 5,
               max_open: int = 8) -> dict[str, Any]:
     """The Home tab for `home.user_id`. Always within Slack's 100 blocks."""
-    blocks = _top(home)
+    blocks = growth_blocks.welcome_blocks(home.growth) + _top(home)
     blocks += _seller(home, reader_tz, max_open=max_open, max_debriefs=max_items)
     blocks += growth_blocks.seller_blocks(home.growth)
     if home.owner is not None:
