@@ -1,5 +1,5 @@
-"""The first-run welcome: after a person's first `/reference` (whatever they typed) and at the top of their
-first Home tab (refbot.handlers.home_tab), once per person (refbot.services.welcome)."""
+"""The first-run welcome: before the answer to a person's first `/reference` (anything but help) and at the top
+of their first Home tab (refbot.handlers.home_tab), once per person (refbot.services.welcome)."""
 
 from __future__ import annotations
 
@@ -28,24 +28,23 @@ def first_home(ctx: AppContext, user_id: str) -> tuple[bool, str | None]:
 
 
 def greet(req: CommandRequest) -> Callable[[], None] | None:
-    """Before the subcommand: a quick read. After it: claim and send the welcome privately (first time only)."""
-    with req.ctx.db.unit_of_work(read_only=True) as session:
-        if svc.welcomed(session=session, user_id=req.user_id):
-            return None
-        history = svc.has_history(session=session, user_id=req.user_id)
-
-    def then() -> None:
-        try:
-            with req.ctx.db.unit_of_work() as session:
-                if not svc.claim(session=session, user_id=req.user_id, now=req.ctx.clock.now(), history=history):
-                    return
-                example = svc.example_search(session=session)
-            text, blocks = welcome_message(example)
-            req.respond(response_type="ephemeral", text=text, blocks=blocks, replace_original=False)
-        except Exception:  # a welcome is a nicety: never fail the command for it
-            log.info("could not welcome %s", req.user_id, exc_info=True)
-
-    return then
+    """Before the subcommand answers: a person's first `/reference` gets the welcome privately (a quick read
+    for everyone else). A modal the command opens is opened after it: well within its trigger's 3 seconds."""
+    if req.subcommand == "help":  # help says it all already; the welcome waits for their next command or Home
+        return None
+    try:
+        with req.ctx.db.unit_of_work(read_only=True) as session:
+            if svc.welcomed(session=session, user_id=req.user_id):
+                return None
+        with req.ctx.db.unit_of_work() as session:
+            if not svc.claim(session=session, user_id=req.user_id, now=req.ctx.clock.now()):
+                return None
+            example = svc.example_search(session=session)
+        text, blocks = welcome_message(example)
+        req.respond(response_type="ephemeral", text=text, blocks=blocks)
+    except Exception:  # a welcome is a nicety: never fail the command for it
+        log.info("could not welcome %s", req.user_id, exc_info=True)
+    return None
 
 
 def register(app: App, ctx: AppContext, commands: CommandRouter) -> None:

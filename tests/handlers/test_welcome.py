@@ -37,12 +37,13 @@ def test_first_home_shows_the_welcome_once_with_an_example_from_the_program(bolt
     assert session.query(Welcome).count() == 1
 
 
-def test_first_command_gets_the_welcome_after_its_answer_and_never_again(bolt_app, slack_api, session):
+def test_first_command_gets_the_welcome_before_its_answer_and_never_again(bolt_app, slack_api, session):
     for _ in range(2):
         url = slack_api.response_url()
         assert dispatch(bolt_app, slash_command("search retail US", user_id="UNEW", response_url=url)).status == 200
     posted = [c.args.get("text", "") for c in slack_api.calls("response_url")]
-    assert sum("Welcome to RefBot" in t for t in posted) == 1
+    assert sum("Welcome to RefBot" in t for t in posted) == 1 and "Welcome to RefBot" in posted[0]
+    assert len(posted) == 3  # the welcome, then both searches' results
     assert "Welcome to RefBot" not in home_text(bolt_app, slack_api, "UNEW")  # the Home tab doesn't repeat it
 
 
