@@ -11,6 +11,7 @@ from refbot.models.points import PointsEntry
 from refbot.models.request import ReferenceRequest, RequestEvent
 from refbot.models.search import ChannelAsk, ChannelPref, SearchLog
 from refbot.models.user import ProgramSetting, SlackUser
+from refbot.models.vocabulary import VocabularyTerm
 
 __all__ = [
     "Account",
@@ -36,5 +37,6 @@ __all__ = [
     "Welcome",
     "Wish",
     "WishedCustomer",
+    "VocabularyTerm",
     "utcnow",
 ]
