@@ -34,9 +34,9 @@ __all__ = [
     "SearchFollow",
     "SearchLog",
     "SlackUser",
+    "VocabularyTerm",
     "Welcome",
     "Wish",
     "WishedCustomer",
-    "VocabularyTerm",
     "utcnow",
 ]

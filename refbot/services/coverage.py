@@ -16,6 +16,7 @@ to nominate one (once per account).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -28,11 +29,12 @@ from sqlalchemy.orm import Session
 from refbot.blocks.coverage import nominate_request_dm
 from refbot.domain import AccountStatus, ContactStatus, Region, Seniority
 from refbot.errors import NotAllowed, NotFound
-from refbot.geo import country_name, region_name, region_of
+from refbot.geo import country_name, place_groups, region_name, region_of
 from refbot.matching.candidates import Candidate, fatigue_window
 from refbot.matching.criteria import Criteria
 from refbot.matching.engine import MIN_GOOD_MATCHES
-from refbot.matching.text import EMPLOYEE_BANDS, band, fold, industry_family
+from refbot.matching.text import EMPLOYEE_BANDS, band
+from refbot.matching.vocabulary import industry_family
 from refbot.models import (
     Account,
     ChannelAsk,
@@ -52,80 +54,78 @@ MAX_RECRUITS = 3
 _REGIONS = frozenset(r.value for r in Region)
 ENOUGH = MIN_GOOD_MATCHES  # a segment with fewer available references than the engine wants is short
 
-FAMILY_LABELS = {
-    "financial": "Financial services",
-    "health": "Healthcare & life sciences",
-    "technology": "Technology",
-    "retail": "Retail & consumer",
-    "manufacturing": "Manufacturing",
-    "public": "Public sector & education",
-    "energy": "Energy & utilities",
-    "transport": "Transport & logistics",
-    "media": "Media & entertainment",
-    "services": "Professional services",
-}
+def size_label(size: tuple[int | None, int | None]) -> str:
+    lo, hi = size
+    if lo and hi:
+        return f"{lo:,}–{hi:,} employees"
+    if lo:
+        return f"{lo:,}+ employees"
+    return f"under {(hi or 0) + 1:,} employees"
 
 
-def size_band_label(i: int) -> str:
-    lower = EMPLOYEE_BANDS[i]
-    if i + 1 >= len(EMPLOYEE_BANDS):
-        return f"{lower:,}+ employees"
-    upper = EMPLOYEE_BANDS[i + 1] - 1
-    return f"under {upper + 1:,} employees" if lower == 0 else f"{lower:,}–{upper:,} employees"
+def size_of_band(i: int) -> tuple[int | None, int | None]:
+    """EMPLOYEE_BANDS[i] as (at least, at most): a single typed headcount counts in its band."""
+    lo = EMPLOYEE_BANDS[i] or None
+    hi = EMPLOYEE_BANDS[i + 1] - 1 if i + 1 < len(EMPLOYEE_BANDS) else None
+    return lo, hi
 
 
 def industry_key(industry: str | None) -> str | None:
-    """The industry family ("financial"), or the folded industry name when it belongs to no known family."""
+    """The industry's family ("Financial Services", refbot/matching/data/industries.json), or "=<industry>"
+    for one no family knows."""
     if not industry or not industry.strip():
         return None
-    return industry_family(industry) or "=" + fold(" ".join(industry.split()))
+    return industry_family(industry) or "=" + " ".join(industry.split()).title()
+
+
+@functools.cache
+def _groups() -> dict[str, frozenset[str]]:
+    return {g.name: g.countries for g in place_groups() if g.countries}
 
 
 @dataclass(frozen=True, slots=True)
 class Segment:
-    family: str | None = None  # an industry family key, or "=<industry>" for one outside every family
-    place: str | None = None  # an ISO2 country code, or a region code (NA, LATAM, EMEA, APAC)
-    size_band: int | None = None  # index into EMPLOYEE_BANDS
+    family: str | None = None  # an industry family, or "=<industry>" for one outside every family
+    place: str | None = None  # an ISO2 country, a named group of countries (DACH), or a region code (EMEA)
+    size: tuple[int | None, int | None] | None = None  # employees (at least, at most)
     seniority: Seniority | None = None
+    or_higher: bool = False  # seniority or higher ("VP+")
 
     @property
     def empty(self) -> bool:
-        return self.family is None and self.place is None and self.size_band is None and self.seniority is None
+        return self.family is None and self.place is None and self.size is None and self.seniority is None
 
     @property
     def key(self) -> str:
-        """Stable text form ("financial|DE|3|vp"), small enough for a button value."""
-        return "|".join([self.family or "", self.place or "",
-                         "" if self.size_band is None else str(self.size_band),
-                         self.seniority.value if self.seniority else ""])
+        """Stable text form ("Financial Services|DE|1000-4999|vp+"), small enough for a button value."""
+        size = "" if self.size is None else f"{self.size[0] or ''}-{self.size[1] or ''}"
+        sen = (self.seniority.value + ("+" if self.or_higher else "")) if self.seniority else ""
+        return "|".join([self.family or "", self.place or "", size, sen])
 
     @classmethod
     def from_key(cls, key: str) -> Segment:
-        parts = (key.split("|") + ["", "", "", ""])[:4]
-        family, place, size, seniority = parts
-        try:
-            band_index = int(size) if size else None
-        except ValueError:
-            band_index = None
-        if band_index is not None and not 0 <= band_index < len(EMPLOYEE_BANDS):
-            band_index = None
-        sen = seniority if seniority in {s.value for s in Seniority} else None
-        return cls(family or None, place or None, band_index, Seniority(sen) if sen else None)
+        family, place, size, sen = (key.split("|") + ["", "", "", ""])[:4]
+        bounds: tuple[int | None, int | None] | None = None
+        lo, dash, hi = size.partition("-")
+        if dash and (lo.isdigit() or hi.isdigit()) and (not lo or lo.isdigit()) and (not hi or hi.isdigit()):
+            bounds = (int(lo) if lo else None, int(hi) if hi else None)
+        level = sen.rstrip("+")
+        seniority = Seniority(level) if level in {x.value for x in Seniority} else None
+        return cls(family or None, place or None, bounds, seniority, bool(seniority and sen.endswith("+")))
 
     @property
     def label(self) -> str:
-        """"Financial services · Germany · 1,000–4,999 employees · VP"."""
+        """"Financial Services · Germany · 1,000–4,999 employees · VP"."""
         parts: list[str] = []
         if self.family:
-            parts.append(self.family[1:].title() if self.family.startswith("=")
-                         else FAMILY_LABELS.get(self.family, self.family.title()))
+            parts.append(self.family.removeprefix("="))
         if self.place:
             parts.append(region_name(self.place) if self.place in _REGIONS
-                         else country_name(self.place))
-        if self.size_band is not None:
-            parts.append(size_band_label(self.size_band))
+                         else self.place if self.place in _groups() else country_name(self.place))
+        if self.size is not None:
+            parts.append(size_label(self.size))
         if self.seniority:
-            parts.append(self.seniority.label)
+            parts.append(self.seniority.label + (" or higher" if self.or_higher else ""))
         return " · ".join(parts) or "Any reference"
 
     def place_size_fit(self, *, country: str | None, region: Region | str | None, employees: int | None) -> bool:
@@ -134,9 +134,15 @@ class Segment:
                 have = region or region_of(country)
                 if (have.value if isinstance(have, Region) else have) != self.place:
                     return False
+            elif self.place in _groups():
+                if country not in _groups()[self.place]:
+                    return False
             elif country != self.place:
                 return False
-        return self.size_band is None or (employees is not None and band(employees, EMPLOYEE_BANDS) == self.size_band)
+        if self.size is None:
+            return True
+        lo, hi = self.size
+        return employees is not None and (lo is None or employees >= lo) and (hi is None or employees <= hi)
 
     def account_fits(self, *, industry: str | None, country: str | None, region: Region | str | None,
                      employees: int | None) -> bool:
@@ -144,24 +150,33 @@ class Segment:
             return False
         return self.place_size_fit(country=country, region=region, employees=employees)
 
-    def fits(self, c: Candidate) -> bool:
-        if self.seniority is not None and c.seniority != self.seniority:
+    def seniority_fits(self, have: Seniority | None) -> bool:
+        if self.seniority is None:
+            return True
+        if have is None:
             return False
-        return self.account_fits(industry=c.industry, country=c.country, region=c.region, employees=c.employees)
+        return have.rank >= self.seniority.rank if self.or_higher else have == self.seniority
+
+    def fits(self, c: Candidate) -> bool:
+        return self.seniority_fits(c.seniority) and self.account_fits(
+            industry=c.industry, country=c.country, region=c.region, employees=c.employees)
 
 
 def segment_of(criteria: Criteria) -> Segment:
-    """A search's segment. An industry the program has no reference in is not parsed as one (the parser reads
-    the program's own vocabulary): a leftover keyword naming a known family ("bank") stands in for it."""
-    family = industry_key(criteria.industry)
-    if family is None:
-        family = next((f for f in map(industry_family, criteria.keywords) if f), None)
-    return Segment(
-        family=family,
-        place=criteria.country or (criteria.region.value if criteria.region else None),
-        size_band=band(criteria.employees, EMPLOYEE_BANDS) if criteria.employees else None,
-        seniority=criteria.seniority,
-    )
+    """A search's segment: its industry's family (or the family it named: "FSI", "bank"), its place (a country,
+    a named group, a region), its size and its seniority."""
+    family = (industry_key(criteria.industry) or criteria.industry_family or industry_key(criteria.industry_label)
+              or next((f for f in map(industry_family, criteria.keywords) if f), None))
+    if len(criteria.countries) > 1 and criteria.place in _groups():
+        place: str | None = criteria.place
+    else:
+        place = criteria.country or (criteria.region.value if criteria.region else None)
+    size: tuple[int | None, int | None] | None = None
+    if criteria.employees_min or criteria.employees_max:
+        size = (criteria.employees_min, criteria.employees_max)
+    elif criteria.employees:
+        size = size_of_band(band(criteria.employees, EMPLOYEE_BANDS))
+    return Segment(family, place, size, criteria.seniority, bool(criteria.seniority and criteria.seniority_or_higher))
 
 
 def _criteria(raw: dict[str, Any] | None) -> Criteria | None:
@@ -266,7 +281,7 @@ def _demand(session: Session, since: dt.datetime) -> dict[Segment, _Tally]:
         .where(ReferenceRequest.created_at >= since)
     ):
         seg = Segment(family=industry_key(industry), place=country or None,
-                      size_band=band(employees, EMPLOYEE_BANDS) if employees else None,
+                      size=size_of_band(band(employees, EMPLOYEE_BANDS)) if employees else None,
                       seniority=Seniority(seniority) if seniority else None)
         if not seg.empty:
             tallies[seg].requests += 1
@@ -290,7 +305,7 @@ def _supply(candidates: Iterable[Candidate], segments: Iterable[Segment], *, tod
     for seg in segments:
         available = resting = 0
         for (fam, country, region, employees, seniority, free), n in groups.items():
-            if seg.seniority is not None and seniority != seg.seniority:
+            if not seg.seniority_fits(seniority):
                 continue
             if seg.family is not None and fam != seg.family:
                 continue

@@ -37,7 +37,7 @@ def test_gaps_on_home_and_the_owner_is_asked_once(bolt_app, slack_api, session):
 
     view = home(bolt_app, slack_api, data.ADMIN)
     text = "\n".join(texts_of(view["blocks"]))
-    assert "Coverage gaps (1)" in text and "Financial services · Germany" in text
+    assert "Coverage gaps (1)" in text and "Financial Services · Germany" in text
     assert "&lt;!channel&gt;" in text and "<!channel>" not in text
     assert "Not a reference yet: *Beispielbank*" in text
 

@@ -51,7 +51,7 @@ def test_biggest_gap_first_with_recent_distinct_examples(session):
     for q in ("retailer in the US", "us retail"):
         searched(session, q, {"industry": "Retail", "country": "US"})
     result = gaps(session)
-    assert [g.label for g in result.gaps] == ["Financial services · Germany", "Retail & consumer · United States"]
+    assert [g.label for g in result.gaps] == ["Financial Services · Germany", "Retail & Consumer · United States"]
     bank = result.gaps[0]
     assert (bank.searches, bank.unmatched, bank.available) == (5, 5, 0)
     # the three most recent, case-insensitively distinct
@@ -66,7 +66,7 @@ def test_a_well_covered_segment_is_no_gap_and_old_demand_is_not_counted(session)
     searched(session, "insurer in France", {"industry": "Insurance", "country": "FR"}, ago_days=200)
     assert gaps(session).gaps == ()
     old = gaps(session, since=NOW - dt.timedelta(days=365))
-    assert [g.label for g in old.gaps] == ["Financial services · France"]
+    assert [g.label for g in old.gaps] == ["Financial Services · France"]
 
 
 def test_fatigued_references_count_as_resting_not_available(session):
@@ -88,9 +88,9 @@ def test_segments_read_family_place_size_band_and_seniority(session):
              {"industry": "Banking", "country": "DE", "employees": 6000, "seniority": "c_level"})
     searched(session, "bank in EMEA", {"industry": "Bank", "region": "EMEA"})
     by_label = {g.label: g for g in gaps(session).gaps}
-    assert by_label["Financial services · Germany · 5,000–19,999 employees · VP"].available == 1
-    assert by_label["Financial services · Germany · 5,000–19,999 employees · C-level"].available == 0
-    assert by_label["Financial services · EMEA"].available == 2
+    assert by_label["Financial Services · Germany · 5,000–19,999 employees · VP"].available == 1
+    assert by_label["Financial Services · Germany · 5,000–19,999 employees · C-level"].available == 0
+    assert by_label["Financial Services · EMEA"].available == 2
 
 
 def test_channel_asks_and_requests_are_demand(session):
@@ -101,7 +101,7 @@ def test_channel_asks_and_requests_are_demand(session):
     opp.industry, opp.country = "Healthcare", "ES"
     data.request(session, opp=opp, scheduled_at=None, created_at=NOW - dt.timedelta(days=3))
     [gap] = gaps(session).gaps
-    assert gap.label == "Healthcare & life sciences · Spain"
+    assert gap.label == "Healthcare & Life Sciences · Spain"
     assert (gap.asks, gap.requests, gap.demand) == (1, 1, 2)
     assert gap.examples == ("anyone have a hospital in Spain?",)
 
@@ -111,7 +111,7 @@ def test_a_real_search_lands_in_its_segment(session):
     session.commit()
     search_text(session=session, text="bank in Germany", today=NOW.date(), user_id=data.SELLER, now=NOW)
     gap = gaps(session).gaps[0]
-    assert gap.label == "Financial services · Germany" and gap.unmatched == 1
+    assert gap.label == "Financial Services · Germany" and gap.unmatched == 1
 
 
 def test_recruits_are_fitting_accounts_without_an_active_contact_and_owners_are_asked_once(session):
@@ -137,7 +137,7 @@ def test_recruits_are_fitting_accounts_without_an_active_contact_and_owners_are_
                                            actor_id=data.ADMIN, is_admin=True, now=NOW)
     assert first.queued and not again.queued and first.owner_id == "UOWNER2"
     dms = session.query(OutboxMessage).filter(OutboxMessage.channel == "UOWNER2").all()
-    assert len(dms) == 1 and "Financial services · Germany" in json.dumps(dms[0].payload, ensure_ascii=False)
+    assert len(dms) == 1 and "Financial Services · Germany" in json.dumps(dms[0].payload, ensure_ascii=False)
     assert gaps(session).gaps[0].recruits[0].asked
 
 
@@ -167,8 +167,21 @@ def test_cli_lists_gaps_and_refuses_a_bad_date(offline, database, capsys):
                         unmatched=True, created_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=1)))
     assert cli.main(["gaps"]) == 0
     out = capsys.readouterr().out
-    assert "1. Financial services · Germany" in out and "“bank in Germany”" in out
+    assert "1. Financial Services · Germany" in out and "“bank in Germany”" in out
     assert cli.main(["gaps", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["gaps"][0]["unmatched"] == 1
     assert cli.main(["gaps", "--since", "yesterday"]) == 1
     assert "not a date" in capsys.readouterr().err
+
+
+def test_named_places_size_words_and_or_higher_read_as_the_search_meant_them(session):
+    ref(session, "ViennaBank", industry="Banking", country="AT", employees=2500, seniority=Seniority.c_level)
+    ref(session, "ParisBank", industry="Banking", country="FR", employees=2500, seniority=Seniority.vp)
+    # "FSI in DACH, mid-market, VP or higher", as the parser reads it
+    searched(session, "FSI in DACH mid-market VP+", {
+        "industry_family": "Financial Services", "countries": ["AT", "CH", "DE"], "place": "DACH",
+        "employees_min": 1000, "employees_max": 4999, "seniority": "vp", "seniority_or_higher": True})
+    [gap] = gaps(session).gaps
+    assert gap.label == "Financial Services · DACH · 1,000–4,999 employees · VP or higher"
+    assert gap.available == 1  # the Austrian C-level; not the French bank
+    assert coverage.Segment.from_key(gap.segment.key) == gap.segment
