@@ -13,11 +13,11 @@ from slack_sdk import WebClient
 from refbot.blocks import contests as blocks
 from refbot.blocks.format import plural
 from refbot.context import AppContext
-from refbot.errors import NotAllowed, ValidationFailed
+from refbot.errors import NotAllowed
 from refbot.handlers import payload
 from refbot.handlers.home_tab import refresh_home
 from refbot.handlers.payload import Values
-from refbot.handlers.reply import privately, register_listeners, tell_user
+from refbot.handlers.reply import privately, refused_inline, register_listeners, tell_user
 from refbot.handlers.router import CommandRequest, CommandRouter
 from refbot.services import contests as svc
 from refbot.services.leaderboard import weekly_channel
@@ -87,11 +87,12 @@ def _input(values: Values) -> svc.ContestInput:
 def on_submit(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
     data, user_id = _input(Values(body)), payload.user_id(body)
     today = ctx.clock.today(ctx.settings.tz)
-    try:
+
+    def check() -> None:
         with ctx.db.unit_of_work(read_only=True) as session:  # before ack: never wait for a writer
             svc.validate(session=session, data=data, today=today)
-    except ValidationFailed as exc:
-        ack(response_action="errors", errors={k: v[:150] for k, v in exc.field_errors.items()})
+
+    if refused_inline(ack, check):
         return
     ack()
     with privately(body, client, respond):

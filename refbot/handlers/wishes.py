@@ -11,12 +11,11 @@ from slack_sdk import WebClient
 
 from refbot.blocks import wishes as blocks
 from refbot.context import AppContext
-from refbot.errors import ValidationFailed
 from refbot.handlers import payload
 from refbot.handlers.home_tab import refresh_home
 from refbot.handlers.nominations import open_nomination_modal
 from refbot.handlers.payload import Values
-from refbot.handlers.reply import privately, register_listeners, tell_user
+from refbot.handlers.reply import privately, refused_inline, register_listeners, tell_user
 from refbot.handlers.router import CommandRequest, CommandRouter
 from refbot.services import wishes as svc
 from refbot.services.users import is_admin
@@ -58,11 +57,12 @@ def _input(body: dict[str, Any]) -> svc.WishInput:
 
 def on_submit(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
     data, user_id = _input(body), payload.user_id(body)
-    try:
+
+    def check() -> None:
         with ctx.db.unit_of_work(read_only=True) as session:  # before ack: never wait for a writer
             svc.validate(session=session, user_id=user_id, data=data)
-    except ValidationFailed as exc:
-        ack(response_action="errors", errors={k: v[:150] for k, v in exc.field_errors.items()})
+
+    if refused_inline(ack, check):
         return
     ack()
     with privately(body, client, respond):
