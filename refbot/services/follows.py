@@ -19,7 +19,7 @@ from refbot.matching.criteria import Criteria
 from refbot.matching.engine import GOOD_MATCH_SCORE
 from refbot.models import SearchFollow, SearchLog
 from refbot.services.outbox import enqueue
-from refbot.services.search import run_search
+from refbot.services.search import parse_text, run_search
 
 FOLLOW_DAYS = 90  # a follow nobody could satisfy in a quarter expires quietly
 MAX_OPEN = 20  # open follows per seller
@@ -83,7 +83,9 @@ def check(*, session: Session, now: dt.datetime, today: dt.date) -> tuple[int, i
         if row.created_at <= now - dt.timedelta(days=FOLLOW_DAYS):
             expired += int(_close(session, row.id, EXPIRED, now))
             continue
-        criteria = Criteria.model_validate(row.criteria or {})
+        # Typed words are read again with today's vocabulary: "banking" is an industry once a bank is in.
+        criteria = (parse_text(session=session, text=row.query, today=today).criteria if row.query.strip()
+                    else Criteria.model_validate(row.criteria or {}))
         result = run_search(session=session, criteria=criteria, today=today, log=False).result
         match = next((m for m in result.matches if m.available and m.score >= GOOD_MATCH_SCORE), None)
         if match is None or not _close(session, row.id, NOTIFIED, now, match.candidate.contact_id):

@@ -176,8 +176,10 @@ def submit(*, session: Session, requester_id: str, data: WishInput, now: dt.date
                                   account_id=account.id if account else None, created_at=now)
         session.add(customer)
         session.flush()
-    elif customer.account_id is None and account is not None:
-        customer.account_id = account.id
+    else:
+        if customer.account_id is None and account is not None:
+            customer.account_id = account.id
+        customer.fulfilled_at = None  # it was a reference once and is not now: back on the list
     wish = session.scalar(sa.select(Wish).where(Wish.customer_id == customer.id, Wish.requester_id == requester_id))
     repeated = wish is not None
     if wish is None:
