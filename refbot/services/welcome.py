@@ -1,7 +1,7 @@
 """First run: a seller opening RefBot's Home tab or typing `/reference` for the first time gets a short welcome,
 once per person (a row in `welcomes`, claimed by its primary key, so two first opens at once welcome once).
-People who used RefBot before the welcome existed (a search, request, nomination or wish) are marked as
-welcomed without being shown it."""
+People who used RefBot before the welcome existed (a request, nomination or wish; searches alone don't count:
+someone who only searched has not met the rest) are marked as welcomed without being shown it."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from refbot.domain import AccountStatus, ContactStatus, Seniority
 from refbot.geo import country_name
-from refbot.models import Account, Contact, Nomination, ReferenceRequest, SearchLog, Welcome, Wish
+from refbot.models import Account, Contact, Nomination, ReferenceRequest, Welcome, Wish
 
 
 def welcomed(*, session: Session, user_id: str) -> bool:
@@ -23,7 +23,6 @@ def welcomed(*, session: Session, user_id: str) -> bool:
 
 def has_history(*, session: Session, user_id: str) -> bool:
     checks = (
-        sa.select(SearchLog.id).where(SearchLog.user_id == user_id),
         sa.select(ReferenceRequest.id).where(ReferenceRequest.requester_id == user_id),
         sa.select(Nomination.id).where(Nomination.nominator_id == user_id),
         sa.select(Wish.id).where(Wish.requester_id == user_id),

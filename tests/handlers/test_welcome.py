@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from refbot.domain import ContactStatus, Seniority
-from refbot.models import Account, Contact, SearchLog, Welcome
+from refbot.models import Account, Contact, Nomination, Welcome
 from refbot.playground.slack_api import texts_of
 from tests import loop_data as data
 from tests.support.payloads import app_home_opened, dispatch, slash_command
@@ -37,20 +37,29 @@ def test_first_home_shows_the_welcome_once_with_an_example_from_the_program(bolt
     assert session.query(Welcome).count() == 1
 
 
-def test_first_command_gets_the_welcome_before_its_answer_and_never_again(bolt_app, slack_api, session):
+def test_first_reference_command_opens_the_form_with_the_welcome_behind_it_once(bolt_app, slack_api, session):
     for _ in range(2):
         url = slack_api.response_url()
-        assert dispatch(bolt_app, slash_command("search retail US", user_id="UNEW", response_url=url)).status == 200
+        assert dispatch(bolt_app, slash_command("", user_id="UNEW", response_url=url)).status == 200
+        assert slack_api.last_view()["callback_id"] == "search_modal"
     posted = [c.args.get("text", "") for c in slack_api.calls("response_url")]
-    assert sum("Welcome to RefBot" in t for t in posted) == 1 and "Welcome to RefBot" in posted[0]
-    assert len(posted) == 3  # the welcome, then both searches' results
+    assert len(posted) == 1 and "Welcome to RefBot" in posted[0]
     assert "Welcome to RefBot" not in home_text(bolt_app, slack_api, "UNEW")  # the Home tab doesn't repeat it
 
 
+def test_a_search_typed_first_keeps_its_answer_and_the_welcome_waits_for_home(bolt_app, slack_api, session):
+    url = slack_api.response_url()
+    assert dispatch(bolt_app, slash_command("search retail US", user_id="UNEW", response_url=url)).status == 200
+    posted = [c.args.get("text", "") for c in slack_api.calls("response_url")]
+    assert len(posted) == 1 and "Welcome" not in posted[0]
+    assert "Welcome to RefBot" in home_text(bolt_app, slack_api, "UNEW")
+
+
 def test_someone_who_used_refbot_before_is_not_welcomed(bolt_app, slack_api, session):
-    session.add(SearchLog(user_id="UOLD", query="x"))
+    session.add(Nomination(nominator_id="UOLD", account_name="Globex", contact_name="Dana", dedupe_key="k"))
     session.commit()
     assert "Welcome to RefBot" not in home_text(bolt_app, slack_api, "UOLD")
     url = slack_api.response_url()
-    dispatch(bolt_app, slash_command("help", user_id="UOLD", response_url=url))
+    dispatch(bolt_app, slash_command("", user_id="UOLD", response_url=url))
     assert not any("Welcome" in c.args.get("text", "") for c in slack_api.calls("response_url"))
+
