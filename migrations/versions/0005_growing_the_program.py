@@ -1,7 +1,7 @@
 """growing the program: wishes, follows, contests, targets, welcomes
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-01 17:04:27.535078
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import refbot.models.base
 
 revision: str = '0005'
-down_revision: str | None = '0003'
+down_revision: str | None = '0004'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -12,6 +12,7 @@ from refbot.blocks.coverage import coverage_home
 
 if TYPE_CHECKING:
     from refbot.blocks.contests import ContestView
+    from refbot.blocks.home import HomeData, Render
     from refbot.services.contests import TargetProgress
     from refbot.services.coverage import Coverage
     from refbot.services.wishes import WishLine
@@ -64,3 +65,23 @@ def admin_blocks(growth: GrowthHome | None) -> list[dict[str, Any]]:
 
 def plural_contests(n: int) -> str:
     return "none running" if n == 0 else ("1 running (standings above)" if n == 1 else f"{n} running (standings above)")
+
+
+# ------------------------------------------------------------------ refbot.blocks.home SECTIONS
+
+
+def _growth(home: HomeData) -> GrowthHome | None:
+    g = home.extra.get("growth")
+    return g if isinstance(g, GrowthHome) else None
+
+
+def welcome_section(home: HomeData, r: Render) -> list[dict[str, Any]]:
+    return welcome_blocks(_growth(home))
+
+
+def seller_section(home: HomeData, r: Render) -> list[dict[str, Any]]:
+    return seller_blocks(_growth(home))
+
+
+def admin_section(home: HomeData, r: Render) -> list[dict[str, Any]]:
+    return admin_blocks(_growth(home)) if home.admin is not None else []

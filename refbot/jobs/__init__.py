@@ -88,6 +88,7 @@ _JOB_MODULES: list[str] = [
     "refbot.jobs.loop",
     "refbot.jobs.engagement",
     "refbot.jobs.growth",
+    "refbot.jobs.crm",
 ]
 
 

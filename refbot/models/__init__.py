@@ -3,6 +3,7 @@
 from refbot.models.account import Account, Contact
 from refbot.models.activity import Activity, Debrief
 from refbot.models.base import Base, utcnow
+from refbot.models.crm import CrmCursor, CrmTeamMember, CrmUser, CrmWriteback
 from refbot.models.growth import Contest, NominationTarget, SearchFollow, Welcome, Wish, WishedCustomer
 from refbot.models.nomination import Nomination
 from refbot.models.opportunity import Opportunity
@@ -21,6 +22,10 @@ __all__ = [
     "ChannelPref",
     "Contact",
     "Contest",
+    "CrmCursor",
+    "CrmTeamMember",
+    "CrmUser",
+    "CrmWriteback",
     "Debrief",
     "Nomination",
     "NominationTarget",
