@@ -26,6 +26,11 @@ SURFACES: list[str] = [
     "refbot.handlers.debriefs",
     "refbot.handlers.nominations",
     "refbot.handlers.leaderboard",
+    "refbot.handlers.coverage",
+    "refbot.handlers.wishes",
+    "refbot.handlers.follows",
+    "refbot.handlers.contests",
+    "refbot.handlers.welcome",
     "refbot.handlers.home",
 ]
 

@@ -14,7 +14,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from refbot.context import AppContext
-from refbot.errors import RefBotError
+from refbot.errors import RefBotError, ValidationFailed
 from refbot.handlers import payload
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,17 @@ def reason_errors(reason: str, *, limit: int, reader: str) -> dict[str, str]:
     if len(reason) > limit:
         return {"reason": f"Keep it under {limit} characters."}
     return {}
+
+
+def refused_inline(ack: Any, check: Callable[[], object]) -> bool:
+    """Run a modal's check before ack(); when it raises ValidationFailed, answer with its inline errors (by
+    block id) and return True."""
+    try:
+        check()
+    except ValidationFailed as exc:
+        ack(response_action="errors", errors={k: v[:150] for k, v in exc.field_errors.items()})
+        return True
+    return False
 
 
 def tell_user(body: Any, client: WebClient, respond: Any, text: str) -> None:

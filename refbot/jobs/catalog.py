@@ -38,6 +38,12 @@ CATALOG: dict[str, JobInfo] = {info.name: info for info in sorted([
             "Ask sellers won or lost once a deal that used references passes its expected close date"),
     JobInfo("crm_sync", "refbot.jobs.crm", 600,
             "Sync accounts, contacts, owners and deals from the CRM (incremental)"),
+    JobInfo("wishes", "refbot.jobs.growth", 300,
+            "Wish list: link wished customers to new accounts, ask their owners once, tell wishers once"),
+    JobInfo("follows", "refbot.jobs.growth", 120,
+            "Followed searches: one DM to the seller when a fitting reference joins or is available again"),
+    JobInfo("contests", "refbot.jobs.growth", 300,
+            "Contests: post each start and final announcement (with the winners) once"),
     JobInfo("leaderboard", "refbot.jobs.engagement", 300,
             "Post the weekly leaderboard to the sales channel once per week (late if the app was down)"),
 ], key=lambda info: info.name)}

@@ -4,6 +4,7 @@ from refbot.models.account import Account, Contact
 from refbot.models.activity import Activity, Debrief
 from refbot.models.base import Base, utcnow
 from refbot.models.crm import CrmCursor, CrmTeamMember, CrmUser, CrmWriteback
+from refbot.models.growth import Contest, NominationTarget, SearchFollow, Welcome, Wish, WishedCustomer
 from refbot.models.nomination import Nomination
 from refbot.models.opportunity import Opportunity
 from refbot.models.outbox import OutboxMessage, ScheduledRun
@@ -20,12 +21,14 @@ __all__ = [
     "ChannelAsk",
     "ChannelPref",
     "Contact",
+    "Contest",
     "CrmCursor",
     "CrmTeamMember",
     "CrmUser",
     "CrmWriteback",
     "Debrief",
     "Nomination",
+    "NominationTarget",
     "Opportunity",
     "OutboxMessage",
     "PointsEntry",
@@ -33,8 +36,12 @@ __all__ = [
     "ReferenceRequest",
     "RequestEvent",
     "ScheduledRun",
+    "SearchFollow",
     "SearchLog",
     "SlackUser",
     "VocabularyTerm",
+    "Welcome",
+    "Wish",
+    "WishedCustomer",
     "utcnow",
 ]
