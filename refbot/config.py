@@ -47,6 +47,14 @@ HINTS: dict[str, str] = {
     "refbot_leaderboard_channel": (
         "REFBOT_LEADERBOARD_CHANNEL must be a channel id (C…) or a channel name such as #sales."
     ),
+    "refbot_digest_channel": (
+        "REFBOT_DIGEST_CHANNEL must be a channel id such as C0123ABCD (channel details > About; file uploads "
+        "need the id, not the name)."
+    ),
+    "refbot_digest_recipients": (
+        "REFBOT_DIGEST_RECIPIENTS must be a comma-separated list of Slack user ids (U…) or emails of the "
+        "executives who get the monthly digest as a DM."
+    ),
 }
 
 
@@ -68,8 +76,10 @@ class CoreSettings(BaseSettings):
     refbot_timezone: str = "UTC"
     refbot_admins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     refbot_leaderboard_channel: str | None = None
+    refbot_digest_channel: str | None = None
+    refbot_digest_recipients: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
-    @field_validator("slack_bot_token", "refbot_leaderboard_channel", mode="before")
+    @field_validator("slack_bot_token", "refbot_leaderboard_channel", "refbot_digest_channel", mode="before")
     @classmethod
     def _blank_is_none(cls, v: Any) -> Any:
         if isinstance(v, str) and not v.strip():
@@ -116,7 +126,14 @@ class CoreSettings(BaseSettings):
             raise ValueError("unknown timezone") from None
         return v
 
-    @field_validator("refbot_admins", mode="before")
+    @field_validator("refbot_digest_channel")
+    @classmethod
+    def _digest_channel(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"[CG][A-Z0-9]{6,}", v):
+            raise ValueError("must be a channel id")
+        return v
+
+    @field_validator("refbot_admins", "refbot_digest_recipients", mode="before")
     @classmethod
     def _admins(cls, v: Any) -> Any:
         if v is None:

@@ -197,6 +197,7 @@ _COMMAND_MODULES: list[str] = [
     "refbot.cli.data",
     "refbot.cli.search",
     "refbot.cli.report",
+    "refbot.cli.digest",
     "refbot.cli.playground",
 ]
 

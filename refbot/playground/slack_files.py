@@ -26,9 +26,12 @@ MAX_FILE_BYTES = 1_000_000_000  # Slack's limit is 1 GB per file
 class FileUploadMethods:
     _lock: threading.RLock
     _uploads: dict[str, dict[str, Any]]
-    url: str
 
     if TYPE_CHECKING:  # provided by WebAPIMethods / SlackAPIStub
+        @property
+        def url(self) -> str:
+            ...
+
         def _new_id(self, prefix: str) -> str:
             ...
 

@@ -374,7 +374,8 @@ def win_rate(session: Session, after: Any) -> dict[str, Any]:
         "with_references": with_refs,
         "without_references": without,
         "comparable": comparable,
-        "difference": round(with_refs["rate"] - without["rate"], 3) if comparable else None,
+        "difference": round(with_refs["won"] / with_refs["closed"] - without["won"] / without["closed"], 3)
+        if comparable else None,
         "small_sample": comparable and min(with_refs["closed"], without["closed"]) < SMALL_SAMPLE,
     }
 
