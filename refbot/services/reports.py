@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 import zoneinfo
+from collections.abc import Collection
 from typing import Any
 
 import sqlalchemy as sa
@@ -49,10 +50,11 @@ def _call_time(request: ReferenceRequest) -> dt.datetime | None:
 
 def build_report(
     *, session: Session, now: dt.datetime, since: dt.datetime | None = None, until: dt.datetime | None = None,
-    tz_name: str = "UTC", policy: Policy | None = None, top: int = 5,
+    tz_name: str = "UTC", policy: Policy | None = None, top: int = 5, team: Collection[str] | None = None,
 ) -> dict[str, Any]:
     """Every figure of the program report, as JSON-ready data. `until` (exclusive) closes the period (a
-    month of the digest); without it the period runs up to now."""
+    month of the digest); without it the period runs up to now. `team` (Slack ids) narrows every period
+    figure to a sales leader's team (see `window`); the snapshot figures stay the program's."""
     policy = policy or load_policy(session=session)
     try:
         tz: dt.tzinfo = zoneinfo.ZoneInfo(tz_name)
@@ -61,7 +63,7 @@ def build_report(
     today = now.astimezone(tz).date()
     since_day = since.astimezone(tz).date() if since is not None else None
     until_day = until.astimezone(tz).date() if until is not None else None
-    after = window(since, until)
+    after = window(since, until, team)
 
     report: dict[str, Any] = {
         "version": REPORT_VERSION,
@@ -74,7 +76,7 @@ def build_report(
     report["approval"] = _approval(session, after, now)
     report["time_to_call"] = time_to_call(session, after)
     report["served"] = served(session, after)
-    report["debriefs"], report["thank_yous"] = _debriefs(session, since, now, policy, until)
+    report["debriefs"], report["thank_yous"] = _debriefs(session, since, now, policy, until, team)
     report["outcomes"] = _outcomes(session, after)
     report["win_rate"] = win_rate(session, after)
     report["top_advocates"] = _top_advocates(session, since_day, top, until_day)
@@ -88,13 +90,33 @@ def build_report(
     return report
 
 
-def window(since: dt.datetime | None, until: dt.datetime | None) -> Any:
-    """`within(column)`: the SQL condition "column falls in [since, until)" (an open end when None)."""
+def window(since: dt.datetime | None, until: dt.datetime | None, team: Collection[str] | None = None) -> Any:
+    """`within(column)`: the SQL condition "column falls in [since, until)" (an open end when None) and,
+    for a sales leader's `team` (Slack ids), "the row is the team's": a request they asked for, an ask or a
+    search they made, a deal one of them owns or asked a reference for. Every period figure goes through
+    it, so a team's figures are the program's figures computed over the team's rows."""
+    members = sorted(set(team)) if team is not None else None
+
+    def mine(column: Any) -> Any:
+        if members is None:
+            return sa.true()
+        owner = getattr(column, "class_", None)
+        if owner is ReferenceRequest:
+            return ReferenceRequest.requester_id.in_(members)
+        if owner is ChannelAsk:
+            return ChannelAsk.user_id.in_(members)
+        if owner is SearchLog:
+            return SearchLog.user_id.in_(members)
+        if owner is Opportunity:
+            asked = sa.select(ReferenceRequest.opportunity_id).where(ReferenceRequest.requester_id.in_(members))
+            return sa.or_(Opportunity.owner_id.in_(members), Opportunity.id.in_(asked))
+        raise TypeError(f"no team scope for {column!r}")
 
     def within(column: Any) -> Any:
         return sa.and_(column >= since if since is not None else sa.true(),
-                       column < until if until is not None else sa.true())
+                       column < until if until is not None else sa.true(), mine(column))
 
+    within.team = members  # type: ignore[attr-defined]
     return within
 
 
@@ -141,7 +163,8 @@ def _approval(session: Session, after: Any, now: dt.datetime) -> dict[str, Any]:
 
 
 def _debriefs(
-    session: Session, since: dt.datetime | None, now: dt.datetime, policy: Policy, until: dt.datetime | None = None
+    session: Session, since: dt.datetime | None, now: dt.datetime, policy: Policy, until: dt.datetime | None = None,
+    team: Collection[str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Debriefs due (call at least `debrief_delay_hours` ago and not missed), filed, on time, missing."""
     cutoff = now - dt.timedelta(hours=policy.debrief_delay_hours)
@@ -160,6 +183,8 @@ def _debriefs(
         stmt = stmt.where(when >= since)
     if until is not None:
         stmt = stmt.where(when < until)
+    if team is not None:
+        stmt = stmt.where(ReferenceRequest.requester_id.in_(sorted(set(team))))
     due = filed = on_time = thanked = debriefed = 0
     missing = []
     for request, debrief in session.execute(stmt).all():
@@ -415,16 +440,18 @@ def top_sellers(session: Session, after: Any, top: int = 5) -> list[dict[str, An
             r = row(uid)
             r["won_deals"] += 1
             r["influenced_revenue"] += opp.amount or 0
-    ranked = sorted(stats.values(), key=lambda r: (-r["influenced_revenue"], -r["requests"], r["user_id"]))
+    team = getattr(after, "team", None)
+    ranked = sorted((r for r in stats.values() if team is None or r["user_id"] in team),
+                    key=lambda r: (-r["influenced_revenue"], -r["requests"], r["user_id"]))
     return ranked[:top]
 
 
 def period_figures(
-    *, session: Session, since: dt.datetime, until: dt.datetime, now: dt.datetime
+    *, session: Session, since: dt.datetime, until: dt.datetime, now: dt.datetime, team: Collection[str] | None = None
 ) -> dict[str, Any]:
     """The figures the digest's charts plot per month — the report's own computations, so a month's bar is
     the number `refbot report` shows for that month."""
-    after = window(since, until)
+    after = window(since, until, team)
     return {"requests": _requests(session, after), "approval": _approval(session, after, now),
             "outcomes": _outcomes(session, after), "served": served(session, after)}
 
