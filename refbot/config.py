@@ -51,6 +51,11 @@ HINTS: dict[str, str] = {
         "REFBOT_DIGEST_CHANNEL must be a channel id such as C0123ABCD (channel details > About; file uploads "
         "need the id, not the name)."
     ),
+    "refbot_sales_leaders": (
+        "REFBOT_SALES_LEADERS must list each sales leader and their team as LEADER=MEMBER,MEMBER and separate "
+        "leaders with ';' — Slack user ids (U…) or emails, and Slack user group ids (S…) for a whole team, e.g. "
+        "U0LEAD=U0AE1,U0AE2;maria@acme.com=S0EMEA."
+    ),
     "refbot_digest_recipients": (
         "REFBOT_DIGEST_RECIPIENTS must be a comma-separated list of Slack user ids (U…) or emails of the "
         "executives who get the monthly digest as a DM."
@@ -78,6 +83,7 @@ class CoreSettings(BaseSettings):
     refbot_leaderboard_channel: str | None = None
     refbot_digest_channel: str | None = None
     refbot_digest_recipients: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    refbot_sales_leaders: Annotated[dict[str, list[str]], NoDecode] = Field(default_factory=dict)
 
     @field_validator("slack_bot_token", "refbot_leaderboard_channel", "refbot_digest_channel", mode="before")
     @classmethod
@@ -146,6 +152,29 @@ class CoreSettings(BaseSettings):
             if not (re.fullmatch(r"[UW][A-Z0-9]{2,}", item) or re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", item)):
                 raise ValueError(f"'{item}' is neither a Slack user id nor an email")
             out.append(item.lower() if "@" in item else item)
+        return out
+
+    @field_validator("refbot_sales_leaders", mode="before")
+    @classmethod
+    def _leaders(cls, v: Any) -> Any:
+        """'U0LEAD=U0AE1,U0AE2;maria@acme.com=S0EMEA' -> {"U0LEAD": ["U0AE1", "U0AE2"], "maria@acme.com": ["S0EMEA"]}."""
+        if v is None or isinstance(v, dict):
+            return v or {}
+        person = r"[UW][A-Z0-9]{2,}|[^@\s=,;]+@[^@\s=,;]+\.[^@\s=,;]+"
+        out: dict[str, list[str]] = {}
+        for entry in (e.strip() for e in str(v).split(";")):
+            if not entry:
+                continue
+            leader, sep, team = (part.strip() for part in entry.partition("="))
+            if not sep or not re.fullmatch(person, leader):
+                raise ValueError(f"'{entry}' is not LEADER=MEMBER,MEMBER")
+            members = [m.strip() for m in team.split(",") if m.strip()]
+            for m in members:
+                if not (re.fullmatch(person, m) or re.fullmatch(r"S[A-Z0-9]{2,}", m)):
+                    raise ValueError(f"'{m}' is neither a Slack user id, an email nor a user group id")
+            key = leader.lower() if "@" in leader else leader
+            out.setdefault(key, [])
+            out[key] += [m.lower() if "@" in m else m for m in members if m not in out[key]]
         return out
 
     @property

@@ -26,6 +26,7 @@ SURFACES: list[str] = [
     "refbot.handlers.nominations",
     "refbot.handlers.leaderboard",
     "refbot.handlers.home",
+    "refbot.handlers.leaders",
 ]
 
 

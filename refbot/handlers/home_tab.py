@@ -5,8 +5,10 @@ buttons (which open their forms) don't import each other."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session
 
 from refbot.blocks import home as blocks
 from refbot.context import AppContext
@@ -29,7 +31,24 @@ def publish_home(ctx: AppContext, client: WebClient, user_id: str) -> None:
         reader_tz = user_tz(session=session, client=None, slack_id=user_id, default=ctx.settings.refbot_timezone)
         data = home_service.build_home(session=session, user_id=user_id, is_admin=admin, now=ctx.clock.now(),
                                        tz=ctx.settings.tz, default_channel=ctx.settings.refbot_leaderboard_channel)
-    client.views_publish(user_id=user_id, view=blocks.home_view(data, reader_tz=reader_tz))
+        team = leader_blocks(ctx, session, client, user_id)
+    view = blocks.home_view(data, reader_tz=reader_tz)
+    if team:  # a sales leader's team section goes just above the footer
+        view["blocks"] = blocks.cap_blocks(view["blocks"][:-1] + team + view["blocks"][-1:])
+    client.views_publish(user_id=user_id, view=view)
+
+
+def leader_blocks(ctx: AppContext, session: Session, client: WebClient, user_id: str) -> list[dict[str, Any]]:
+    """The team section of a sales leader's Home tab ([] for everyone else)."""
+    from refbot.blocks.leaders import team_home_blocks
+    from refbot.services import leaders
+
+    team = leaders.team_of(settings=ctx.settings, session=session, client=client, user_id=user_id)
+    if team is None:
+        return []
+    now = ctx.clock.now()
+    view = leaders.team_view(session=session, team=team, now=now, tz_name=ctx.settings.refbot_timezone)
+    return team_home_blocks(view, now=now)
 
 
 def refresh_home(ctx: AppContext, client: WebClient, user_id: str) -> None:

@@ -29,6 +29,7 @@ from refbot.jobs import claim_run, job
 from refbot.models import OutboxMessage, ScheduledRun
 from refbot.services import digest as svc
 from refbot.services.outbox import enqueue
+from refbot.services.reports import is_empty
 from refbot.services.users import resolve_email
 
 log = logging.getLogger(__name__)
@@ -170,3 +171,40 @@ def _upload(ctx: AppContext, *, run_key: str, month: dt.date, channel: str, now:
     with ctx.db.unit_of_work() as session:
         _finish(session, CHARTS_JOB, run_key, finished_at=now, result=f"uploaded {len(charts)} charts")
     return f"{len(charts)} charts uploaded to {channel}"
+
+
+LEADERS_JOB = "leader-digest"
+
+
+@job(LEADERS_JOB, every_seconds=600,
+     description="DM each sales leader their team's month and a post for their team, first Monday of the month")
+def post_leader_digests(ctx: AppContext) -> str:
+    """Same schedule and rules as the digest, one claim per (month, leader): a leader whose team did
+    nothing that month gets nothing."""
+    from refbot.blocks.leaders import leader_dm
+    from refbot.services import leaders
+
+    if not ctx.settings.refbot_sales_leaders:
+        return "no sales leaders configured"
+    now = ctx.clock.now()
+    month, _slot = svc.due_month(now=now, tz=ctx.settings.tz)
+    key = svc.month_key(month)
+    since, until = svc.month_window(month, ctx.settings.tz)
+    sent, quiet, done = [], 0, 0
+    with ctx.db.unit_of_work() as session:
+        for leader_id, team in leaders.teams(settings=ctx.settings, session=session, client=ctx.client).items():
+            run_key = f"{key}:{leader_id}"
+            if not claim_run(session=session, job_name=LEADERS_JOB, run_key=run_key, instance=ctx.instance):
+                done += 1
+                continue
+            view = leaders.team_view(session=session, team=team, now=now, tz_name=ctx.settings.refbot_timezone,
+                                     since=since, until=until, title=f"{month:%B %Y}")
+            if not team or is_empty(view["report"]):
+                quiet += 1
+                _finish(session, LEADERS_JOB, run_key, finished_at=now, result="nothing happened: not sent")
+                continue
+            text, blocks = leader_dm(view, month=key)
+            enqueue(session=session, key=f"leader-digest:{run_key}", channel=leader_id, text=text, blocks=blocks)
+            _finish(session, LEADERS_JOB, run_key, finished_at=now, result="sent")
+            sent.append(leader_id)
+    return f"{key}: sent to {len(sent)}, nothing to send to {quiet}, already done for {done}"

@@ -47,6 +47,7 @@ from refbot.playground.slack_base import (
 )
 from refbot.playground.slack_files import UPLOAD_PATH, FileUploadMethods
 from refbot.playground.slack_methods import WebAPIMethods
+from refbot.playground.slack_usergroups import UserGroupMethods
 
 __all__ = [
     "APP_ID", "BLOCK_TYPES", "BOT_ID", "BOT_USER_ID", "MESSAGE_TEXT_MAX", "TEAM_DOMAIN", "TEAM_ID", "TEAM_NAME",
@@ -121,7 +122,7 @@ def active_stub() -> SlackAPIStub | None:
 Responder = dict[str, Any] | Callable[[dict[str, Any]], dict[str, Any]]
 
 
-class SlackAPIStub(FileUploadMethods, WebAPIMethods):
+class SlackAPIStub(FileUploadMethods, UserGroupMethods, WebAPIMethods):
     """A local Slack Web API. See the module docstring; every public method is thread-safe."""
 
     def __init__(
@@ -157,6 +158,7 @@ class SlackAPIStub(FileUploadMethods, WebAPIMethods):
         self._used_triggers: set[str] = set()
         self._response_urls: dict[str, dict[str, Any]] = {}
         self._uploads: dict[str, dict[str, Any]] = {}
+        self._usergroups: dict[str, dict[str, Any]] = {}
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
         self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
@@ -180,6 +182,7 @@ class SlackAPIStub(FileUploadMethods, WebAPIMethods):
             "views.publish": self._views_publish,
             "reactions.add": self._reactions_add,
             **self._file_handlers(),
+            **self._usergroup_handlers(),
         }
         self.add_user(BOT_USER_ID, name="refbot", real_name="RefBot", is_bot=True)
 
