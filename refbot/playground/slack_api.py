@@ -48,9 +48,13 @@ from refbot.playground.slack_base import (
 from refbot.playground.slack_files import UPLOAD_PATH, FileUploadMethods
 from refbot.playground.slack_methods import WebAPIMethods
 from refbot.playground.slack_usergroups import UserGroupMethods
+from refbot.slack_scopes import BOT_SCOPES
+
+# What a token installed from manifest.yml is granted (sent in X-OAuth-Scopes).
+GRANTED_SCOPES: tuple[str, ...] = tuple(BOT_SCOPES)
 
 __all__ = [
-    "APP_ID", "BLOCK_TYPES", "BOT_ID", "BOT_USER_ID", "MESSAGE_TEXT_MAX", "TEAM_DOMAIN", "TEAM_ID", "TEAM_NAME",
+    "APP_ID", "BLOCK_TYPES", "BOT_ID", "BOT_USER_ID", "GRANTED_SCOPES", "MESSAGE_TEXT_MAX", "TEAM_DOMAIN", "TEAM_ID", "TEAM_NAME",
     "Call", "Fault", "SlackAPIError", "SlackAPIStub", "active_stub", "dm_channel_id", "texts_of",
     "validate_blocks", "validate_view",
 ]
@@ -174,6 +178,8 @@ class SlackAPIStub(FileUploadMethods, UserGroupMethods, WebAPIMethods):
             "conversations.history": self._conversations_history,
             "conversations.replies": self._conversations_replies,
             "conversations.join": self._conversations_join,
+            "conversations.list": self._conversations_list,
+            "apps.connections.open": self._apps_connections_open,
             "users.info": self._users_info,
             "users.lookupByEmail": self._users_lookup_by_email,
             "views.open": self._views_open,
@@ -184,6 +190,10 @@ class SlackAPIStub(FileUploadMethods, UserGroupMethods, WebAPIMethods):
             **self._file_handlers(),
             **self._usergroup_handlers(),
         }
+        # Slack sends the token's granted scopes in an X-OAuth-Scopes header on every answer; None: no header.
+        self.scopes: list[str] | None = list(GRANTED_SCOPES)
+        # The only app-level token apps.connections.open accepts (None: any xapp- token).
+        self.app_token: str | None = None
         self.add_user(BOT_USER_ID, name="refbot", real_name="RefBot", is_bot=True)
 
     # -- lifecycle ----------------------------------------------------------------------------------
@@ -690,7 +700,12 @@ class SlackAPIStub(FileUploadMethods, UserGroupMethods, WebAPIMethods):
             return self._serve_upload(call, raw)
         if not token:
             return self._json(call, 200, {"ok": False, "error": "not_authed"})
-        if self.expected_token is not None and token != self.expected_token:
+        if method == "apps.connections.open":
+            if not token.startswith("xapp-"):
+                return self._json(call, 200, {"ok": False, "error": "not_allowed_token_type"})
+            if self.app_token is not None and token != self.app_token:
+                return self._json(call, 200, {"ok": False, "error": "invalid_auth"})
+        elif self.expected_token is not None and token != self.expected_token:
             return self._json(call, 200, {"ok": False, "error": "invalid_auth"})
         with self._lock:
             responder = self._responders.get(method)
@@ -705,7 +720,9 @@ class SlackAPIStub(FileUploadMethods, UserGroupMethods, WebAPIMethods):
                     raise SlackAPIError("unknown_method", req_method=method)
             except SlackAPIError as exc:
                 return self._json(call, exc.status, {"ok": False, "error": exc.error, **exc.extra})
-            return self._json(call, 200, body)
+            scopes = {} if self.scopes is None or method == "apps.connections.open" else {
+                "X-OAuth-Scopes": ",".join(self.scopes)}
+            return self._json(call, 200, body, scopes)
 
     def _json(
         self, call: Call, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
