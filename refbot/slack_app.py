@@ -28,6 +28,7 @@ SURFACES: list[str] = [
     "refbot.handlers.leaderboard",
     "refbot.handlers.home",
     "refbot.handlers.leaders",
+    "refbot.handlers.stories",
 ]
 
 

@@ -86,7 +86,8 @@ def digest_message(digest: dict[str, Any], *, why: str) -> tuple[str, list[dict[
     if recent:
         blocks.append(kit.context("Searched for, not found: " + escape("; ".join(truncate(q, 60) for q in recent))))
     for story in (digest.get("stories") or [])[:3]:
-        blocks.append(kit.section(f"*Success story: {escape(story['title'])}*\n{escape(truncate(story['text'], STORY_CHARS))}"))
+        # story["text"] is escaped mrkdwn already (refbot.blocks.stories.story_summary)
+        blocks.append(kit.section(f"*Success story: {escape(story['title'])}*\n{truncate(story['text'], STORY_CHARS)}"))
     if win["comparable"] and win["small_sample"]:
         blocks.append(kit.context("Win rates rest on few closed deals this month: read them as a trend, not a verdict."))
     blocks.append(kit.context("Charts follow in this conversation. Program managers: `refbot report` has every figure."))

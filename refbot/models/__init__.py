@@ -9,6 +9,7 @@ from refbot.models.outbox import OutboxMessage, ScheduledRun
 from refbot.models.points import PointsEntry
 from refbot.models.request import ReferenceRequest, RequestEvent
 from refbot.models.search import ChannelAsk, ChannelPref, SearchLog
+from refbot.models.story import StoryStatus, SuccessStory
 from refbot.models.user import ProgramSetting, SlackUser
 
 __all__ = [
@@ -29,5 +30,7 @@ __all__ = [
     "ScheduledRun",
     "SearchLog",
     "SlackUser",
+    "StoryStatus",
+    "SuccessStory",
     "utcnow",
 ]

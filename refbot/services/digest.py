@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from refbot.errors import ValidationFailed
+from refbot.services import stories
 from refbot.services.reports import build_report, is_empty, period_figures
 
 DIGEST_WEEKDAY = 0  # Monday
@@ -100,6 +101,7 @@ def build_digest(
         "report": report,
         "series": series,
         "coverage": coverage_by_segment(session=session, since=since, until=until),
+        "stories": stories.approved(session=session, since=since, until=until),
         "empty": is_empty(report),
     }
 
