@@ -163,3 +163,11 @@ def test_matplotlib_is_imported_only_to_draw_a_chart():
             "core.build_parser(); import refbot.slack_app; print('matplotlib' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_channel_shared_with_other_organisations_gets_nothing(ctx, clock, session, slack_api, configured):
+    november_win(session)
+    clock.set(SLOT + dt.timedelta(minutes=1))
+    slack_api.set_ext_shared(CHANNEL)
+    assert "is shared with other organisations" in run_job(ctx, "digest")
+    assert runs(session) == [] and slack_api.calls("chat.postMessage") == []

@@ -78,6 +78,9 @@ def post_digest(ctx: AppContext) -> str:
     key = svc.month_key(month)
     if not (ctx.settings.refbot_digest_channel or ctx.settings.refbot_digest_recipients):
         return "no digest destination: set REFBOT_DIGEST_CHANNEL or REFBOT_DIGEST_RECIPIENTS"
+    if ctx.settings.refbot_digest_channel and _shared_outside(ctx, ctx.settings.refbot_digest_channel):
+        return (f"{ctx.settings.refbot_digest_channel} is shared with other organisations: the digest names "
+                "customers, deals and people, so it is not posted there; set REFBOT_DIGEST_CHANNEL to an internal channel")
     with ctx.db.unit_of_work() as session:
         if not claim_run(session=session, job_name=DIGEST_JOB, run_key=key, instance=ctx.instance):
             result = None
@@ -101,6 +104,16 @@ def post_digest(ctx: AppContext) -> str:
     summary = f"{key}: {result}" if result else f"{key} already done"
     log.info("digest %s", summary)
     return summary + (f"; {charts}" if charts else "")
+
+
+def _shared_outside(ctx: AppContext, channel: str) -> bool:
+    """Is the channel visible outside the company (Slack Connect)? Unknown (Slack unreachable) counts as no:
+    the post itself will then fail and be retried by the outbox."""
+    try:
+        info = ctx.client.conversations_info(channel=channel).get("channel") or {}
+    except (SlackApiError, SlackClientError, URLError, OSError):
+        return False
+    return bool(info.get("is_ext_shared"))
 
 
 def _take(ctx: AppContext, run_id: int, now: dt.datetime) -> bool:
