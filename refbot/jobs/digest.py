@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from typing import Any
 from urllib.error import URLError
 
 import sqlalchemy as sa
@@ -139,6 +140,7 @@ def upload_pending_charts(ctx: AppContext) -> str:
             .order_by(ScheduledRun.id)
         ).all()
     done: list[str] = []
+    drawn: dict[dt.date, tuple[dict[str, Any], list[Any]]] = {}  # charts drawn once per month and run
     for run_id, run_key in pending:
         month_text, _, target = run_key.partition(":")
         with ctx.db.unit_of_work(read_only=True) as session:
@@ -154,17 +156,24 @@ def upload_pending_charts(ctx: AppContext) -> str:
             continue
         if sent.status is not OutboxStatus.sent or not _take(ctx, run_id, now):
             continue  # the message isn't in Slack yet, or another instance is uploading
-        done.append(_upload(ctx, run_key=run_key, month=month, channel=sent.result_channel or target, now=now,
-                            give_up=give_up))
+        if month not in drawn:
+            drawn[month] = _draw(ctx, month, now)
+        digest, charts = drawn[month]
+        done.append(_upload(ctx, run_key=run_key, digest=digest, charts=charts,
+                            channel=sent.result_channel or target, now=now, give_up=give_up))
     return "; ".join(done)
 
 
-def _upload(ctx: AppContext, *, run_key: str, month: dt.date, channel: str, now: dt.datetime, give_up: bool) -> str:
+def _draw(ctx: AppContext, month: dt.date, now: dt.datetime) -> tuple[dict[str, Any], list[Any]]:
     from refbot.services.digest_charts import render_charts
 
     with ctx.db.unit_of_work(read_only=True) as session:
         digest = svc.build_digest(session=session, month=month, now=now, tz_name=ctx.settings.refbot_timezone)
-    charts = render_charts(digest)
+    return digest, render_charts(digest)
+
+
+def _upload(ctx: AppContext, *, run_key: str, digest: dict[str, Any], charts: list[Any], channel: str,
+            now: dt.datetime, give_up: bool) -> str:
     try:
         ctx.client.files_upload_v2(
             channel=channel,
