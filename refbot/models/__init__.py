@@ -11,6 +11,7 @@ from refbot.models.request import ReferenceRequest, RequestEvent
 from refbot.models.search import ChannelAsk, ChannelPref, SearchLog
 from refbot.models.story import StoryStatus, SuccessStory
 from refbot.models.user import ProgramSetting, SlackUser
+from refbot.models.vocabulary import VocabularyTerm
 
 __all__ = [
     "Account",
@@ -32,5 +33,6 @@ __all__ = [
     "SlackUser",
     "StoryStatus",
     "SuccessStory",
+    "VocabularyTerm",
     "utcnow",
 ]
