@@ -1,7 +1,7 @@
 """success stories: a seller's internal write-up of a deal won with references, approved by a program manager
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0004
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import refbot.models.base
 
 revision: str = "0006"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -283,6 +283,7 @@ _COMMAND_MODULES: list[str] = [
     "refbot.cli.search",
     "refbot.cli.report",
     "refbot.cli.digest",
+    "refbot.cli.crm",
     "refbot.cli.vocabulary",
     "refbot.cli.asks",
     "refbot.cli.check",

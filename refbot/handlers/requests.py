@@ -18,6 +18,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from refbot.blocks import requests as blocks
+from refbot.blocks.kit import escape, unescape
 from refbot.blocks.search import results_message
 from refbot.context import AppContext
 from refbot.db import DatabaseUnavailable
@@ -69,6 +70,7 @@ def input_from_view(values: Values) -> svc.RequestInput:
         urgent=blocks.URGENT_OPTION in values.options("urgent"),
         urgent_reason=values.text("urgent_reason"),
         justification=values.text("justification") if "justification" in values else None,
+        deal_id=values.option("deal", blocks.DEAL_ACTION) if "deal" in values else None,
     )
 
 
@@ -175,7 +177,7 @@ def on_pick(ctx: AppContext, ack: Ack, body: dict[str, Any]) -> None:
             form = svc.request_form(session=session, env=_quick_env(ctx), requester_id=payload.user_id(body),
                                     contact_id=contact_id)
     except (NotFound, NotAllowed) as exc:
-        ack(response_action="errors", errors={"contact": exc.message[:150]})
+        ack(response_action="errors", errors={"contact": unescape(exc.message)[:150]})
         return
     ack(response_action="update",
         view=blocks.request_modal(form, metadata=_form_metadata(contact_id=contact_id, search_id=None)))
@@ -227,7 +229,7 @@ def _create_request(ctx: AppContext, body: dict[str, Any], data: svc.RequestInpu
                                contact_id=payload.meta_int(body, "contact_id") or 0, data=data,
                                client_token=payload.view_id(body), search_id=payload.meta_int(body, "search_id"))
     except ValidationFailed as exc:  # changed in the last second (e.g. a timezone boundary)
-        problems = "; ".join(exc.field_errors.values()) or exc.message
+        problems = escape("; ".join(exc.field_errors.values()) or exc.message)  # plain text in a modal, mrkdwn here
         raise ValidationFailed(f"Your request wasn't sent: {problems}") from exc
     except DatabaseUnavailable as exc:  # locked or unreachable: the unit of work rolled back
         raise ValidationFailed(f"{NOT_SENT}. {TRY_AGAIN}") from exc
@@ -236,6 +238,14 @@ def _create_request(ctx: AppContext, body: dict[str, Any], data: svc.RequestInpu
     except Exception as exc:  # noqa: BLE001 - disk full, a failed write: rolled back, so nothing was saved
         log.error("could not save a reference request: %s", exc, exc_info=exc)
         raise ValidationFailed(NOT_SENT + RESUBMIT) from exc
+
+
+def on_deal_options(ctx: AppContext, ack: Ack, body: dict[str, Any]) -> None:
+    """The deal picker's type-ahead (block_suggestion, answered within 3 s): the seller's own open CRM deals."""
+    query = str(body.get("value") or "")[:100]
+    with ctx.db.unit_of_work(read_only=True) as session:
+        deals = svc.my_open_deals(session=session, seller_id=payload.user_id(body), query=query)
+    ack(options=blocks.deal_options(deals))
 
 
 # ------------------------------------------------------------------ the account owner's buttons
@@ -286,7 +296,7 @@ def on_suggest(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClien
         options = _alternatives(ctx, request_id)
         if not options:
             respond(response_type="ephemeral", replace_original=False,
-                    text=f"{card.account_name} has no other active contact to suggest. Decline instead and say "
+                    text=f"{escape(card.account_name)} has no other active contact to suggest. Decline instead and say "
                          "who could help.")
             return
         client.views_open(trigger_id=payload.trigger_id(body),
@@ -413,4 +423,5 @@ def register(app: App, ctx: AppContext, commands: CommandRouter) -> None:
         views={blocks.PICK_MODAL: on_pick, blocks.REQUEST_MODAL: on_request_submit,
                blocks.DECLINE_MODAL: on_decline_submit, blocks.SUGGEST_MODAL: on_suggest_submit,
                blocks.SCHEDULE_MODAL: on_schedule_submit},
+        options={blocks.DEAL_ACTION: on_deal_options},
     )

@@ -88,6 +88,7 @@ _JOB_MODULES: list[str] = [
     "refbot.jobs.loop",
     "refbot.jobs.engagement",
     "refbot.jobs.digest",
+    "refbot.jobs.crm",
 ]
 
 

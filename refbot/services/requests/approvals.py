@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from refbot.blocks import requests as blocks
 from refbot.blocks.kit import escape
+from refbot.db import touch_homes
 from refbot.domain import RequestStatus
 from refbot.errors import InvalidTransition, NotAllowed
 from refbot.models import Account, OutboxMessage, ReferenceRequest, RequestEvent
@@ -41,7 +42,7 @@ def require_second_person(*, session: Session, env: RequestEnv, account: Account
         return
     if account.owner_id is None:
         raise NotAllowed(
-            f"{account.name} has no account owner and RefBot has no program managers to approve "
+            f"{escape(account.name)} has no account owner and RefBot has no program managers to approve "
             "requests. Ask your Slack admin to set REFBOT_ADMINS."
         )
     raise NotAllowed(
@@ -87,6 +88,7 @@ def ask_approvers(
     for i, uid in enumerate(to):
         text, blks = blocks.approval_dm(card, reader_tz=env.tz(session, uid), can_suggest=can_suggest, lead=top)
         enqueue(session=session, key=key(i, uid), channel=uid, text=text, blocks=blks)
+    touch_homes(session, request.requester_id, *to, admins=request.flagged)
     return card
 
 
@@ -98,9 +100,11 @@ def notify_created(*, session: Session, env: RequestEnv, request: ReferenceReque
         text, blks = blocks.seller_created_dm(card, approvers=to)
         enqueue(session=session, key=f"request:{request.id}:created:seller", channel=request.requester_id,
                 text=text, blocks=blks)
-    if request.flagged:
-        text, blks = blocks.flagged_dm(card)
+    if request.flagged:  # one message per person: a program manager asked to decide has it in that DM already
         for pm in env.admins(session):
+            if pm in to:
+                continue
+            text, blks = blocks.flagged_dm(card, can_decide=pm != request.requester_id)
             enqueue(session=session, key=f"request:{request.id}:flagged:{pm}", channel=pm, text=text, blocks=blks)
 
 
@@ -176,11 +180,12 @@ def require_pending(request: ReferenceRequest, to: RequestStatus) -> None:
 
 
 def update_button_dms(*, session: Session, env: RequestEnv, request: ReferenceRequest) -> None:
-    """Edit every DM that carried decision buttons for `request`: show the outcome, remove the buttons."""
-    prefix = f"request:{request.id}:approval_dm"
+    """Edit every DM that carried decision buttons for `request` (approval DMs, the program managers'
+    flagged-request DMs): show the outcome, remove the buttons."""
+    prefixes = (f"request:{request.id}:approval_dm", f"request:{request.id}:flagged:")
     rows = session.execute(
         sa.select(OutboxMessage.dedupe_key, OutboxMessage.channel).where(
-            OutboxMessage.dedupe_key.startswith(prefix, autoescape=True),
+            sa.or_(*(OutboxMessage.dedupe_key.startswith(p, autoescape=True) for p in prefixes)),
             OutboxMessage.method == "chat.postMessage",
         ).order_by(OutboxMessage.id)
     ).all()
@@ -188,6 +193,10 @@ def update_button_dms(*, session: Session, env: RequestEnv, request: ReferenceRe
         return
     card = card_of(session=session, request=request)
     for key, channel in rows:
-        text, blks = blocks.decided_dm(card, reader_tz=env.tz(session, channel) if channel else None)
+        tz = env.tz(session, channel) if channel else None
+        if key.startswith(prefixes[1]):
+            text, blks = blocks.flagged_dm(card, reader_tz=tz)
+        else:
+            text, blks = blocks.decided_dm(card, reader_tz=tz)
         enqueue(session=session, key=f"{key}:update:{S(request.status).value}", channel=None,
                 method="chat.update", update_of=key, text=text, blocks=blks)
