@@ -32,6 +32,8 @@ SURFACES: list[str] = [
     "refbot.handlers.contests",
     "refbot.handlers.welcome",
     "refbot.handlers.home",
+    "refbot.handlers.leaders",
+    "refbot.handlers.stories",
 ]
 
 

@@ -287,6 +287,7 @@ _COMMAND_MODULES: list[str] = [
     "refbot.cli.search",
     "refbot.cli.report",
     "refbot.cli.gaps",
+    "refbot.cli.digest",
     "refbot.cli.crm",
     "refbot.cli.vocabulary",
     "refbot.cli.asks",

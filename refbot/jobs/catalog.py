@@ -44,6 +44,10 @@ CATALOG: dict[str, JobInfo] = {info.name: info for info in sorted([
             "Followed searches: one DM to the seller when a fitting reference joins or is available again"),
     JobInfo("contests", "refbot.jobs.growth", 300,
             "Contests: post each start and final announcement (with the winners) once"),
+    JobInfo("digest", "refbot.jobs.digest", 600,
+            "Post the monthly executive digest on the first Monday of each month (late if the app was down)"),
+    JobInfo("leader-digest", "refbot.jobs.digest", 600,
+            "DM each sales leader their team's month and a post for their team, first Monday of the month"),
     JobInfo("leaderboard", "refbot.jobs.engagement", 300,
             "Post the weekly leaderboard to the sales channel once per week (late if the app was down)"),
 ], key=lambda info: info.name)}

@@ -11,6 +11,7 @@ from refbot.models.outbox import OutboxMessage, ScheduledRun
 from refbot.models.points import PointsEntry
 from refbot.models.request import ReferenceRequest, RequestEvent
 from refbot.models.search import ChannelAsk, ChannelPref, SearchLog
+from refbot.models.story import StoryStatus, SuccessStory
 from refbot.models.user import ProgramSetting, SlackUser
 from refbot.models.vocabulary import VocabularyTerm
 
@@ -39,6 +40,8 @@ __all__ = [
     "SearchFollow",
     "SearchLog",
     "SlackUser",
+    "StoryStatus",
+    "SuccessStory",
     "VocabularyTerm",
     "Welcome",
     "Wish",

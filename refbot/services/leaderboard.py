@@ -249,7 +249,14 @@ def build_board(
         deals=tuple(deals),
         more_deals=more_deals,
         totals=program_totals(session=session, since=since, until=until, tz=tz),
+        stories=tuple(_stories(session, since, until)),
     )
+
+
+def _stories(session: Session, since: dt.datetime, until: dt.datetime) -> list[dict[str, str]]:
+    from refbot.services import stories  # stories -> outcomes -> ... never imports the leaderboard back
+
+    return stories.approved(session=session, since=since, until=until, limit=2)
 
 
 def board_for(*, session: Session, period: Period, now: dt.datetime, tz: dt.tzinfo) -> Board:

@@ -214,6 +214,9 @@ def record_outcome(
                           user_id=deal.seller_id, note=f"Won {opp.prospect_company}", now=now)
             points = entry.points if entry is not None else 0
         told = _tell_owners(session, deal, tz_name=tz_name)
+        from refbot.services import stories  # stories builds on this module
+
+        stories.invite(session=session, opportunity_id=opp.id, now=now)
     if not from_crm and user_id not in asked:  # no follow-up DM of theirs to edit: confirm in a DM
         text, blks = blocks.outcome_confirmation(deal, owners_told=told)
         enqueue(session=session, key=f"opportunity:{opp.id}:outcome:{user_id}", channel=user_id, text=text, blocks=blks)
