@@ -180,7 +180,7 @@ class CoreSettings(BaseSettings):
         v = v.strip() or "UTC"
         try:
             zoneinfo.ZoneInfo(v)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
             raise ValueError("unknown timezone") from None
         return v
 

@@ -99,5 +99,5 @@ def zone(name: str, ctx: AppContext) -> zoneinfo.ZoneInfo:
     """The timezone a form's metadata names, else the program's."""
     try:
         return zoneinfo.ZoneInfo(name or ctx.settings.refbot_timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         return ctx.settings.tz

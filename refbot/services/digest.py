@@ -77,7 +77,7 @@ def build_digest(
     anything happened at all (an empty month is never posted)."""
     try:
         tz: dt.tzinfo = zoneinfo.ZoneInfo(tz_name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         tz = dt.UTC
     since, until = month_window(month, tz)
     report = build_report(session=session, now=now, since=since, until=until, tz_name=tz_name)

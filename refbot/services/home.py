@@ -292,7 +292,7 @@ def admin_home(*, session: Session, now: dt.datetime, tz: dt.tzinfo, default_cha
 def reader_zone(reader_tz: str | None, default: dt.tzinfo) -> dt.tzinfo:
     try:
         return zoneinfo.ZoneInfo(reader_tz) if reader_tz else default
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         return default
 
 

@@ -120,7 +120,7 @@ def team_view(
     requests, recent deals with references and their outcomes, debriefs missing, asks made in channels."""
     try:
         tz: dt.tzinfo = zoneinfo.ZoneInfo(tz_name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         tz = dt.UTC
     since = since or _month_start(now, tz)
     report = build_report(session=session, now=now, since=since, until=until, tz_name=tz_name, team=team)

@@ -58,7 +58,7 @@ def build_report(
     policy = policy or load_policy(session=session)
     try:
         tz: dt.tzinfo = zoneinfo.ZoneInfo(tz_name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         tz = dt.UTC
     today = now.astimezone(tz).date()
     since_day = since.astimezone(tz).date() if since is not None else None
