@@ -107,6 +107,9 @@ def build_digest(
 
 
 def coverage_by_segment(*, session: Session, since: dt.datetime, until: dt.datetime) -> list[dict[str, Any]]:
-    """Demand against supply per segment for the coverage chart; empty until refbot.services.coverage
-    (issue "grow") is available."""
-    return []
+    """Demand against supply per segment for the coverage chart: the segments short of references
+    (refbot.services.coverage, the program manager's gaps), demand read since the month began."""
+    from refbot.services.coverage import coverage_gaps
+
+    found = coverage_gaps(session=session, now=until, tz=dt.UTC, since=since, limit=8)
+    return [{"segment": gap.label, "demand": gap.demand, "supply": gap.available} for gap in found.gaps]

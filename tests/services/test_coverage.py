@@ -185,3 +185,15 @@ def test_named_places_size_words_and_or_higher_read_as_the_search_meant_them(ses
     assert gap.label == "Financial Services · DACH · 1,000–4,999 employees · VP or higher"
     assert gap.available == 1  # the Austrian C-level; not the French bank
     assert coverage.Segment.from_key(gap.segment.key) == gap.segment
+
+
+def test_the_monthly_digest_charts_the_same_gaps_for_its_month(session):
+    from refbot.services import digest
+
+    ref(session, "Shopco", industry="Retail", country="US")
+    for i, q in enumerate(["bank in Germany", "german banks", "a bank in DE"]):
+        searched(session, q, {"industry": "Banking", "country": "DE"}, ago_days=i + 1)
+    searched(session, "bank in Germany last quarter", {"industry": "Banking", "country": "DE"}, ago_days=60)
+    session.commit()
+    rows = digest.coverage_by_segment(session=session, since=NOW - dt.timedelta(days=30), until=NOW)
+    assert rows == [{"segment": "Financial Services · Germany", "demand": 3, "supply": 0}]
