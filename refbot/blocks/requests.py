@@ -21,6 +21,7 @@ from refbot.geo import country_name
 FROM_SEARCH_ACTION = "request_from_search"
 REQUEST_MODAL = "request_modal"
 PICK_MODAL = "request_pick_modal"
+PICK_ACTION = "request_pick_contact"  # the picker's external_select (unique app-wide)
 DECLINE_MODAL = "request_decline_modal"
 SUGGEST_MODAL = "request_suggest_modal"
 SCHEDULE_MODAL = "request_schedule_modal"
@@ -115,6 +116,9 @@ class RequestForm:
     contact_topics: tuple[str, ...] = ()
     prefill: RequestPrefill = field(default_factory=RequestPrefill)
     notice: str = ""
+    default_needed_by: dt.date | None = None  # about two weeks out (never before `earliest`)
+    stages: tuple[str, ...] = ()  # the stages the gate accepts (empty: all)
+    show_details: bool = False  # amount, CRM id, industry, employees, country as inputs
 
 
 # ------------------------------------------------------------------ small helpers
@@ -186,114 +190,168 @@ SUGGESTED_REASON = "suggested another contact"
 # ------------------------------------------------------------------ the request form
 
 
-URGENT_OPTION = "urgent"
+URGENT_OPTION = "urgent"  # the checkbox of forms opened before the urgency question replaced it
+DETAILS_ACTION = "request_deal_details"  # "Edit deal details" inside the request form
+NEEDED_BY_BLOCK = "needed_by"  # its datepicker dispatches: the urgency question appears inside the lead time
+MAX_FORM_INPUTS = 7  # inputs on screen by default (a resting contact's "Why …?" included)
+
+
+def _first(form: RequestForm) -> str:
+    return form.contact_name.split(" ")[0] if form.contact_name else "they"
+
+
+def inside_lead_time(form: RequestForm, day: dt.date | None) -> bool:
+    return day is not None and day < form.earliest
+
+
+def prospect_facts(p: RequestPrefill) -> str:
+    """'Banking · 5,000 employees · Germany' (what the search said about the prospect)."""
+    return " · ".join(escape(x) for x in (p.industry, f"{p.employees} employees" if p.employees else "", p.country)
+                      if x)
+
+
+def deal_blocks(form: RequestForm) -> list[dict[str, Any]]:
+    """The prospect and deal part of the request form, in one place: company and stage always; amount, CRM
+    opportunity and the prospect's industry, size and country behind *Edit deal details* (prefilled from the
+    search and shown as context until then)."""
+    p = form.prefill
+    stages = form.stages or SALES_STAGES
+    blocks = [
+        kit.input_block("prospect", "Prospect company", kit.text_input(p.prospect_company, placeholder="e.g. Initech"),
+                        optional=False),
+        kit.input_block("stage", "Sales stage", kit.static_select([(STAGE_LABELS[s], s) for s in stages],
+                                                                  p.stage if p.stage in stages else None,
+                                                                  placeholder="Pick the deal's stage"),
+                        optional=False,
+                        hint=f"References start at {STAGE_LABELS.get(form.min_stage, form.min_stage)}."),
+    ]
+    if form.show_details:
+        blocks += [
+            kit.input_block("amount", "Deal amount", kit.text_input(p.amount, placeholder="e.g. 250k or $1.2M",
+                                                                    max_length=30), optional=True),
+            kit.input_block("crm_id", "CRM opportunity ID", kit.text_input(p.crm_id, placeholder="e.g. 0065g00000XyZab",
+                                                                           max_length=100),
+                            optional=True, hint="Links the request to the deal for influenced-revenue reports."),
+            kit.input_block("industry", "Prospect industry", kit.text_input(p.industry, placeholder="e.g. Banking",
+                                                                            max_length=100), optional=True),
+            kit.input_block("employees", "Prospect employees", kit.text_input(p.employees, placeholder="e.g. 5000 or 5k",
+                                                                              max_length=30), optional=True),
+            kit.input_block("country", "Prospect country", kit.text_input(p.country, placeholder="e.g. Germany",
+                                                                          max_length=60), optional=True),
+        ]
+        return blocks
+    facts = prospect_facts(p)
+    known = [f"*Prospect:* {facts} (from your search)"] if facts else []
+    if p.amount or p.crm_id:
+        known.append(" · ".join(x for x in (escape(p.amount), escape(p.crm_id)) if x))
+    lead = " · ".join(known) if known else "Add the deal amount, CRM opportunity ID and the prospect's industry, size and country"
+    blocks.append(kit.section(lead + ".", block_id="deal_details",
+                              accessory=kit.button("Edit deal details", DETAILS_ACTION, "details")))
+    return blocks
 
 
 def request_modal(form: RequestForm, *, metadata: str) -> dict[str, Any]:
-    """The request form for one contact. Shows a justification field only when the contact is resting/busy."""
+    """The request form for one contact, on a diet: at most MAX_FORM_INPUTS inputs by default. A resting
+    contact's "Why …?" comes first; the urgency question only when the date is inside the lead time."""
     p = form.prefill
-    first = form.contact_name.split(" ")[0] if form.contact_name else "they"
+    first = _first(form)
     head = f"Request *{escape(form.contact_name)}*"
     if form.contact_title:
         head += f", {escape(form.contact_title)}"
-    head += f" at *{escape(form.account_name)}*.\nThe account owner decides; keep it short."
+    head += f" at *{escape(form.account_name)}*. The account owner decides; keep it short."
     blocks: list[dict[str, Any]] = [kit.section(head)]
     if form.notice:
         blocks.append(kit.context(f":warning: {escape(form.notice)}"))
     if form.unavailable_reason:
-        blocks.append(
-            kit.context(
-                f":warning: *{escape(first)} is resting:* {escape(form.unavailable_reason)}. "
-                "You can still ask; say below why this deal needs them. The program managers are told."
-            )
-        )
-    stages = [(STAGE_LABELS[s], s) for s in SALES_STAGES]
+        blocks += [
+            kit.context(f":warning: *{escape(first)} is resting:* {escape(form.unavailable_reason)}. You can still "
+                        "ask; say why this deal needs them. The program managers are told."),
+            kit.input_block("justification", f"Why {first}?", kit.text_input(
+                p.justification, placeholder="e.g. the only reference on this core system", max_length=500,
+                multiline=True), optional=False, hint="Required: this contact is resting or busy."),
+        ]
+    blocks += deal_blocks(form)
     activities = list(form.activities) or list(ActivityType)
     activity_initial = p.activity if p.activity in {a.value for a in activities} else activities[0].value
-    needed_hint = (
-        f"At least {plural(form.lead_time_days, 'business day')} ahead ({date_text(form.earliest)} or later), "
-        "unless urgent."
-    )
+    needed_by = p.needed_by or form.default_needed_by or form.earliest
     topics_hint = "What the prospect wants to hear about."
     if form.contact_topics:
         topics_hint += f" {first} speaks to: {', '.join(form.contact_topics[:12])}."
     blocks += [
-        kit.input_block("prospect", "Prospect company", kit.text_input(p.prospect_company, placeholder="e.g. Initech"),
-               optional=False),
-        kit.input_block("crm_id", "CRM opportunity ID", kit.text_input(p.crm_id, placeholder="e.g. 0065g00000XyZab",
-                                                             max_length=100),
-               optional=True, hint="Links the request to the deal for influenced-revenue reports."),
-        kit.input_block("stage", "Sales stage", kit.static_select(stages, p.stage, placeholder="Pick the deal's stage"), optional=False,
-               hint=f"References start at {STAGE_LABELS.get(form.min_stage, form.min_stage)}."),
-        kit.input_block("amount", "Deal amount", kit.text_input(p.amount, placeholder="e.g. 250k or $1.2M", max_length=30),
-               optional=True),
-        kit.input_block("industry", "Prospect industry", kit.text_input(p.industry, placeholder="e.g. Banking",
-                                                              max_length=100), optional=True),
-        kit.input_block("employees", "Prospect employees", kit.text_input(p.employees, placeholder="e.g. 5000 or 5k",
-                                                                max_length=30), optional=True),
-        kit.input_block("country", "Prospect country", kit.text_input(p.country, placeholder="e.g. Germany",
-                                                             max_length=60), optional=True),
         kit.input_block("activity", "Activity", kit.static_select([(a.label, a.value) for a in activities],
-                                                                activity_initial, placeholder="Pick one"), optional=False),
+                                                                  activity_initial, placeholder="Pick one"),
+                        optional=False),
         kit.input_block(
-            "needed_by",
-            "Needed by",
-            kit.datepicker((p.needed_by or form.earliest).isoformat(), placeholder="Pick a date"),
-            optional=False,
-            hint=needed_hint,
+            NEEDED_BY_BLOCK, "Needed by", kit.datepicker(needed_by.isoformat(), placeholder="Pick a date"),
+            optional=False, dispatch=True,
+            hint=f"Requests need {plural(form.lead_time_days, 'business day')} ({date_text(form.earliest)} or "
+                 "later); an earlier date asks why it's urgent.",
         ),
-        kit.input_block("urgent", "Urgency", _urgent_element(p.urgent), optional=True),
-        kit.input_block("urgent_reason", "Why is it urgent?", kit.text_input(p.urgent_reason,
-                                                                   placeholder="e.g. board decision on Friday",
-                                                                   max_length=300),
-               optional=True, hint="Needed only when urgent; the owner sees it."),
-        kit.input_block("topics", "Topics to cover", kit.text_input(p.topics, placeholder="e.g. migration, ROI",
-                                                          max_length=300), optional=True, hint=topics_hint),
-        kit.input_block("note", f"Note for {first}", kit.text_input(p.note, placeholder="Who will join, what they care about",
-                                                            max_length=1000, multiline=True), optional=True),
     ]
-    if form.unavailable_reason:
-        blocks.append(
-            kit.input_block("justification", f"Why {first}?", kit.text_input(
-                p.justification, placeholder="e.g. the only reference on this core system", max_length=500,
-                multiline=True), optional=False, hint="Required: this contact is resting or busy.")
-        )
+    if inside_lead_time(form, needed_by) or p.urgent_reason:
+        blocks.append(kit.input_block(
+            "urgent_reason", "Why is this urgent?",
+            kit.text_input(p.urgent_reason, placeholder="e.g. board decision on Friday", max_length=300),
+            optional=True, hint=f"The date is inside the lead time ({plural(form.lead_time_days, 'business day')}); "
+                                "the account owner sees why."))
+    blocks += [
+        kit.input_block("topics", "Topics to cover", kit.text_input(p.topics, placeholder="e.g. migration, ROI",
+                                                                    max_length=300), optional=True, hint=topics_hint),
+        kit.input_block("note", f"Note for {first}", kit.text_input(p.note, placeholder="Who will join, what they care about",
+                                                                    max_length=1000, multiline=True), optional=True),
+    ]
     return kit.modal(
         "Request a reference", callback_id=REQUEST_MODAL, submit="Send request", metadata=metadata,
         blocks=blocks,
     )
 
 
-def _urgent_element(checked: bool) -> dict[str, Any]:
-    option = kit.option("Urgent: shorter than the usual lead time", URGENT_OPTION)
-    return kit.checkboxes([option], initial=[option] if checked else [])
+@dataclass(frozen=True)
+class ContactChoice:
+    """One answer of the contact picker's type-ahead."""
+
+    contact_id: int
+    name: str
+    title: str
+    account_name: str
+    state: str  # "available", "resting" or "busy"
+    until: dt.date | None = None  # resting until (None: not resting, or no end in sight)
 
 
-def pick_contact_modal(
-    options: list[tuple[str, list[tuple[str, str]]]], *, total: int, query: str, metadata: str
-) -> dict[str, Any]:
-    """`/reference request` without a search: pick the contact first. `options` = [(account, [(label, id)])]."""
-    shown = sum(len(o) for _, o in options)
-    if shown == 0:
-        text = (
-            f"No active reference contact matches *{escape(query)}*." if query
-            else "There are no active reference contacts yet."
-        ) + " Try `/reference search` or ask your program manager."
-        return kit.modal(
-            "Request a reference", callback_id=PICK_MODAL, close="Close", metadata=metadata,
-            blocks=[kit.section(text)],
-        )
-    element = kit.grouped_select(options, placeholder="Contact or company")
-    blocks: list[dict[str, Any]] = [
-        kit.section("Who should the prospect talk to? Not sure? Run `/reference search` to find the best fit."),
-        kit.input_block("contact", "Reference contact", element, optional=False),
-    ]
-    if total > shown:
-        blocks.append(kit.context(f"Showing {shown} of {plural(total, 'contact')}. Narrow it down: "
-                               "`/reference request globex`."))
+def availability_word(choice: ContactChoice) -> str:
+    """'available', 'resting until 5 Jan', 'busy'."""
+    if choice.state == "resting":
+        return f"resting until {choice.until.day} {choice.until:%b}" if choice.until else "resting"
+    return choice.state
+
+
+def contact_option_list(choices: list[ContactChoice]) -> list[dict[str, Any]]:
+    """Options for the contact picker: 'Dana Scully, VP Finance (Globex) · available' (at most 75 characters,
+    the availability always shown)."""
+    out = []
+    for c in choices[:MAX_OPTIONS]:
+        tail = f" · {availability_word(c)}"
+        who_ = f"{c.name}, {c.title} ({c.account_name})" if c.title else f"{c.name} ({c.account_name})"
+        out.append(kit.option(truncate(who_, 75 - len(tail)) + tail, str(c.contact_id)))
+    return out
+
+
+def pick_contact_modal(*, query: str, matches: int, metadata: str) -> dict[str, Any]:
+    """`/reference request [words]` with no single match: a type-ahead over every contact (block_suggestion)."""
+    if query and matches == 0:
+        text = (f"No active reference contact matches *{escape(query)}*. Type another name below, or run "
+                "`/reference search` to find the best fit.")
+    elif query:
+        text = f"{plural(matches, 'contact')} match *{escape(query)}*: type a name, title or company below to pick one."
+    else:
+        text = "Who should the prospect talk to? Type a name, title or company. Not sure? `/reference search` finds the best fit."
+    element = {**kit.external_select(placeholder="Name, title or company", min_query_length=1),
+               "action_id": PICK_ACTION}
     return kit.modal(
         "Request a reference", callback_id=PICK_MODAL, submit="Next", metadata=metadata,
-        blocks=blocks,
+        blocks=[kit.section(text),
+                kit.input_block("contact", "Reference contact", element, optional=False,
+                                hint="Each contact shows whether they are available, resting or busy.")],
     )
 
 

@@ -13,9 +13,10 @@ from refbot.jobs import run_job
 from refbot.models import Account, Activity, Contact, ReferenceRequest, RequestEvent, SearchLog
 from tests.support.payloads import (
     block_actions,
-    checkboxes,
+    block_suggestion,
     datepicker,
     dispatch,
+    external_select,
     plain_value,
     slash_command,
     static_select,
@@ -56,10 +57,15 @@ def ok_values(**override):
     return values
 
 
-def open_form(app, slack_api, world, contact="dana", user=SELLER):
+def open_form(app, slack_api, world, contact="dana", user=SELLER, details=True):
+    """The request form from a search result; with `details`, after *Edit deal details* (amount, CRM id...)."""
     dispatch(app, block_actions("request_from_search", f"{world['search']}:{world[contact]}", user))
     view = slack_api.last_view()
     assert view["callback_id"] == "request_modal"
+    if details:
+        assert dispatch(app, block_actions("request_deal_details", "details", user, view=view)).status == 200
+        view = slack_api.last_view()
+        assert view["callback_id"] == "request_modal"
     return view
 
 
@@ -96,14 +102,22 @@ def requested(bolt_app, slack_api, world, session):
 
 
 def test_request_button_opens_a_prefilled_form_and_submit_asks_the_owner(bolt_app, slack_api, world, session):
-    view = open_form(bolt_app, slack_api, world)
+    view = open_form(bolt_app, slack_api, world, details=False)
     inputs = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
-    assert inputs["industry"]["initial_value"] == "Banking"
-    assert inputs["employees"]["initial_value"] == "5,000"
-    assert inputs["country"]["initial_value"] == "Germany"
+    # The search's prospect facts are shown, not asked again; Edit deal details makes them inputs.
+    assert "Banking · 5,000 employees · Germany (from your search)" in json.dumps(view["blocks"], ensure_ascii=False)
+    assert "industry" not in inputs and "country" not in inputs
     assert inputs["topics"]["initial_value"] == "roi"
     assert "justification" not in inputs
-    assert json.loads(view["private_metadata"]) == {"contact_id": world["dana"], "search_id": world["search"]}
+    assert json.loads(view["private_metadata"]) == {"contact_id": world["dana"], "search_id": world["search"],
+                                                    "industry": "Banking", "employees": "5,000",
+                                                    "country": "Germany"}
+    assert len(inputs) <= 7
+    dispatch(bolt_app, block_actions("request_deal_details", "details", SELLER, view=view))
+    view = slack_api.last_view()
+    inputs = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+    assert (inputs["industry"]["initial_value"], inputs["employees"]["initial_value"],
+            inputs["country"]["initial_value"]) == ("Banking", "5,000", "Germany")
 
     assert submit(bolt_app, view, ok_values()) == {}
     (request,) = requests_in(session)
@@ -129,26 +143,79 @@ def test_the_same_submission_delivered_twice_creates_one_request(bolt_app, slack
     assert len(slack_api.messages_to(OWNER)) == 1 and len(slack_api.messages_to(SELLER)) == 1
 
 
+def input_ids(view):
+    return [b["block_id"] for b in view["blocks"] if b["type"] == "input"]
+
+
+def change_date(app, slack_api, view, day, values):
+    """The seller picks another Needed-by date (the datepicker dispatches); returns the form as redrawn."""
+    state = {k: v for k, v in values.items() if k in input_ids(view)}
+    state["needed_by"] = {"value": datepicker(day)}
+    assert dispatch(app, block_actions("value", day, SELLER, block_id="needed_by", action_type="datepicker",
+                                       view=view, state=state)).status == 200
+    return slack_api.last_view()
+
+
 def test_policy_errors_are_shown_inline_and_nothing_is_stored(bolt_app, slack_api, world, session):
     view = open_form(bolt_app, slack_api, world)
-    answer = submit(bolt_app, view, ok_values(needed_by={"value": datepicker("2026-11-25")},
-                                              stage={"value": static_select("prospecting")},
+    answer = submit(bolt_app, view, ok_values(stage={"value": static_select("evaluation")},
                                               amount={"value": plain_value("a lot")}))
     assert answer["response_action"] == "errors"
-    errors = answer["errors"]
-    assert "requests need 3 business days" in errors["needed_by"]
-    assert "References start at Discovery" in errors["stage"]
-    assert "not a number" in errors["amount"]
-    urgent = submit(bolt_app, view, ok_values(needed_by={"value": datepicker("2026-11-25")},
-                                              urgent={"value": checkboxes(["urgent"])}))
-    assert set(urgent["errors"]) == {"urgent_reason"}
+    assert "not a number" in answer["errors"]["amount"]
+    assert requests_in(session) == [] and slack_api.messages_to(OWNER) == []
+
+
+def test_the_stage_list_offers_only_stages_the_gate_accepts(bolt_app, slack_api, world):
+    view = open_form(bolt_app, slack_api, world, details=False)
+    stage = next(b for b in view["blocks"] if b.get("block_id") == "stage")
+    labels = [o["text"]["text"] for o in stage["element"]["options"]]
+    assert labels[0] == "Discovery" and "Prospecting" not in labels
+    assert "References start at Discovery" in stage["hint"]["text"]
+
+
+def test_needed_by_defaults_two_weeks_out_and_an_earlier_date_asks_why_it_is_urgent(bolt_app, slack_api, world,
+                                                                                    session):
+    view = open_form(bolt_app, slack_api, world)
+    needed = next(b for b in view["blocks"] if b.get("block_id") == "needed_by")
+    assert needed["element"]["initial_date"] == "2026-12-07"  # ten business days out, not Thu 26 Nov
+    assert "urgent_reason" not in input_ids(view) and "urgent" not in input_ids(view)
+    rushed = ok_values(needed_by={"value": datepicker("2026-11-25")})
+    view = change_date(bolt_app, slack_api, view, "2026-11-25", rushed)
+    question = next(b for b in view["blocks"] if b.get("block_id") == "urgent_reason")
+    assert question["label"]["text"] == "Why is this urgent?"
+    assert next(b for b in view["blocks"] if b.get("block_id") == "prospect")["element"]["initial_value"] == "Initech"
+    answer = submit(bolt_app, view, rushed)
+    assert set(answer["errors"]) == {"urgent_reason"}
+    assert "inside the lead time (3 business days)" in answer["errors"]["urgent_reason"]
     assert requests_in(session) == []
-    assert slack_api.messages_to(OWNER) == []
-    accepted = submit(bolt_app, view, ok_values(needed_by={"value": datepicker("2026-11-25")},
-                                                urgent={"value": checkboxes(["urgent"])},
-                                                urgent_reason={"value": plain_value("Board meets Wednesday")}))
+    accepted = submit(bolt_app, view, {**rushed, "urgent_reason": {"value": plain_value("Board meets Wednesday")}})
     assert accepted == {}
+    (request,) = requests_in(session)
+    assert request.urgent and request.urgent_reason == "Board meets Wednesday"
     assert "Board meets Wednesday" in json.dumps(slack_api.messages_to(OWNER)[0].args)
+
+
+def test_a_later_date_makes_the_urgency_question_go_and_a_reason_left_in_it_does_not_count(bolt_app, slack_api,
+                                                                                         world, session):
+    view = open_form(bolt_app, slack_api, world)
+    view = change_date(bolt_app, slack_api, view, "2026-11-25", ok_values())
+    assert "urgent_reason" in input_ids(view)
+    assert submit(bolt_app, view, ok_values(needed_by={"value": datepicker("2026-11-30")},
+                                            urgent_reason={"value": plain_value("just in case")})) == {}
+    (request,) = requests_in(session)
+    assert not request.urgent and request.urgent_reason is None
+    later = change_date(bolt_app, slack_api, open_form(bolt_app, slack_api, world), "2026-12-01", ok_values())
+    assert "urgent_reason" not in input_ids(later)
+
+
+def test_a_rushed_date_submitted_before_the_question_appeared_brings_the_form_back_with_it(bolt_app, slack_api,
+                                                                                         world, session):
+    view = open_form(bolt_app, slack_api, world)
+    answer = submit(bolt_app, view, ok_values(needed_by={"value": datepicker("2026-11-25")}))
+    assert answer["response_action"] == "update"
+    assert "urgent_reason" in input_ids(answer["view"])
+    assert "inside the lead time" in json.dumps(answer["view"]["blocks"])
+    assert requests_in(session) == []
 
 
 def test_resting_contact_needs_a_justification_and_is_flagged(bolt_app, slack_api, world, session):
@@ -182,11 +249,35 @@ def test_reference_request_command_picks_the_contact_first(bolt_app, slack_api, 
     dispatch(bolt_app, slash_command("request", user_id=SELLER))
     picker = slack_api.last_view()
     assert picker["callback_id"] == "request_pick_modal"
-    answer = submit(bolt_app, picker, {"contact": {"value": static_select(str(world["bob"]))}})
+    answer = submit(bolt_app, picker, {"contact": {"request_pick_contact": external_select(str(world["bob"]))}})
     assert answer["response_action"] == "update"
     assert "Bob Builder" in json.dumps(answer["view"]["blocks"])
     dispatch(bolt_app, slash_command("request dana", user_id=SELLER))
     assert slack_api.last_view()["callback_id"] == "request_modal"
+
+
+def test_the_contact_picker_types_ahead_over_every_contact_with_availability(bolt_app, slack_api, world, session):
+    globex = session.get(Account, session.get(Contact, world["dana"]).account_id)
+    session.add_all([Contact(external_id=f"X{i}", name=f"Alex Example {i:03}", title="CIO", account=globex)
+                     for i in range(150)])
+    session.add(Activity(contact_id=world["dana"], occurred_on=dt.date(2026, 11, 10), type="call"))
+    session.commit()
+    dispatch(bolt_app, slash_command("request", user_id=SELLER))
+    picker = slack_api.last_view()
+    assert "Showing" not in json.dumps(picker) and "/reference request globex" not in json.dumps(picker)
+
+    def typed(text):
+        response = dispatch(bolt_app, block_suggestion("request_pick_contact", text, user_id=SELLER, view=picker))
+        assert response.status == 200
+        return [o["text"]["text"] for o in json.loads(response.body)["options"]]
+
+    assert typed("dana") == ["Dana Scully, VP Finance (Globex) · resting until 10 Dec"]
+    assert typed("bob cto") == ["Bob Builder, CTO (Globex) · available"]
+    assert typed("example 149") == ["Alex Example 149, CIO (Globex) · available"]  # not cut at 100
+    assert len(typed("globex")) == 100 and all(len(t) <= 75 for t in typed("globex"))
+    view = open_form(bolt_app, slack_api, world, contact="bob")
+    assert submit(bolt_app, view, ok_values()) == {}
+    assert typed("bob") == ["Bob Builder, CTO (Globex) · busy"]
 
 
 # ------------------------------------------------------------------ deciding
