@@ -37,6 +37,13 @@ HINTS: dict[str, str] = {
         "DATABASE_URL must be a SQLAlchemy database URL such as sqlite:///refbot.db or "
         "postgresql://user:password@host/refbot."
     ),
+    "refbot_host": (
+        "REFBOT_HOST must be the address to listen on: 0.0.0.0 (every interface, the default), 127.0.0.1 "
+        "(this machine only, e.g. behind a reverse proxy on the same host) or one interface's address."
+    ),
+    "refbot_health_port": "REFBOT_HEALTH_PORT must be a whole number from 1 to 65535 (Socket Mode health checks).",
+    "log_level": "LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR.",
+    "log_format": "LOG_FORMAT must be text or json.",
     "port": "PORT must be a whole number from 1 to 65535 (the HTTP port, default 3000).",
     "refbot_timezone": (
         "REFBOT_TIMEZONE must be an IANA timezone name such as Europe/Berlin or America/New_York."
@@ -68,6 +75,24 @@ class CoreSettings(BaseSettings):
     refbot_timezone: str = "UTC"
     refbot_admins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     refbot_leaderboard_channel: str | None = None
+    log_level: str = "WARNING"
+    log_format: str = "text"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _log_level(cls, v: Any) -> Any:
+        v = str(v or "WARNING").strip().upper() or "WARNING"
+        if v not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("unknown log level")
+        return v
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _log_format(cls, v: Any) -> Any:
+        v = str(v or "text").strip().lower() or "text"
+        if v not in ("text", "json"):
+            raise ValueError("unknown log format")
+        return v
 
     @field_validator("slack_bot_token", "refbot_leaderboard_channel", mode="before")
     @classmethod
@@ -160,6 +185,27 @@ class Settings(CoreSettings):
     slack_signing_secret: str | None = None
     slack_app_token: str | None = None
     port: int = Field(default=3000, ge=1, le=65535)
+    # 0.0.0.0: a container or host whose port is published on purpose; 127.0.0.1 behind a local proxy.
+    refbot_host: str = "0.0.0.0"
+    refbot_health_port: int | None = Field(default=None, ge=1, le=65535)
+
+    @field_validator("refbot_host", mode="before")
+    @classmethod
+    def _host(cls, v: Any) -> Any:
+        v = str(v or "").strip().strip("[]") or "0.0.0.0"
+        import ipaddress
+
+        try:
+            ipaddress.ip_address(v)
+        except ValueError:
+            if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?", v):
+                raise ValueError("not an address") from None
+        return v
+
+    @field_validator("refbot_health_port", mode="before")
+    @classmethod
+    def _blank_port(cls, v: Any) -> Any:
+        return None if isinstance(v, str) and not v.strip() else v
 
     @field_validator("slack_app_token", "slack_signing_secret", mode="before")
     @classmethod

@@ -59,6 +59,8 @@ def create_engine(url: str, **kwargs: Any) -> sa.Engine:
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    # An unreachable host fails in seconds, not after the operating system's TCP timeout (minutes).
+    kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", 10)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
     return sa.create_engine(url, **kwargs)

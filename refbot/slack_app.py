@@ -8,6 +8,7 @@ from typing import Any
 
 from slack_bolt import App
 
+from refbot import signature
 from refbot.blocks.requests import SEARCH_AGAIN_ACTION
 from refbot.blocks.search import SEARCH_MODAL
 from refbot.config import Settings
@@ -59,6 +60,9 @@ def create_app(
         ignoring_self_events_enabled=True,
         listener_executor=GatedExecutor(WorkGate(work_slots)),
     )
+    # Bolt's signature check raises on a malformed timestamp (and its error path would then act on the
+    # unsigned body): the strict one answers 401 to anything it cannot verify (refbot/signature.py).
+    signature.install(app, settings.slack_signing_secret or "socket-mode-has-no-signing-secret")
     app.refbot = ctx  # type: ignore[attr-defined]
     app.use(GateMiddleware(lambda body: priority_of(body, commands)))
     errors.register(app, ctx)

@@ -33,6 +33,8 @@ fi
 
 if [ "$mode" != sqlite ]; then
   echo "== pytest on PostgreSQL"
+  # stop what this run started, however it ends (a failure, Ctrl-C)
+  trap 'bash scripts/test_postgres.sh stop || true' EXIT
   if pg_env=$(bash scripts/test_postgres.sh start); then
     eval "$pg_env"
     REFBOT_TEST_DATABASE_URL="$REFBOT_TEST_POSTGRES_URL" "$BIN/pytest" "${pytest_args[@]}" || status=1

@@ -3,49 +3,52 @@
 from __future__ import annotations
 
 import dataclasses
-import json
+import hashlib
 import time
 from pathlib import Path
 
 import pytest
 
 from refbot.asks import AskDetection, detect_ask, strip_slack_markup
+from refbot.asks.corpus import Row, evaluate, read_rows
 
-DATA = Path(__file__).parent / "data" / "asks.jsonl"
-
-
-def _labelled() -> list[tuple[str, bool]]:
-    rows = []
-    for number, line in enumerate(DATA.read_text(encoding="utf-8").splitlines(), start=1):
-        if line.strip():
-            row = json.loads(line)
-            assert isinstance(row["text"], str) and isinstance(row["is_ask"], bool), f"asks.jsonl line {number}"
-            rows.append((row["text"], row["is_ask"]))
-    return rows
+CORPUS = Path(__file__).parent / "data" / "asks"
 
 
-def test_labelled_set_is_large_balanced_and_unique() -> None:
-    rows = _labelled()
-    texts = [text for text, _ in rows]
-    asks = sum(is_ask for _, is_ask in rows)
-    assert len(rows) >= 150
-    assert len(set(texts)) == len(texts), "duplicate messages in asks.jsonl"
-    assert 0.40 <= asks / len(rows) <= 0.50, f"{asks} asks out of {len(rows)}"
+def _labelled(name: str = "tune.jsonl") -> list[tuple[str, bool]]:
+    return [(row.text, row.is_ask) for row in read_rows(CORPUS / name)]
 
 
-def test_precision_and_recall_on_the_labelled_set() -> None:
-    rows = _labelled()
-    false_positives = [text for text, is_ask in rows if not is_ask and detect_ask(text).is_ask]
-    false_negatives = [text for text, is_ask in rows if is_ask and not detect_ask(text).is_ask]
-    true_positives = sum(is_ask for _, is_ask in rows) - len(false_negatives)
-    precision = true_positives / ((true_positives + len(false_positives)) or 1)
-    recall = true_positives / ((true_positives + len(false_negatives)) or 1)
+def test_corpus_is_large_balanced_unique_and_split_by_the_hash_of_the_text() -> None:
+    tune, heldout = _labelled("tune.jsonl"), _labelled("heldout.jsonl")
+    assert len(tune) + len(heldout) >= 1500 and len(heldout) >= 450
+    keys = [" ".join(text.split()).lower() for text, _ in tune + heldout]
+    assert len(set(keys)) == len(keys), "a message appears twice (or in both parts)"
+    for rows in (tune, heldout):
+        asks = sum(is_ask for _, is_ask in rows)
+        assert 0.40 <= asks / len(rows) <= 0.50, f"{asks} asks out of {len(rows)}"
+    # The held-out part is exactly the messages the split rule sends there; nothing was moved by hand.
+    assert all(int(hashlib.sha256(text.encode()).hexdigest()[:8], 16) % 100 >= 65 for text, _ in heldout)
+
+
+def _figures(rows: list[tuple[str, bool]]) -> tuple[float, float, str]:
+    figures = evaluate([Row(text, is_ask) for text, is_ask in rows], lambda text: detect_ask(text).is_ask)
     report = (
-        f"precision {precision:.3f}, recall {recall:.3f}\n"
-        + "".join(f"  false positive: {text!r}\n" for text in false_positives)
-        + "".join(f"  missed ask: {text!r}\n" for text in false_negatives)
+        f"precision {figures.precision:.3f}, recall {figures.recall:.3f}\n"
+        + "".join(f"  false positive: {text!r}\n" for text in figures.false_positives)
+        + "".join(f"  missed ask: {text!r}\n" for text in figures.missed)
     )
-    assert precision >= 0.95 and recall >= 0.85, report
+    return figures.precision, figures.recall, report
+
+
+def test_precision_and_recall_on_the_held_out_messages() -> None:
+    precision, recall, report = _figures(_labelled("heldout.jsonl"))
+    assert precision >= 0.95 and recall >= 0.90, report
+
+
+def test_the_model_fits_its_tuning_messages() -> None:
+    precision, recall, report = _figures(_labelled("tune.jsonl"))
+    assert precision >= 0.97 and recall >= 0.97, report
 
 
 @pytest.mark.parametrize(
@@ -116,7 +119,9 @@ def test_strips_slack_markup() -> None:
 def test_text_inside_code_or_link_targets_does_not_trigger() -> None:
     assert not detect_ask("```\nanyone have a healthcare customer in Germany I can call?\n```").is_ask
     assert not detect_ask("the bot should catch `anyone have a reference in healthcare?` right?").is_ask
-    assert not detect_ask("<https://wiki.example.com/need-a-customer-reference-anyone|Sales wiki> was updated").is_ask
+    assert not detect_ask(
+        "<https://wiki.example.com/need-a-customer-reference-anyone|Sales wiki> was updated"
+    ).is_ask
     assert not detect_ask("<#C1|need-a-customer-reference> is the channel for that").is_ask
 
 
@@ -139,7 +144,9 @@ def test_query_keeps_the_wanted_reference() -> None:
 
 
 def test_query_keeps_details_from_every_sentence_and_drops_filler() -> None:
-    detection = detect_ask("Hi team! need a ref ASAP. Prospect is a 500-person SaaS company in Austin. Anyone? Thx!")
+    detection = detect_ask(
+        "Hi team! need a ref ASAP. Prospect is a 500-person SaaS company in Austin. Anyone? Thx!"
+    )
     assert detection.is_ask
     assert "500-person SaaS company in Austin" in detection.query
     for filler in ("Hi team", "ASAP", "Anyone", "Thx"):
@@ -147,7 +154,9 @@ def test_query_keeps_details_from_every_sentence_and_drops_filler() -> None:
 
 
 def test_query_is_bounded() -> None:
-    detection = detect_ask("need a customer reference for " + "a very large logistics company in Germany, " * 100)
+    detection = detect_ask(
+        "need a customer reference for " + "a very large logistics company in Germany, " * 100
+    )
     assert detection.is_ask
     assert 0 < len(detection.query) <= 300
 
@@ -173,7 +182,16 @@ def test_blank_or_symbol_only_messages_are_not_asks(text: str) -> None:
         "anyone have a customer in Germany I can call? " * 230,
         "talk to a prospect " * 600,
     ],
-    ids=["one-word", "newlines", "short-words", "colons", "backticks", "angles", "repeated-ask", "repeated-purpose"],
+    ids=[
+        "one-word",
+        "newlines",
+        "short-words",
+        "colons",
+        "backticks",
+        "angles",
+        "repeated-ask",
+        "repeated-purpose",
+    ],
 )
 def test_very_long_messages_are_handled_quickly(text: str) -> None:
     started = time.perf_counter()
@@ -184,21 +202,35 @@ def test_very_long_messages_are_handled_quickly(text: str) -> None:
     assert elapsed < 0.5, f"{elapsed:.3f}s"
 
 
-def test_typical_messages_take_under_a_millisecond() -> None:
-    texts = [text for text, _ in _labelled()]
-    best = min(_timed(texts) for _ in range(3))
-    assert best / len(texts) < 0.001, f"{best / len(texts) * 1000:.3f} ms per message"
-
-
-def _timed(texts: list[str]) -> float:
-    started = time.perf_counter()
-    for text in texts:
-        detect_ask(text)
-    return time.perf_counter() - started
-
-
 def test_detection_is_an_immutable_value() -> None:
     detection = detect_ask("need a customer reference in retail")
     with pytest.raises(dataclasses.FrozenInstanceError):
         detection.is_ask = False  # type: ignore[misc]
     assert detect_ask("need a customer reference in retail") == detection
+
+
+@pytest.mark.parametrize(
+    "text, kept",
+    [
+        ("anyone have a bank in Ohio whose team could talk to a CIO?", "CIO"),
+        ("looking for a customer who'd talk to a head of finance in DACH", "head of finance"),
+        ("need a customer in retail who would host a site visit for my prospect", "site visit"),
+    ],
+)
+def test_query_keeps_roles_and_activities_the_search_parser_reads(text: str, kept: str) -> None:
+    detection = detect_ask(text)
+    assert detection.is_ask, detection.signals
+    assert kept in detection.query
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can anyone recommend a good reference for learning SQL?",
+        "Does the referral bonus apply to contractors too?",
+        "Reminder: pipeline review at 3pm, bring your top 5 deals",
+    ],
+)
+def test_chatter_gets_not_even_a_private_hint(text: str) -> None:
+    detection = detect_ask(text)
+    assert not detection.worth_a_hint and detection.confidence < 0.35

@@ -60,4 +60,4 @@ def test_text_report_is_readable(offline, capsys):
 def test_a_bad_date_is_one_line_and_exit_code_1(offline, capsys):
     assert cli.main(["report", "--since", "last week"]) == 1
     err = capsys.readouterr().err
-    assert err.strip() == "refbot: --since: 'last week' is not a date like 2026-10-01."
+    assert err.strip() == "refbot: --since: 'last week' is not a date like 2026-10-01 or a number of days like 30d."

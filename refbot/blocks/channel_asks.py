@@ -38,3 +38,30 @@ def ask_reply(
     )
     text = f"RefBot found {plural(len(matches), 'possible reference')}" + (f" for {escape(summary)}" if summary else "")
     return text, blocks
+
+
+HINT_QUERY_CHARS = 150
+
+
+def ask_hint(*, query: str, why: str) -> tuple[str, list[dict[str, Any]]]:
+    """The private hint for the asker alone: a prefilled `/reference search` instead of a public reply.
+
+    `why` is "unsure" (RefBot can't tell whether this was a reference ask) or "cooldown" (it answered
+    another ask in this channel a moment ago and stays quiet for a while).
+    """
+    query = " ".join(query.replace("`", "'").split())[:HINT_QUERY_CHARS].rstrip(" ,;")
+    command = f"/reference search {query}" if query else "/reference search"
+    if why == "cooldown":
+        lead = (
+            ":mag: RefBot answered another reference ask in this channel a few minutes ago, "
+            "so it isn't posting here again yet. You can search yourself:"
+        )
+    else:
+        lead = ":mag: Looking for a customer reference? RefBot can find who fits:"
+    tail = "" if query else " followed by what you need (industry, country, size, role)"
+    blocks: list[dict[str, Any]] = [
+        kit.section(f"{lead}\n`{escape(command)}`{tail}"),
+        kit.context("Only you can see this. Requests go to the account owner, who approves in one click."),
+    ]
+    text = f"{lead} {escape(command)}{tail}"
+    return text, blocks

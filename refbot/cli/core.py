@@ -1,18 +1,22 @@
 """The `refbot` command line: the parser, `main`, and the core commands (start, db, jobs, policy).
 
 Each command group lives in its own module of this package with a `register(sub)` function that
-adds its subparser; `main` lists them in `_COMMAND_MODULES`."""
+adds its subparser; `main` lists them in `_COMMAND_MODULES`. Registering must stay cheap (argparse only):
+a module imports what its command needs inside the command function, so `refbot --help` and the offline
+commands start fast (bench/bench_startup.py)."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
-from refbot import db as dbmod
-from refbot.config import ConfigError, CoreSettings, load_core_settings, load_settings, redact_url
+if TYPE_CHECKING:
+    from refbot import db as dbmod
+    from refbot.config import CoreSettings, Settings
 
 EXIT_USAGE = 2
 
@@ -23,22 +27,52 @@ class CLIError(Exception):
     """A user-facing error: printed as one line, exit code 1."""
 
 
-def _configure_logging(verbose: bool = False) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("refbot").setLevel(logging.INFO)
-    for noisy in ("apscheduler", "slack_bolt", "slack_sdk", "urllib3", "alembic"):
-        logging.getLogger(noisy).setLevel(logging.WARNING if not verbose else logging.INFO)
+def load_core_settings(**overrides: Any) -> CoreSettings:
+    from refbot.config import load_core_settings as load
+
+    return load(**overrides)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    from refbot.config import load_settings as load
+
+    return load(**overrides)
+
+
+def redact_url(url: str) -> str:
+    from refbot.config import redact_url as redact
+
+    return redact(url)
+
+
+def _configure_logging(verbose: bool = False, debug: bool = False) -> None:
+    import logging
+
+    from refbot import logs
+
+    logs.configure("DEBUG" if debug else None, verbose=verbose)
+    if not debug and logs.env_level() != "DEBUG":
+        # A command's failure is told in one sentence (main); the SDK's own ERROR lines would repeat it.
+        logging.getLogger("slack_sdk").setLevel(logging.CRITICAL)
 
 
 def _core() -> CoreSettings:
     return load_core_settings()
 
 
+def check_sqlite_folder(url: str) -> None:
+    from refbot.cli.failures import sqlite_folder_problem
+
+    problem = sqlite_folder_problem(url)
+    if problem:
+        raise CLIError(problem)
+
+
 def _open_db(settings: CoreSettings, *, migrate: bool = True) -> dbmod.Database:
     """The database, migrated first when it is the embedded SQLite default."""
+    from refbot import db as dbmod
+
+    check_sqlite_folder(settings.database_url)
     if migrate and settings.is_sqlite:
         dbmod.upgrade(settings.database_url)
     elif dbmod.pending_migrations(settings.database_url):
@@ -53,11 +87,18 @@ def _open_db(settings: CoreSettings, *, migrate: bool = True) -> dbmod.Database:
 
 
 def cmd_start(args: argparse.Namespace) -> int:
+    from refbot import db as dbmod
+    from refbot import logs
+
     settings = load_settings()
+    level = "DEBUG" if args.debug else (settings.log_level if settings.log_level != "WARNING" else None)
+    logs.configure(level, settings.log_format, verbose=args.verbose)
+    check_sqlite_folder(settings.database_url)
     if settings.is_sqlite:
         dbmod.upgrade(settings.database_url)
     elif dbmod.pending_migrations(settings.database_url):
         raise CLIError("The PostgreSQL schema is not up to date: run `refbot db upgrade` once, then start again.")
+    _preflight(settings)
     from refbot import server
 
     if settings.socket_mode:
@@ -67,13 +108,52 @@ def cmd_start(args: argparse.Namespace) -> int:
     return 0
 
 
+def _preflight(settings: Settings) -> None:
+    """Ask Slack about the tokens before the server starts, so a wrong, revoked or unreachable one is one
+    sentence here (main) rather than a worker's traceback in gunicorn's log."""
+    import logging
+
+    from slack_sdk import WebClient
+
+    sdk = logging.getLogger("slack_sdk")
+    level = sdk.level
+    if not sdk.isEnabledFor(logging.DEBUG):
+        sdk.setLevel(logging.CRITICAL)  # the failure is told once, by main
+    try:
+        _ask_slack(settings, WebClient)
+    finally:
+        sdk.setLevel(level)
+
+
+def _ask_slack(settings: Settings, WebClient: Any) -> None:  # noqa: N803 - the class, imported lazily
+    WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10).auth_test()
+    if settings.slack_app_token:
+        try:
+            WebClient(base_url=settings.slack_api_url, timeout=10).apps_connections_open(app_token=settings.slack_app_token)
+        except Exception as exc:
+            from refbot.cli.failures import TOKEN_ERRORS, slack_code
+
+            if slack_code(exc) in TOKEN_ERRORS:
+                raise CLIError(
+                    f"Slack refused SLACK_APP_TOKEN ({slack_code(exc)}): generate an app-level token with the "
+                    "connections:write scope under Basic Information > App-Level Tokens, and enable Socket Mode."
+                ) from None
+            raise
+
+
 def cmd_db(args: argparse.Namespace) -> int:
+    from refbot import db as dbmod
+
     settings = _core()
+    check_sqlite_folder(settings.database_url)
     url = settings.database_url
     if args.db_command == "upgrade":
         dbmod.upgrade(url, args.revision)
         print(f"Database {redact_url(url)} is at revision {dbmod.current_revision(url)}.")
     elif args.db_command == "downgrade":
+        if args.revision == "base" and not args.yes:
+            raise CLIError("`refbot db downgrade base` drops every RefBot table and its data: add --yes if you "
+                           "mean it (back the database up first).")
         dbmod.downgrade(url, args.revision)
         print(f"Database {redact_url(url)} is at revision {dbmod.current_revision(url) or 'base (empty)'}.")
     else:
@@ -152,7 +232,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="refbot",
         description="RefBot: run your customer reference program inside Slack.",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more (INFO)")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the full traceback when a command fails (as LOG_LEVEL=DEBUG does)")
+    parser.add_argument("--version", action=_Version, help="print RefBot's version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -163,9 +246,10 @@ def build_parser() -> argparse.ArgumentParser:
     dbsub = p.add_subparsers(dest="db_command", metavar="ACTION")
     dbsub.required = True
     up = dbsub.add_parser("upgrade", help="apply pending migrations")
-    up.add_argument("revision", nargs="?", default="head")
-    down = dbsub.add_parser("downgrade", help="revert migrations (default: all of them)")
-    down.add_argument("revision", nargs="?", default="base")
+    up.add_argument("revision", nargs="?", default="head", help="target revision (default: head, the latest)")
+    down = dbsub.add_parser("downgrade", help="revert migrations down to REVISION (see `refbot db current`)")
+    down.add_argument("revision", help="the revision to go back to, e.g. 0001; `base` drops every table (needs --yes)")
+    down.add_argument("--yes", action="store_true", help="confirm `base`: drop every RefBot table and its data")
     dbsub.add_parser("current", help="show the schema revision")
     p.set_defaults(func=cmd_db)
 
@@ -174,7 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     jsub.required = True
     jsub.add_parser("list", help="list every scheduled job")
     run = jsub.add_parser("run", help="run one job now (same exactly-once rules as the scheduler)")
-    run.add_argument("name")
+    run.add_argument("name", help="the job's name, from `refbot jobs list`")
     p.set_defaults(func=cmd_jobs)
 
     p = sub.add_parser("policy", help="show or change program policies (lead time, fatigue, SLAs, points)")
@@ -182,7 +266,8 @@ def build_parser() -> argparse.ArgumentParser:
     psub.required = True
     psub.add_parser("show", help="print the policies in force")
     pset = psub.add_parser("set", help="change policies: refbot policy set min_gap_days=21 points.deal_won=20")
-    pset.add_argument("assignments", nargs="+", metavar="KEY=VALUE")
+    pset.add_argument("assignments", nargs="+", metavar="KEY=VALUE",
+                      help="one or more settings, e.g. min_gap_days=21 points.deal_won=20 (see `refbot policy show`)")
     p.set_defaults(func=cmd_policy)
 
     import importlib
@@ -197,27 +282,71 @@ _COMMAND_MODULES: list[str] = [
     "refbot.cli.data",
     "refbot.cli.search",
     "refbot.cli.report",
+    "refbot.cli.asks",
+    "refbot.cli.check",
     "refbot.cli.playground",
 ]
+
+
+class _Version(argparse.Action):
+    """--version: the package's own version (pyproject.toml reads it from refbot.__version__ too)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        from refbot import __version__
+
+        print(f"refbot {__version__}")
+        parser.exit()
+
+
+def _debugging(args: argparse.Namespace) -> bool:
+    return bool(getattr(args, "debug", False)) or os.environ.get("LOG_LEVEL", "").strip().upper() == "DEBUG"
+
+
+def _urls() -> dict[str, str | None]:
+    """The database and Slack URLs for failure messages, read without failing again."""
+    try:
+        settings = load_core_settings()
+        return {"database_url": settings.database_url, "slack_api_url": settings.slack_api_url}
+    except Exception:  # noqa: BLE001 - the message then names the variables instead
+        return {"database_url": None, "slack_api_url": None}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    _configure_logging(args.verbose)
+    _configure_logging(args.verbose, args.debug)
     try:
         return int(args.func(args) or 0)
-    except ConfigError as exc:
-        print(f"refbot: {exc}", file=sys.stderr)
-        return EXIT_USAGE
     except CLIError as exc:
         print(f"refbot: {exc}", file=sys.stderr)
         return 1
-    except dbmod.DatabaseUnavailable as exc:
-        print(f"refbot: the database is unavailable ({exc}); try again.", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `refbot report | head`: the reader left; say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except SystemExit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - every failure ends in a sentence (traceback with --debug)
+        from refbot.cli.failures import explain
+        from refbot.config import ConfigError
+
+        if isinstance(exc, ConfigError):
+            print(f"refbot: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        if _debugging(args):
+            import traceback
+
+            traceback.print_exc()
+        message = explain(exc, **_urls())
+        if message is None:
+            message = (f"unexpected error ({type(exc).__name__}: {str(exc)[:200]}). This is a bug in RefBot: run "
+                       "the command again with --debug and report what it prints.")
+        print(f"refbot: {message}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

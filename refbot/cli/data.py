@@ -7,9 +7,12 @@ import argparse
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from refbot.cli import core as cli
-from refbot.config import CoreSettings
+
+if TYPE_CHECKING:
+    from refbot.config import CoreSettings
 
 
 def _client(settings: CoreSettings):  # -> WebClient | None
@@ -25,7 +28,7 @@ def _client(settings: CoreSettings):  # -> WebClient | None
 
 def cmd_import(args: argparse.Namespace) -> int:
     from refbot.clock import Clock
-    from refbot.services.imports import ImportFailed, import_files, read_paths
+    from refbot.services.imports import ImportFailed, OwnerLookupFailed, import_files, read_paths
     from refbot.services.requests import RequestEnv, follow_owner_changes
 
     settings = cli.load_core_settings()
@@ -44,6 +47,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     except ImportFailed as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
+        raise cli.CLIError(exc.message) from None
+    except OwnerLookupFailed as exc:
         raise cli.CLIError(exc.message) from None
     print(report.summary())
     if moved:
@@ -102,11 +107,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "their headers). Upserts by external id in one transaction: if any row is bad nothing is "
                     "written and every problem is listed as file:line: column: problem.",
     )
-    p.add_argument("files", nargs="+", metavar="FILE.csv")
+    p.add_argument("files", nargs="+", metavar="FILE.csv", help="accounts.csv, contacts.csv and/or activities.csv")
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("export", help="write accounts.csv, contacts.csv, activities.csv into DIR (re-importable)")
-    p.add_argument("dir", metavar="DIR")
+    p.add_argument("dir", metavar="DIR", help="the folder to write into (created if missing; files are replaced)")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser(

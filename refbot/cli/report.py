@@ -1,5 +1,5 @@
 """`refbot report [--since DATE] [--json]`: the program report from the command line (offline: no Slack
-token needed). The JSON keys are stable (README_report.md); the text shows the same figures."""
+token needed). The JSON keys are stable (README.md, "Program report"); the text shows the same figures."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ import json
 from refbot.cli import core as cli
 
 
-def _since(value: str | None, tz: dt.tzinfo) -> dt.datetime | None:
-    if not value:
-        return None
+def _since(value: str | None, tz: dt.tzinfo, today: dt.date) -> dt.datetime | None:
+    from refbot.periods import since_day
+
     try:
-        day = dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise cli.CLIError(f"--since: '{value}' is not a date like 2026-10-01.") from None
-    return dt.datetime.combine(day, dt.time(0, 0), tzinfo=tz)
+        day = since_day(value or "", today=today)
+    except ValueError as exc:
+        raise cli.CLIError(f"--since: {exc}.") from None
+    return None if day is None else dt.datetime.combine(day, dt.time(0, 0), tzinfo=tz)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -26,7 +26,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from refbot.services.reports import build_report
 
     settings = cli.load_core_settings()
-    since = _since(args.since, settings.tz)
+    since = _since(args.since, settings.tz, Clock().today(settings.tz))
     database = cli._open_db(settings)
     try:
         with database.unit_of_work() as session:
@@ -42,7 +42,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "report",
         help="program report: requests, approval times, debriefs, influenced revenue, advocates, gaps",
     )
-    p.add_argument("--since", metavar="DATE", help="count from this date (YYYY-MM-DD, program timezone); default all time")
-    p.add_argument("--json", action="store_true", help="print JSON (stable keys, see README_report.md)")
+    p.add_argument("--since", metavar="WHEN",
+                   help="count from this day: a date (2026-10-01) or days back (30d), in the program timezone; default all time")
+    p.add_argument("--json", action="store_true", help="print JSON (stable keys: README.md, section Program report)")
     p.set_defaults(func=cmd_report)
 

@@ -1,4 +1,4 @@
-"""Listen to channel messages; answer reference asks in their thread; `/reference nudges on|off`."""
+"""Listen to channel messages; answer reference asks in their thread (or hint privately); `/reference nudges on|off`."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
 
 from refbot.asks import detect_ask
-from refbot.blocks.channel_asks import ask_reply
+from refbot.blocks.channel_asks import ask_hint, ask_reply
 from refbot.context import AppContext
 from refbot.gate import take_slot
 from refbot.handlers import payload
@@ -56,10 +57,35 @@ def handle_message(ctx: AppContext, client: WebClient, event: dict[str, Any], *,
         return False
     text = payload.text(event.get("text"))
     detection = detect_ask(text)
-    if not detection.is_ask:
+    if not detection.worth_a_hint:
         return False
-    take_slot()  # an ask: now wait for a work slot (most messages never get here, and never wait)
+    take_slot()  # maybe an ask: now wait for a work slot (most messages never get here, and never wait)
+    if detection.unsure:
+        _hint_if_unsure(ctx, client, event, query=detection.query or text)
+        return False
     return _answer_ask(ctx, client, event, query=detection.query or text, team_id=team_id)
+
+
+def _hint_if_unsure(ctx: AppContext, client: WebClient, event: dict[str, Any], *, query: str) -> None:
+    """Not sure it is an ask: nothing public, nothing counted; the asker alone gets a hint."""
+    channel = str(event["channel"])
+    if is_ext_shared(client, channel):
+        return
+    with ctx.db.unit_of_work() as session:
+        if service.nudges_enabled(session=session, channel_id=channel):
+            _hint(session, event, query=query, why="unsure")
+
+
+def _hint(session: Session, event: dict[str, Any], *, query: str, why: str) -> None:
+    """A private hint with a prefilled `/reference search`, shown to the asker only (once per message)."""
+    channel, ts = str(event["channel"]), str(event["ts"])
+    text, blocks = ask_hint(query=query, why=why)
+    extra: dict[str, Any] = {"user": str(event["user"])}
+    thread_ts = payload.text(event.get("thread_ts"))
+    if thread_ts:
+        extra["thread_ts"] = thread_ts
+    enqueue(session=session, key=f"ask-hint:{channel}:{ts}", channel=channel, text=text, blocks=blocks,
+            method="chat.postEphemeral", extra=extra)
 
 
 def _answer_ask(ctx: AppContext, client: WebClient, event: dict[str, Any], *, query: str, team_id: str | None) -> bool:
@@ -74,6 +100,8 @@ def _answer_ask(ctx: AppContext, client: WebClient, event: dict[str, Any], *, qu
         )
         if not decision.reply or decision.outcome is None:
             log.info("reference ask in %s not answered: %s", channel, decision.why_not)
+            if decision.why_not == "cooldown":  # a second ask so soon: not silence, a private hint
+                _hint(session, event, query=query, why="cooldown")
             return False
         text, blocks = ask_reply(asker_id=user, criteria=decision.outcome.criteria, result=decision.outcome.result,
                                  search_id=decision.outcome.search_id, today=today)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +26,7 @@ from refbot.handlers.home_tab import refresh_home
 from refbot.handlers.payload import Values
 from refbot.handlers.reply import privately, register_listeners, tell_user, zone
 from refbot.handlers.router import CommandRequest, CommandRouter
+from refbot.periods import since_day
 from refbot.services import debriefs, outcomes, reports
 from refbot.services.policy import load_policy
 from refbot.services.users import admin_ids, get_user, is_admin, user_tz
@@ -104,21 +104,14 @@ def _outcome_command(req: CommandRequest) -> None:
 
 
 def parse_since(text: str, *, today: dt.date, tz: dt.tzinfo) -> dt.datetime | None:
-    """'' -> None (all time); '2026-10-01' or '30d' -> the start of that day in the program's timezone."""
-    text = text.strip().lower()
-    if text.startswith("since "):
-        text = text[6:].strip()
-    if not text:
-        return None
-    m = re.fullmatch(r"(\d{1,4})\s*d(ays?)?", text)
-    if m:
-        day = today - dt.timedelta(days=int(m.group(1)))
-    else:
-        try:
-            day = dt.date.fromisoformat(text)
-        except ValueError:
-            raise ValidationFailed(f"I can't read '{text[:40]}' as a date. Usage: `{STATS_USAGE}`") from None
-    return dt.datetime.combine(day, dt.time(0, 0), tzinfo=tz)
+    """'' -> None (all time); '2026-10-01' or '30d' -> the start of that day in the program's timezone
+    (the same forms as `refbot report --since`, refbot/periods.py)."""
+    try:
+        day = since_day(text, today=today)
+    except ValueError:
+        shown = text.strip().lower().removeprefix("since ").strip()
+        raise ValidationFailed(f"I can't read '{shown[:40]}' as a date. Usage: `{STATS_USAGE}`") from None
+    return None if day is None else dt.datetime.combine(day, dt.time(0, 0), tzinfo=tz)
 
 
 def _stats_command(req: CommandRequest) -> None:

@@ -12,6 +12,7 @@ from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from refbot import signature
 from refbot.context import AppContext
 from refbot.db import DatabaseUnavailable
 from refbot.errors import RefBotError
@@ -49,7 +50,13 @@ def user_message(error: BaseException) -> str | None:
     return UNEXPECTED
 
 
-def on_error(error: BaseException, body: dict[str, Any], client: WebClient, respond: Any = None) -> BoltResponse:
+def on_error(
+    error: BaseException, body: dict[str, Any], client: WebClient, request: Any = None, respond: Any = None
+) -> BoltResponse:
+    if not signature.trusted(request):
+        # Never act on a body whose signature was not verified (no reply, no DM, no response_url).
+        log.info("error on an unverified request, refused: %s", type(error).__name__)
+        return BoltResponse(status=401, body={"error": "invalid request"})
     message = user_message(error)
     if isinstance(error, RefBotError):
         log.info("refused: %s", error.message)

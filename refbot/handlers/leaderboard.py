@@ -7,14 +7,13 @@ import logging
 
 from slack_bolt import App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from refbot.blocks.leaderboard import leaderboard_message
 from refbot.context import AppContext
-from refbot.errors import NotAllowed, ValidationFailed
+from refbot.errors import NotAllowed
 from refbot.handlers.home_tab import refresh_home
 from refbot.handlers.router import CommandRequest, CommandRouter
-from refbot.services import leaderboard
+from refbot.services import channels, leaderboard
 from refbot.services.policy import load_policy
 from refbot.services.users import is_admin
 
@@ -28,25 +27,10 @@ def _schedule(ctx: AppContext, weekday: int, time: str) -> str:
     return f"{WEEKDAYS[weekday]}s at {time} ({ctx.settings.refbot_timezone})"
 
 
-def check_channel(client: WebClient, channel: str) -> None:
-    """Refuse channels RefBot can't post to or that people outside the company can read."""
-    if channel.startswith("#"):
-        return  # a name: Slack resolves it when posting (chat:write.public covers public channels)
-    try:
-        info = client.conversations_info(channel=channel).get("channel") or {}
-    except SlackApiError as exc:
-        error = exc.response.get("error") if isinstance(exc.response.data, dict) else None
-        if error == "channel_not_found":
-            raise ValidationFailed(f"I can't see <#{channel}>. Invite me there first (`/invite @RefBot`).") from None
-        log.info("conversations.info failed for %s: %s", channel, error)
-        return
-    if info.get("is_ext_shared"):
-        raise ValidationFailed(f"<#{channel}> is shared with other organisations; the leaderboard names people and "
-                               "customers, so pick an internal channel.")
-    if info.get("is_archived"):
-        raise ValidationFailed(f"<#{channel}> is archived. Pick another channel.")
-    if info.get("is_private") and not info.get("is_member"):
-        raise ValidationFailed(f"<#{channel}> is private: invite me first (`/invite @RefBot`), then try again.")
+def check_channel(client: WebClient, channel: str) -> str:
+    """The channel's id, once it passed the checks (a `#name` is looked up once, here, so the weekly post
+    and the outbox's look-up before re-posting work with the id); ValidationFailed otherwise."""
+    return channels.resolve(client, channel)
 
 
 def _channel_command(req: CommandRequest, arg: str) -> None:
@@ -62,8 +46,7 @@ def _channel_command(req: CommandRequest, arg: str) -> None:
         req.respond(response_type="ephemeral",
                     text=f"The weekly leaderboard goes to {where}, {when}. Change it: `{CHANNEL_USAGE}`")
         return
-    channel = leaderboard.parse_channel(arg)
-    check_channel(req.client, channel)
+    channel = check_channel(req.client, leaderboard.parse_channel(arg))
     with ctx.db.unit_of_work() as session:
         leaderboard.set_weekly_channel(session=session, channel=channel, actor_id=req.user_id)
     req.respond(response_type="ephemeral",

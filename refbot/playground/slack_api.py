@@ -46,9 +46,13 @@ from refbot.playground.slack_base import (
     is_user_id,
 )
 from refbot.playground.slack_methods import WebAPIMethods
+from refbot.slack_scopes import BOT_SCOPES
+
+# What a token installed from manifest.yml is granted (sent in X-OAuth-Scopes).
+GRANTED_SCOPES: tuple[str, ...] = tuple(BOT_SCOPES)
 
 __all__ = [
-    "APP_ID", "BLOCK_TYPES", "BOT_ID", "BOT_USER_ID", "MESSAGE_TEXT_MAX", "TEAM_DOMAIN", "TEAM_ID", "TEAM_NAME",
+    "APP_ID", "BLOCK_TYPES", "BOT_ID", "BOT_USER_ID", "GRANTED_SCOPES", "MESSAGE_TEXT_MAX", "TEAM_DOMAIN", "TEAM_ID", "TEAM_NAME",
     "Call", "Fault", "SlackAPIError", "SlackAPIStub", "active_stub", "dm_channel_id", "texts_of",
     "validate_blocks", "validate_view",
 ]
@@ -170,6 +174,8 @@ class SlackAPIStub(WebAPIMethods):
             "conversations.history": self._conversations_history,
             "conversations.replies": self._conversations_replies,
             "conversations.join": self._conversations_join,
+            "conversations.list": self._conversations_list,
+            "apps.connections.open": self._apps_connections_open,
             "users.info": self._users_info,
             "users.lookupByEmail": self._users_lookup_by_email,
             "views.open": self._views_open,
@@ -178,6 +184,10 @@ class SlackAPIStub(WebAPIMethods):
             "views.publish": self._views_publish,
             "reactions.add": self._reactions_add,
         }
+        # Slack sends the token's granted scopes in an X-OAuth-Scopes header on every answer; None: no header.
+        self.scopes: list[str] | None = list(GRANTED_SCOPES)
+        # The only app-level token apps.connections.open accepts (None: any xapp- token).
+        self.app_token: str | None = None
         self.add_user(BOT_USER_ID, name="refbot", real_name="RefBot", is_bot=True)
 
     # -- lifecycle ----------------------------------------------------------------------------------
@@ -677,7 +687,12 @@ class SlackAPIStub(WebAPIMethods):
             return self._post_response_url(call)
         if not token:
             return self._json(call, 200, {"ok": False, "error": "not_authed"})
-        if self.expected_token is not None and token != self.expected_token:
+        if method == "apps.connections.open":
+            if not token.startswith("xapp-"):
+                return self._json(call, 200, {"ok": False, "error": "not_allowed_token_type"})
+            if self.app_token is not None and token != self.app_token:
+                return self._json(call, 200, {"ok": False, "error": "invalid_auth"})
+        elif self.expected_token is not None and token != self.expected_token:
             return self._json(call, 200, {"ok": False, "error": "invalid_auth"})
         with self._lock:
             responder = self._responders.get(method)
@@ -692,7 +707,9 @@ class SlackAPIStub(WebAPIMethods):
                     raise SlackAPIError("unknown_method", req_method=method)
             except SlackAPIError as exc:
                 return self._json(call, exc.status, {"ok": False, "error": exc.error, **exc.extra})
-            return self._json(call, 200, body)
+            scopes = {} if self.scopes is None or method == "apps.connections.open" else {
+                "X-OAuth-Scopes": ",".join(self.scopes)}
+            return self._json(call, 200, body, scopes)
 
     def _json(
         self, call: Call, status: int, body: dict[str, Any], headers: dict[str, str] | None = None

@@ -283,6 +283,23 @@ class WebAPIMethods:
         channel = self._resolve_channel(args.get("channel"), for_posting=False)
         return {"channel": copy.deepcopy(self._channel(channel))}
 
+    def _conversations_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The channels added with add_channel, `types` and `exclude_archived` honoured, `limit` a page
+        with a next_cursor as Slack pages."""
+        types = set(str(args.get("types") or "public_channel").split(","))
+        exclude_archived = str(args.get("exclude_archived", "false")).lower() in ("true", "1")
+        chans = [c for c in self._channels.values() if not c.get("is_im") and not c.get("is_mpim")
+                 and ("private_channel" if c.get("is_private") else "public_channel") in types
+                 and not (exclude_archived and c.get("is_archived"))]
+        start = int(args.get("cursor") or 0)
+        limit = max(1, min(int(args.get("limit") or 100), 1000))
+        page = chans[start:start + limit]
+        cursor = str(start + limit) if start + limit < len(chans) else ""
+        return {"channels": copy.deepcopy(page), "response_metadata": {"next_cursor": cursor}}
+
+    def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"url": "wss://wss-primary.slack.com/link/?ticket=stand-in&app_id=A0REFBOT"}
+
     def _conversations_join(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._resolve_channel(args.get("channel"), for_posting=False)
         info = self._channel(channel)

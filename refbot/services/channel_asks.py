@@ -103,6 +103,12 @@ def record_ask(
     return AskDecision(ask_id=ask.id, reply=True, outcome=outcome, thread_ts=root)
 
 
+def nudges_enabled(*, session: Session, channel_id: str) -> bool:
+    """False when a program manager switched RefBot's replies off in this channel (default on)."""
+    pref = session.get(ChannelPref, channel_id)
+    return pref is None or bool(pref.nudges_enabled)
+
+
 def set_nudges(*, session: Session, channel_id: str, enabled: bool, by: str, now: dt.datetime) -> None:
     pref = session.get(ChannelPref, channel_id)
     if pref is None:

@@ -299,8 +299,9 @@ def generate(
         notes = f"Customer since {since}; runs {', '.join(products)} for {use_cases[0].lower()}."
         if competitor:
             notes += f" Replaced {competitor}."
+        drawn_owner = rng.choice(OWNERS)  # drawn even with --owner, so both runs load the same program
         acc_rows.append([f"{DEMO_PREFIX}A{i + 1:04d}", name, industry, employees, revenue, country.iso, "", ";".join(products),
-                         ";".join(use_cases), competitor, owner or rng.choice(OWNERS), status, case_study, notes,
+                         ";".join(use_cases), competitor, owner or drawn_owner, status, case_study, notes,
                          deployment])
         acc_meta.append((country, domain, 1 + math.log10(employees)))
 

@@ -25,6 +25,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from refbot.domain import (
@@ -70,6 +71,10 @@ _EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 _SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _URL = re.compile(r"^https?://\S+$", re.I)
+
+
+class OwnerLookupFailed(RefBotError):
+    """Slack could not answer an owner's email look-up (rate limited, unreachable, refused): nothing written."""
 
 
 class ImportFailed(RefBotError):
@@ -439,12 +444,35 @@ class _Owners:
             return None, f"'{value}' is neither a Slack user id (U…) nor an email"
         email = value.lower()
         if email not in self.cache:
-            self.cache[email] = resolve_email(session=self.session, client=self.client, email=email)
+            self.cache[email] = self._lookup(email)
         if self.cache[email]:
             return self.cache[email], None
         if self.client is None:
             return None, f"can't resolve email {value} without SLACK_BOT_TOKEN (or use the Slack user id)"
         return None, f"no Slack user has the email {value}"
+
+    def _lookup(self, email: str) -> str | None:
+        try:
+            return resolve_email(session=self.session, client=self.client, email=email, strict=True)
+        except SlackApiError as exc:
+            code = exc.response.get("error") if isinstance(exc.response.data, dict) else None
+            if code == "ratelimited" or exc.response.status_code == 429:
+                raise OwnerLookupFailed(
+                    "Slack rate-limited the owner look-ups (users.lookupByEmail), even after waiting and "
+                    "retrying, so nothing was imported: run the import again in a minute, or put Slack "
+                    "user ids (U…) in the owner column."
+                ) from None
+            raise OwnerLookupFailed(
+                f"Slack refused the owner look-up by email ({code or exc.response.status_code}), so nothing "
+                "was imported: check SLACK_BOT_TOKEN and that the app has the users:read.email scope, or "
+                "put Slack user ids (U…) in the owner column."
+            ) from None
+        except OSError as exc:  # urllib's URLError, timeouts, refused connections
+            raise OwnerLookupFailed(
+                f"Could not reach Slack to look up owners by email ({getattr(exc, 'reason', exc)}), so nothing "
+                "was imported: check the network and SLACK_API_URL, or put Slack user ids (U…) in the owner "
+                "column."
+            ) from None
 
 
 def _changes(obj: Any, values: dict[str, Any]) -> bool:

@@ -64,6 +64,73 @@ class Policy(BaseModel):
         return f"{int(h):02d}:{int(m):02d}"
 
 
+MAX_POINTS = 1000
+CLOSING_STAGES = ("closed",)
+
+
+def _bounds(key: str) -> tuple[int | None, int | None]:
+    model: type[BaseModel] = Policy
+    *parents, leaf = key.split(".")
+    if parents:
+        return 0, MAX_POINTS
+    info = model.model_fields.get(leaf)
+    lo = hi = None
+    for m in getattr(info, "metadata", ()):
+        lo = getattr(m, "ge", lo)
+        hi = getattr(m, "le", hi)
+    return lo, hi
+
+
+def _plain(err: Any, changes: dict[str, Any]) -> str:
+    """A pydantic error in the importer's plain wording: `key: what it must be (you gave X).`"""
+    key = ".".join(str(p) for p in err["loc"])
+    given = changes.get(key, err.get("input"))
+    kind = err.get("type", "")
+    if key == "min_stage":
+        must = f"must be one of {', '.join(SALES_STAGES)}"
+    elif key == "leaderboard_time":
+        must = "must be a time of day as HH:MM, e.g. 09:00"
+    elif kind in ("greater_than_equal", "less_than_equal", "int_parsing", "int_type", "int_from_float"):
+        lo, hi = _bounds(key)
+        if key == "leaderboard_weekday":
+            must = "must be a day number from 0 (Monday) to 6 (Sunday)"
+        elif lo is not None and hi is not None:
+            must = f"must be a whole number from {lo:,} to {hi:,}"
+        elif lo is not None:
+            must = f"must be a whole number, at least {lo:,}"
+        else:
+            must = "must be a whole number"
+    else:
+        must = f"is not valid ({err.get('msg', '')})"
+    return f"{key}: {must} (you gave {given!r})."
+
+
+def contradictions(policy: Policy) -> list[str]:
+    """Policies that are each valid but cannot work together, in one sentence each."""
+    out = []
+    if policy.approval_escalate_hours <= policy.approval_remind_hours:
+        out.append(
+            f"approval_escalate_hours ({policy.approval_escalate_hours}) must be later than approval_remind_hours "
+            f"({policy.approval_remind_hours}): the owner is reminded first, then the program managers are told."
+        )
+    if policy.min_stage in CLOSING_STAGES:
+        out.append(
+            f"min_stage cannot be {policy.min_stage}: a reference is needed before a deal closes, so every request "
+            "would be refused. Use negotiation or an earlier stage."
+        )
+    if policy.max_per_quarter > 1 and (policy.max_per_quarter - 1) * policy.min_gap_days > policy.window_days:
+        fits = policy.window_days // policy.min_gap_days + 1 if policy.min_gap_days else policy.max_per_quarter
+        out.append(
+            f"min_gap_days ({policy.min_gap_days}) leaves room for only {fits} activit{'y' if fits == 1 else 'ies'} "
+            f"in window_days ({policy.window_days}), fewer than max_per_quarter ({policy.max_per_quarter}): lower "
+            "min_gap_days or max_per_quarter, or lengthen window_days."
+        )
+    for name, value in policy.points.model_dump().items():
+        if not 0 <= value <= MAX_POINTS:
+            out.append(f"points.{name}: must be a whole number from 0 to {MAX_POINTS:,} (you gave {value:,}).")
+    return out
+
+
 def load_policy(*, session: Session) -> Policy:
     row = session.get(ProgramSetting, POLICY_KEY)
     return Policy.model_validate(row.value if row and isinstance(row.value, dict) else {})
@@ -85,9 +152,10 @@ def update_policy(*, session: Session, changes: dict[str, Any], updated_by: str 
     try:
         policy = Policy.model_validate(current)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        raise ValidationFailed(f"Policy setting '{where}': {err['msg']}.") from None
+        raise ValidationFailed(" ".join(_plain(err, changes) for err in exc.errors()[:3])) from None
+    problems = contradictions(policy)
+    if problems:
+        raise ValidationFailed(" ".join(problems))
     row = session.get(ProgramSetting, POLICY_KEY)
     if row is None:
         row = ProgramSetting(key=POLICY_KEY, value={})

@@ -86,8 +86,13 @@ def admin_ids(*, settings: Settings, session: Session, client: WebClient | None)
     return sorted(ids)
 
 
-def resolve_email(*, session: Session, client: WebClient | None, email: str) -> str | None:
-    """The Slack id for an email: from the cache, else users.lookupByEmail; None when unknown."""
+def resolve_email(
+    *, session: Session, client: WebClient | None, email: str, strict: bool = False
+) -> str | None:
+    """The Slack id for an email: from the cache, else users.lookupByEmail; None when unknown.
+
+    `strict`: only "no such user" means None; any other failure of Slack's (rate limited after the
+    client's retries, a bad token, ...) raises SlackApiError instead of passing for an unknown email."""
     email = email.strip().lower()
     cached = session.scalar(sa.select(SlackUser.slack_id).where(SlackUser.email == email))
     if cached:
@@ -96,7 +101,9 @@ def resolve_email(*, session: Session, client: WebClient | None, email: str) -> 
         return None
     try:
         info = client.users_lookupByEmail(email=email).get("user") or {}
-    except SlackApiError:
+    except SlackApiError as exc:
+        if strict and (exc.response.get("error") if isinstance(exc.response.data, dict) else None) != "users_not_found":
+            raise
         return None
     uid = info.get("id")
     if not uid:

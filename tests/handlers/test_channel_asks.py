@@ -54,8 +54,14 @@ def test_one_reply_per_thread_and_redeliveries_count_once(bolt_app, slack_api, p
 def test_channel_cooldown(bolt_app, slack_api, program, clock):
     _say(bolt_app, ASK, ts="3.1")
     clock.advance(minutes=5)
-    _say(bolt_app, "need a customer reference for a healthcare prospect", ts="3.2")
+    _say(bolt_app, "need a customer reference for a healthcare prospect", ts="3.2", user="U2")
     assert len(slack_api.calls("chat.postMessage")) == 1
+    # The second asker is not met with silence: a private hint, to them only, with a search to run.
+    [hint] = slack_api.wait_for("chat.postEphemeral")
+    assert hint.args["user"] == "U2" and hint.args["channel"] == "C1"
+    assert "a few minutes ago" in hint.args["text"] and "/reference search" in hint.args["text"]
+    assert "healthcare" in hint.args["text"]
+    assert slack_api.ephemerals_to("U1") == []
     clock.advance(hours=2)
     _say(bolt_app, "need a customer reference for a healthcare prospect", ts="3.3")
     assert len(slack_api.calls("chat.postMessage")) == 2
@@ -80,3 +86,29 @@ def test_program_manager_switches_nudges_off_per_channel(bolt_app, slack_api, pr
     posts = slack_api.calls("chat.postMessage")
     assert [p.args["channel"] for p in posts] == ["C1"]
     assert session.query(ChannelAsk).count() == 2
+
+
+UNSURE = "do we have customers in healthcare in Germany?"
+
+
+def test_an_unsure_ask_gets_only_a_private_hint_and_is_not_counted(bolt_app, slack_api, program, session):
+    from refbot.asks import detect_ask
+
+    assert detect_ask(UNSURE).unsure  # the detector's own reading of this message
+    _say(bolt_app, UNSURE, ts="6.1", thread_ts="6.0")
+    [hint] = slack_api.wait_for("chat.postEphemeral")
+    assert hint.args["user"] == "U1" and hint.args["thread_ts"] == "6.0"
+    assert "`/reference search customers in healthcare in Germany`" in str(hint.args["blocks"])
+    assert "Only you can see this" in str(hint.args["blocks"])
+    assert slack_api.calls("chat.postMessage") == []
+    assert session.query(ChannelAsk).count() == 0
+    _say(bolt_app, UNSURE, ts="6.1", thread_ts="6.0")  # Slack redelivers: still one hint
+    _say(bolt_app, UNSURE, channel="CEXT", ts="6.2")  # never in a channel shared with another organisation
+    assert len(slack_api.calls("chat.postEphemeral")) == 1
+
+
+def test_a_role_in_the_ask_is_read_as_the_search_reads_it(bolt_app, slack_api, program, session):
+    _say(bolt_app, "anyone have a healthcare customer in Germany who could talk to a CIO?", ts="7.1")
+    slack_api.wait_for("chat.postMessage")
+    criteria = session.query(ChannelAsk).one().criteria
+    assert criteria["seniority"] == "c_level" and criteria["country"] == "DE"

@@ -84,5 +84,20 @@ def test_program_managers_choose_the_weekly_channel(bolt_app, slack_api, session
     run_job(ctx, "leaderboard")
     assert len(slack_api.messages_to("C0WINS")) == 1 and slack_api.messages_to("C0SALES") == []
 
+    # A name is resolved to the channel's id once, when it is set (issue 17), and checked like an id.
+    slack_api.add_channel("C0TEAMWINS", "team-wins")
     command(bolt_app, "UADMIN", "leaderboard channel #Team-Wins")
-    assert load_policy(session=session).leaderboard_channel == "#team-wins"
+    session.expire_all()
+    assert load_policy(session=session).leaderboard_channel == "C0TEAMWINS"
+
+
+def test_a_channel_name_gets_the_same_checks_as_an_id(bolt_app, slack_api, session):
+    slack_api.add_channel("C0PARTNER", "partners", is_ext_shared=True)
+    slack_api.add_channel("C0OLD", "old-wins", is_archived=True)
+    slack_api.add_channel("G0SECRET", "secret-wins", is_private=True, is_member=False)
+    for name, why in (("#partners", "shared with other organisations"), ("#old-wins", "is archived"),
+                      ("#secret-wins", "is private: invite me first"), ("#nowhere", "can't find a channel named")):
+        command(bolt_app, "UADMIN", f"leaderboard channel {name}")
+        assert why in last_reply(slack_api), name
+    session.expire_all()
+    assert load_policy(session=session).leaderboard_channel is None

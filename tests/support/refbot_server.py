@@ -10,10 +10,20 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def http_get(url: str, timeout: float = 5.0) -> tuple[int, str]:
+    """(status, body) of a GET, error statuses included."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            return resp.status, resp.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
 
 
 def free_port() -> int:
@@ -33,8 +43,12 @@ class RefBotServer:
         admins: str = "UADMIN",
         workdir: Path | None = None,
         extra_env: dict[str, str] | None = None,
+        probe_url: str | None = None,
+        command: list[str] | None = None,
     ) -> None:
+        self.command = command or [sys.executable, "-m", "refbot.cli", "start"]
         self.port = free_port()
+        self.probe_url = probe_url
         self.url = f"http://127.0.0.1:{self.port}"
         self.events_url = f"{self.url}/slack/events"
         self.workdir = workdir or ROOT
@@ -50,6 +64,7 @@ class RefBotServer:
                 "SLACK_API_URL": slack_api_url,
                 "DATABASE_URL": database_url,
                 "PORT": str(self.port),
+                "REFBOT_HOST": "127.0.0.1",
                 "REFBOT_ADMINS": admins,
                 "REFBOT_TIMEZONE": "Europe/Berlin",
                 "PYTHONUNBUFFERED": "1",
@@ -63,7 +78,7 @@ class RefBotServer:
         log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self._log = log
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "refbot.cli", "start"],
+            self.command,
             cwd=self.workdir,
             env=self.env,
             stdout=log,
@@ -75,7 +90,7 @@ class RefBotServer:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"refbot start exited with {self.proc.returncode}:\n{self.output()}")
             try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as resp:
+                with urllib.request.urlopen(self.probe_url or f"{self.url}/healthz", timeout=1) as resp:
                     if resp.status == 200:
                         return self
             except OSError:
