@@ -30,6 +30,8 @@ DECLINE_ACTION = "request_decline"
 SUGGEST_ACTION = "request_suggest"
 MARK_SCHEDULED_ACTION = "request_mark_scheduled"
 CANCEL_ACTION = "request_cancel"
+TAKE_SUGGESTION_ACTION = "request_take_suggestion"
+PASS_SUGGESTION_ACTION = "request_pass_suggestion"
 SEARCH_AGAIN_ACTION = "search_again"
 # Every input element in these modals uses this action id; the block id names the field.
 VALUE = kit.VALUE  # the action_id of every input element
@@ -72,6 +74,9 @@ class RequestCard:
     suggested_from_id: int | None = None
     usage: str = ""  # how often the contact was used recently
     unavailable_reason: str = ""  # why the contact is resting/busy ('' when available)
+    suggested_contact: str = ""  # declined in favour of this contact (the owner's suggestion)
+    suggestion_answer: str = ""  # the seller's answer to that suggestion: "taken", "passed" or ""
+    awaiting_seller: bool = False  # an owner's suggestion (approved by them) the seller hasn't taken yet
 
 
 @dataclass(frozen=True)
@@ -153,8 +158,17 @@ def topics_text(topics: tuple[str, ...] | list[str]) -> str:
     return ", ".join(escape(t) for t in topics) if topics else "—"
 
 
+def person(user_id: str | None, reader_id: str | None, *, capital: bool = False) -> str:
+    """A Slack mention, or "you" when the reader is that person."""
+    if user_id and user_id == reader_id:
+        return "You" if capital else "you"
+    return f"<@{user_id}>" if user_id else "RefBot"
+
+
 def next_step(card: RequestCard) -> str:
     s = card.status
+    if card.awaiting_seller:
+        return "take the contact the owner suggested, or pass (see my DM)"
     if s is RequestStatus.pending_approval:
         return f"waiting for <@{card.owner_id}>" if card.owner_id else "waiting for a program manager"
     if s is RequestStatus.approved:
@@ -166,22 +180,40 @@ def next_step(card: RequestCard) -> str:
     return ""
 
 
-def decision_line(card: RequestCard, reader_tz: str | None) -> str:
-    """Who decided what, and when (replaces the buttons of an approval DM)."""
+def decision_line(card: RequestCard, reader_tz: str | None, reader_id: str | None = None) -> str:
+    """Who decided what, and when (replaces the buttons of an approval DM); "you" to the person who did."""
     when = f" · {slack_datetime(card.decided_at, reader_tz)}" if card.decided_at else ""
-    by = f"<@{card.decided_by}>" if card.decided_by else "RefBot"
+    by = person(card.decided_by, reader_id)
     s = card.status
     if s is RequestStatus.pending_approval:
         return ":hourglass_flowing_sand: Waiting for approval"
     if s is RequestStatus.declined and card.decline_reason == SUGGESTED_REASON:
-        return f":twisted_rightwards_arrows: {by} suggested another contact{when}"
+        instead = f"*{escape(card.suggested_contact)}*" if card.suggested_contact else "another contact"
+        who_ = person(card.decided_by, reader_id, capital=True)
+        seller = person(card.requester_id, reader_id)
+        answer = {"taken": f"{seller} took them.", "passed": f"{seller} passed; nothing more to do."}.get(
+            card.suggestion_answer, f"{seller} takes them or passes; I'll tell you.")
+        return f":twisted_rightwards_arrows: {who_} suggested {instead} instead{when}. {answer}"
     if s is RequestStatus.declined:
         return f":x: Declined by {by}{when}"
     if s is RequestStatus.cancelled:
-        return f":no_entry_sign: Cancelled by {by}{when}"
+        return f":no_entry_sign: Cancelled by {by}{when}. Nothing more to do."
     if s is RequestStatus.expired:
         return f":hourglass: Expired: not approved by {date_text(card.needed_by)}"
     return f":white_check_mark: Approved by {by}{when}"
+
+
+def already_decided(card: RequestCard, *, reader_id: str, reader_tz: str | None) -> str:
+    """The private answer to a click on a request someone already decided: who, what and when."""
+    verb = {RequestStatus.declined: "declined", RequestStatus.cancelled: "cancelled",
+            RequestStatus.expired: "expired"}.get(card.status, "approved")
+    if card.status is RequestStatus.declined and card.decline_reason == SUGGESTED_REASON:
+        verb = "answered with another contact"
+    if card.status is RequestStatus.expired:
+        return f"Request #{card.id} expired on {date_text(card.needed_by)}: nobody approved it in time. Nothing changed."
+    by = person(card.decided_by, reader_id)
+    when = f" on {datetime_text(card.decided_at, reader_tz)}" if card.decided_at else ""
+    return f"Request #{card.id} was already {verb} by {by}{when}. Nothing changed."
 
 
 SUGGESTED_REASON = "suggested another contact"
@@ -421,21 +453,35 @@ def approval_dm(
     return text, blocks
 
 
-def decided_dm(card: RequestCard, *, reader_tz: str | None) -> tuple[str, list[dict[str, Any]]]:
+def decided_dm(
+    card: RequestCard, *, reader_tz: str | None, reader_id: str | None = None
+) -> tuple[str, list[dict[str, Any]]]:
     """The approval DM after the decision: same facts, buttons replaced by who decided and when."""
     blocks = _summary_blocks(card, lead=_ask_line(card))
-    line = decision_line(card, reader_tz)
+    line = decision_line(card, reader_tz, reader_id)
     if card.status is RequestStatus.declined and card.decline_reason and card.decline_reason != SUGGESTED_REASON:
         line += f"\n*Reason:* {escape(card.decline_reason)}"
     blocks.append(kit.section(line))
     blocks.append(kit.context(f"Request #{card.id} · asked {slack_datetime(card.created_at, reader_tz)}"))
-    return f"Request #{card.id} from <@{card.requester_id}>: {card.status.label.lower()}.", blocks
+    seller = f"<@{card.requester_id}>"
+    if card.status is RequestStatus.cancelled:
+        text = f"{seller} cancelled request #{card.id} for {escape(who(card))}. Nothing more to do."
+    elif card.status is RequestStatus.declined and card.decline_reason == SUGGESTED_REASON:
+        text = f"Request #{card.id} from {seller}: you suggested {escape(card.suggested_contact or 'another contact')}."
+    else:
+        text = f"Request #{card.id} from {seller}: {_STATUS_WORDS.get(card.status, 'decided')}."
+    return text, blocks
+
+
+_STATUS_WORDS = {RequestStatus.approved: "approved", RequestStatus.declined: "declined",
+                 RequestStatus.expired: "expired: not approved by its needed-by date"}
 
 
 def owner_cancelled_dm(card: RequestCard) -> tuple[str, list[dict[str, Any]]]:
+    """To an approver who had no DM about the request to update (one message per event)."""
     text = f"<@{card.requester_id}> cancelled request #{card.id} for {escape(who(card))}. Nothing more to do."
     return text, [kit.section(f":no_entry_sign: <@{card.requester_id}> cancelled request #{card.id} for "
-                           f"*{escape(card.contact_name)}* ({escape(card.account_name)}). Nothing more to do.")]
+                              f"*{escape(card.contact_name)}* ({escape(card.account_name)}). Nothing more to do.")]
 
 
 def owner_scheduled_dm(card: RequestCard, *, reader_tz: str | None) -> tuple[str, list[dict[str, Any]]]:
@@ -506,9 +552,10 @@ def _contact_timezone(details: ContactDetails, now: dt.datetime | None) -> str:
 
 
 def seller_approved_dm(
-    card: RequestCard, details: ContactDetails, *, now: dt.datetime | None = None
+    card: RequestCard, details: ContactDetails, *, now: dt.datetime | None = None, reader_tz: str | None = None
 ) -> tuple[str, list[dict[str, Any]]]:
-    """The first message that reveals the contact's email and phone, with the next steps."""
+    """The first message that reveals the contact's email and phone, with the next steps. Once the call is
+    scheduled (the message is edited then), *Mark scheduled* gives way to when it is."""
     first = details.name.split(" ")[0] if details.name else "them"
     by = f"<@{card.decided_by}>" if card.decided_by else "The account owner"
     email = f"<mailto:{details.email}|{escape(details.email)}>" if details.email else "—"
@@ -528,9 +575,13 @@ def seller_approved_dm(
         kit.section(f":white_check_mark: {by} *approved request #{card.id}*: you can contact "
                  f"*{escape(details.name)}* at {escape(card.account_name)} for {escape(card.prospect_company)}."),
         kit.section(fields=fields),
-        kit.section(steps),
-        _seller_button(card, "Mark scheduled", MARK_SCHEDULED_ACTION),
     ]
+    if card.scheduled_at is not None and card.status is not RequestStatus.approved:
+        blocks.append(kit.section(
+            f":calendar: *Scheduled* for {slack_datetime(card.scheduled_at, reader_tz)}. I'll ask for your debrief "
+            "after the call. Changed plans? *Reschedule* in `/reference my`."))
+    else:
+        blocks += [kit.section(steps), _seller_button(card, "Mark scheduled", MARK_SCHEDULED_ACTION)]
     text = f"Request #{card.id} approved: contact {escape(details.name)} ({escape(details.email or 'no email on file')})."
     return text, blocks
 
@@ -547,18 +598,34 @@ def seller_declined_dm(card: RequestCard) -> tuple[str, list[dict[str, Any]]]:
 
 
 def seller_suggested_dm(old: RequestCard, new: RequestCard, *, reason: str) -> tuple[str, list[dict[str, Any]]]:
+    """The owner answered with another contact, approved by their click: the seller takes them or passes."""
     by = f"<@{old.decided_by}>" if old.decided_by else "The account owner"
-    approver = f"<@{new.owner_id}>" if new.owner_id else "a program manager"
+    first = new.contact_name.split(" ")[0] if new.contact_name else "them"
     lines = [
-        f":twisted_rightwards_arrows: {by} suggested *{escape(new.contact_name)}*"
+        f":twisted_rightwards_arrows: {by} suggests *{escape(new.contact_name)}*"
         + (f" ({escape(new.contact_title)})" if new.contact_title else "")
-        + f" instead of {escape(old.contact_name)} for request #{old.id}.",
+        + f" instead of {escape(old.contact_name)} for your {new.activity_type.label.lower()} with "
+        f"{escape(new.prospect_company)} (request #{old.id}), and has approved them.",
     ]
     if reason:
         lines.append(f"*Why:* {escape(reason)}")
-    lines.append(f"New request #{new.id} is waiting for {approver}. I'll DM you the answer.")
-    text = f"Request #{old.id}: {escape(new.contact_name)} was suggested instead of {escape(old.contact_name)}."
-    return text, [kit.section("\n".join(lines))]
+    lines.append(f"*Next:* take {escape(first)} to get their contact details, or pass.")
+    blocks = [
+        kit.section("\n".join(lines)),
+        kit.actions(kit.button(f"Take {truncate(first, 60)}", TAKE_SUGGESTION_ACTION, str(new.id), style="primary"),
+                    kit.button("No thanks", PASS_SUGGESTION_ACTION, str(new.id)), block_id=f"suggested_{new.id}"),
+        kit.context(f"You asked for {escape(old.contact_name)} at {escape(old.account_name)}; request #{new.id}."),
+    ]
+    text = (f"Request #{old.id}: {by} suggests {escape(new.contact_name)} instead of {escape(old.contact_name)}. "
+            "Take them or pass.")
+    return text, blocks
+
+
+def seller_passed_dm(card: RequestCard) -> tuple[str, list[dict[str, Any]]]:
+    """The suggestion DM after the seller passed on it."""
+    text = f"You passed on {escape(card.contact_name)} (request #{card.id}); the account owner was told."
+    return text, [kit.section(f":heavy_minus_sign: {text} Try another reference:"),
+                  _seller_button(card, "Search again", SEARCH_AGAIN_ACTION)]
 
 
 def seller_reminded_dm(card: RequestCard, *, hours: int) -> tuple[str, list[dict[str, Any]]]:
@@ -626,7 +693,7 @@ def my_requests_message(
     for card in open_cards[:MAX_OPEN_LISTED]:
         blocks.append(kit.section(_my_line(card, reader_tz), block_id=f"my_{card.id}"))
         buttons = []
-        if card.status in (RequestStatus.approved, RequestStatus.scheduled):
+        if card.status in (RequestStatus.approved, RequestStatus.scheduled) and not card.awaiting_seller:
             label = "Mark scheduled" if card.status is RequestStatus.approved else "Reschedule"
             buttons.append(kit.button(label, MARK_SCHEDULED_ACTION, str(card.id)))
         confirm = kit.confirm_dialog(
@@ -673,7 +740,8 @@ def suggest_modal(card: RequestCard, options: list[tuple[str, str]], *, metadata
         "Suggest a contact", callback_id=SUGGEST_MODAL, submit="Suggest", close="Back", metadata=metadata,
         blocks=[
             kit.section(f"Suggest someone else at *{escape(card.account_name)}* instead of "
-                     f"*{escape(card.contact_name)}*. A new request for them comes back to you to approve."),
+                     f"*{escape(card.contact_name)}*. Your suggestion counts as your approval: "
+                     f"<@{card.requester_id}> takes them (and gets their details) or passes."),
             kit.input_block("contact", "Contact", kit.static_select(options, placeholder="Pick a contact"), optional=False),
             kit.input_block("reason", "Why them?", kit.text_input("", placeholder="e.g. ran the migration themselves",
                                                         max_length=500, multiline=True), optional=True),

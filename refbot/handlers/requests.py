@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from pydantic import ValidationError
@@ -293,19 +295,37 @@ def on_needed_by_changed(ctx: AppContext, ack: Ack, body: dict[str, Any], client
 # ------------------------------------------------------------------ the account owner's buttons
 
 
+def already_decided(ctx: AppContext, request_id: int, user_id: str) -> str:
+    """Who decided request `request_id` and when, in the reader's timezone ("you" to the one who did)."""
+    with ctx.db.unit_of_work(read_only=True) as session:
+        request = svc.get_request(session=session, request_id=request_id)
+        card = svc.card_of(session=session, request=request)
+        tz = _quick_env(ctx).tz(session, user_id)
+    return blocks.already_decided(card, reader_id=user_id, reader_tz=tz)
+
+
+@contextmanager
+def _decided_meanwhile(ctx: AppContext, request_id: int, user_id: str) -> Iterator[None]:
+    """A click on a request that is no longer waiting: the private answer says who decided it and when."""
+    try:
+        yield
+    except InvalidTransition:
+        raise InvalidTransition(already_decided(ctx, request_id, user_id)) from None
+
+
 def on_approve(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
     ack()
     with privately(body, client, respond):
-        request_id = _request_id(body)
-        with ctx.db.unit_of_work() as session:
-            svc.approve(session=session, env=_env(ctx), request_id=request_id, actor_id=payload.user_id(body))
+        request_id, user_id = _request_id(body), payload.user_id(body)
+        with _decided_meanwhile(ctx, request_id, user_id), ctx.db.unit_of_work() as session:
+            svc.approve(session=session, env=_env(ctx), request_id=request_id, actor_id=user_id)
 
 
 def _decidable(ctx: AppContext, body: dict[str, Any], to: S) -> tuple[int, blocks.RequestCard]:
-    request_id = _request_id(body)
-    with ctx.db.unit_of_work() as session:
+    request_id, user_id = _request_id(body), payload.user_id(body)
+    with _decided_meanwhile(ctx, request_id, user_id), ctx.db.unit_of_work() as session:
         request = svc.get_request(session=session, request_id=request_id)
-        svc.require_decider(session=session, env=_quick_env(ctx), request=request, user_id=payload.user_id(body))
+        svc.require_decider(session=session, env=_quick_env(ctx), request=request, user_id=user_id)
         svc.require_pending(request, to)
         return request_id, svc.card_of(session=session, request=request)
 
@@ -442,6 +462,26 @@ def on_cancel(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient
         respond(replace_original=True, text=text, blocks=blks)
 
 
+def _answer_suggestion(ctx: AppContext, body: dict[str, Any], *, take: bool) -> None:
+    with ctx.db.unit_of_work() as session:
+        svc.answer_suggestion(session=session, env=_env(ctx), request_id=_request_id(body),
+                              actor_id=payload.user_id(body), take=take)
+
+
+def on_take_suggestion(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient,
+                       respond: Respond) -> None:
+    ack()
+    with privately(body, client, respond):
+        _answer_suggestion(ctx, body, take=True)
+
+
+def on_pass_suggestion(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient,
+                       respond: Respond) -> None:
+    ack()
+    with privately(body, client, respond):
+        _answer_suggestion(ctx, body, take=False)
+
+
 def on_search_again(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
     ack()
     with privately(body, client, respond):
@@ -462,7 +502,8 @@ def register(app: App, ctx: AppContext, commands: CommandRouter) -> None:
                  blocks.DECLINE_ACTION: on_decline, blocks.SUGGEST_ACTION: on_suggest,
                  blocks.MARK_SCHEDULED_ACTION: on_mark_scheduled, blocks.CANCEL_ACTION: on_cancel,
                  blocks.SEARCH_AGAIN_ACTION: on_search_again,
-                 blocks.DETAILS_ACTION: on_deal_details},
+                 blocks.DETAILS_ACTION: on_deal_details, blocks.TAKE_SUGGESTION_ACTION: on_take_suggestion,
+                 blocks.PASS_SUGGESTION_ACTION: on_pass_suggestion},
         views={blocks.PICK_MODAL: on_pick, blocks.REQUEST_MODAL: on_request_submit,
                blocks.DECLINE_MODAL: on_decline_submit, blocks.SUGGEST_MODAL: on_suggest_submit,
                blocks.SCHEDULE_MODAL: on_schedule_submit},

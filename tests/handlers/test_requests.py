@@ -289,7 +289,7 @@ def test_owner_approves_the_dm_is_updated_and_the_seller_gets_the_contact(bolt_a
     request = requests_in(session)[0]
     assert request.status is S.approved and request.decided_by == OWNER
     updated = owner_dm(slack_api)
-    assert "Approved by <@UOWNER>" in json.dumps(updated)
+    assert "Approved by you" in json.dumps(updated) and "<@UOWNER>" not in json.dumps(updated)  # the reader did
     assert not any(b["type"] == "actions" for b in updated["blocks"])
     approved = slack_api.messages_to(SELLER)[-1]
     text = json.dumps(approved.args)
@@ -313,7 +313,13 @@ def test_double_approve_is_one_transition_and_one_set_of_messages(bolt_app, slac
     assert events == ["created", "approve"]
     assert len([c for c in slack_api.messages_to(SELLER) if EMAIL in json.dumps(c.args)]) == 1
     assert len(slack_api.successful("chat.update")) == 1
-    assert f"Request #{requested} is already approved, so it can't be approved." in private_answers(slack_api)
+    # the second click: a private answer with who approved it and when, in the reader's timezone (Berlin)
+    assert (f"Request #{requested} was already approved by <@UOWNER> on Mon 23 Nov 2026, 10:00 CET. Nothing "
+            "changed." in private_answers(slack_api))
+    dispatch(bolt_app, block_actions("request_approve", user_id=OWNER, message=message))
+    assert f"Request #{requested} was already approved by you on Mon 23 Nov 2026, 10:00 CET" in private_answers(
+        slack_api)
+    assert len(slack_api.messages_to(OWNER)) == 1  # private answers, never a permanent DM
 
 
 def test_two_people_clicking_at_once_make_one_decision(bolt_app, slack_api, requested, session):
@@ -331,7 +337,7 @@ def test_two_people_clicking_at_once_make_one_decision(bolt_app, slack_api, requ
     events = session.scalars(sa.select(RequestEvent).where(RequestEvent.request_id == requested)).all()
     assert [e.action for e in events] == ["created", "approve"]
     assert len([c for c in slack_api.messages_to(SELLER) if EMAIL in json.dumps(c.args)]) == 1
-    assert "is already approved" in private_answers(slack_api)
+    assert "was already approved by <@" in private_answers(slack_api)
 
 
 def test_decline_with_a_reason_offers_search_again(bolt_app, slack_api, requested, session):
@@ -346,7 +352,7 @@ def test_decline_with_a_reason_offers_search_again(bolt_app, slack_api, requeste
     declined = slack_api.messages_to(SELLER)[-1]
     assert "Dana is on leave until January" in json.dumps(declined.args)
     assert "search_again" in json.dumps(declined.args)
-    assert "Declined by <@UOWNER>" in json.dumps(owner_dm(slack_api))
+    assert "Declined by you" in json.dumps(owner_dm(slack_api))
 
 
 def test_search_again_reruns_the_requests_search_for_the_seller(bolt_app, slack_api, requested, world, session):
@@ -378,26 +384,62 @@ def test_decline_form_of_a_request_decided_meanwhile_says_so(bolt_app, slack_api
     assert requests_in(session)[0].status is S.approved
 
 
-def test_suggest_another_contact_sends_a_new_request_to_the_owner(bolt_app, slack_api, requested, world, session):
+def suggest_bob(bolt_app, slack_api, world):
     dispatch(bolt_app, block_actions("request_suggest", user_id=OWNER, message=owner_dm(slack_api)))
     modal = slack_api.last_view()
     assert modal["callback_id"] == "request_suggest_modal"
+    assert "counts as your approval" in json.dumps(modal)
     answer = submit(bolt_app, modal, {"contact": {"value": static_select(str(world["bob"]))},
                                       "reason": {"value": plain_value("Bob ran the migration")}}, user=OWNER)
     assert answer == {}
+
+
+def seller_suggestion(slack_api):
+    call = slack_api.messages_to(SELLER)[-1]
+    return slack_api.message(SELLER, call.response["ts"])
+
+
+def test_suggest_another_contact_is_approved_by_the_owners_click_and_the_seller_takes_it(
+        bolt_app, slack_api, requested, world, session):
+    suggest_bob(bolt_app, slack_api, world)
     old, new = requests_in(session)
     assert old.status is S.declined and old.decline_reason == "suggested another contact"
-    assert new.status is S.pending_approval and new.contact_id == world["bob"] and new.suggested_from_id == old.id
-    owner_msgs = slack_api.messages_to(OWNER)
-    assert len(owner_msgs) == 2 and "Bob Builder" in json.dumps(owner_msgs[1].args)
-    assert "Bob ran the migration" in json.dumps(slack_api.messages_to(SELLER)[-1].args)
+    assert new.status is S.approved and new.decided_by == OWNER and new.suggested_from_id == old.id
+    assert len(slack_api.messages_to(OWNER)) == 1  # no second approval DM to the owner for their own suggestion
+    owner_text = json.dumps(owner_dm(slack_api))
+    assert "You suggested *Bob Builder* instead" in owner_text and "declined" not in owner_text.lower()
+    offer = seller_suggestion(slack_api)
+    shown = json.dumps(offer)
+    assert "Bob ran the migration" in shown and "suggests *Bob Builder*" in shown and "bob@globex" not in shown
+    assert [e["action_id"] for b in offer["blocks"] if b["type"] == "actions" for e in b["elements"]] == [
+        "request_take_suggestion", "request_pass_suggestion"]
+    dispatch(bolt_app, block_actions("request_take_suggestion", user_id=SELLER, message=offer))
+    dispatch(bolt_app, block_actions("request_take_suggestion", user_id=SELLER, message=offer))  # double click
+    taken = seller_suggestion(slack_api)
+    assert "bob@globex.example" in json.dumps(taken) and "request_mark_scheduled" in json.dumps(taken)
+    assert len(slack_api.messages_to(SELLER)) == 2  # sent, then the suggestion (edited in place when taken)
+    assert "<@USELLER> took them" in json.dumps(owner_dm(slack_api))
+
+
+def test_the_seller_can_pass_on_the_owners_suggestion(bolt_app, slack_api, requested, world, session):
+    suggest_bob(bolt_app, slack_api, world)
+    offer = seller_suggestion(slack_api)
+    dispatch(bolt_app, block_actions("request_pass_suggestion", user_id=STRANGER, message=offer))
+    assert requests_in(session)[1].status is S.approved  # only the seller answers
+    dispatch(bolt_app, block_actions("request_pass_suggestion", user_id=SELLER, message=offer))
+    assert requests_in(session)[1].status is S.cancelled
+    passed = seller_suggestion(slack_api)
+    assert "You passed on Bob Builder" in json.dumps(passed) and "search_again" in json.dumps(passed)
+    assert "passed; nothing more to do" in json.dumps(owner_dm(slack_api))
+    assert len(slack_api.messages_to(OWNER)) == 1
 
 
 def test_approving_a_cancelled_request_gets_a_clear_answer(bolt_app, slack_api, requested, session):
     message = owner_dm(slack_api)
     dispatch(bolt_app, block_actions("request_cancel", str(requested), SELLER, is_ephemeral=True))
     dispatch(bolt_app, block_actions("request_approve", user_id=OWNER, message=message))
-    assert f"Request #{requested} was cancelled, so it can't be approved." in private_answers(slack_api)
+    assert (f"Request #{requested} was already cancelled by <@USELLER> on Mon 23 Nov 2026, 10:00 CET. "
+            "Nothing changed." in private_answers(slack_api))
     assert requests_in(session)[0].status is S.cancelled
 
 
@@ -415,7 +457,9 @@ def test_my_requests_lists_them_and_cancel_tells_the_owner(bolt_app, slack_api, 
     assert requests_in(session)[0].status is S.cancelled
     refreshed = slack_api.calls("response_url")[-1].args
     assert refreshed["replace_original"] is True and "cancelled" in json.dumps(refreshed)
-    assert "cancelled request" in slack_api.messages_to(OWNER)[-1].args["text"]
+    # one message per event: the owner's approval DM is edited in place, no second DM
+    assert len(slack_api.messages_to(OWNER)) == 1
+    assert "cancelled request" in owner_dm(slack_api)["text"]
     assert "Cancelled by <@USELLER>" in json.dumps(owner_dm(slack_api))
 
 
@@ -434,6 +478,10 @@ def test_mark_scheduled_stores_the_call_time_from_the_sellers_timezone(bolt_app,
     assert request.scheduled_at == dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC)
     assert "scheduled the reference call with Dana Scully" in slack_api.messages_to(OWNER)[-1].args["text"]
     assert "Scheduled" in json.dumps(slack_api.messages_to(SELLER)[-1].args)
+    # Mark scheduled goes away once used: the message with the contact's details says when instead
+    after = slack_api.message(SELLER, approved_call.response["ts"])
+    assert "request_mark_scheduled" not in json.dumps(after) and "*Scheduled* for" in json.dumps(after)
+    assert EMAIL in json.dumps(after)
 
 
 def test_a_stranger_cannot_schedule(bolt_app, slack_api, requested, session):

@@ -64,7 +64,7 @@ from refbot.services.requests.sla import (
     pending_request_ids,
     remind_approvers,
 )
-from refbot.services.requests.suggest import suggest
+from refbot.services.requests.suggest import answer_suggestion, suggest
 from refbot.services.requests.validate import (
     RequestInput,
     ValidRequest,
@@ -76,7 +76,7 @@ from refbot.services.requests.validate import (
 )
 
 __all__ = [
-    "LIMITS", "MAX_TOPICS", "SCHEDULE_PAST_LIMIT", "SUGGESTED_REASON", "CreateResult", "RequestEnv",
+    "LIMITS", "MAX_TOPICS", "answer_suggestion", "SCHEDULE_PAST_LIMIT", "SUGGESTED_REASON", "CreateResult", "RequestEnv",
     "RequestInput", "ValidRequest", "add_business_days", "alternative_contacts", "approve", "approvers",
     "business_days_between", "can_decide", "can_schedule", "cancel", "card_of", "check_schedule_time",
     "contact_choices", "contact_options", "contact_details", "create_request", "decline", "due_sla_steps", "escalate", "expire",

@@ -99,9 +99,17 @@ def notify_created(*, session: Session, env: RequestEnv, request: ReferenceReque
         enqueue(session=session, key=f"request:{request.id}:created:seller", channel=request.requester_id,
                 text=text, blocks=blks)
     if request.flagged:
-        text, blks = blocks.flagged_dm(card)
-        for pm in env.admins(session):
-            enqueue(session=session, key=f"request:{request.id}:flagged:{pm}", channel=pm, text=text, blocks=blks)
+        flag_to_program_managers(session=session, env=env, request=request, card=card)
+
+
+def flag_to_program_managers(
+    *, session: Session, env: RequestEnv, request: ReferenceRequest, card: blocks.RequestCard | None = None
+) -> None:
+    """Tell every program manager about a request for a resting or busy contact."""
+    card = card or card_of(session=session, request=request, today=env.today(session))
+    text, blks = blocks.flagged_dm(card)
+    for pm in env.admins(session):
+        enqueue(session=session, key=f"request:{request.id}:flagged:{pm}", channel=pm, text=text, blocks=blks)
 
 
 def _keyed(prefix: str) -> Callable[[int, str], str]:
@@ -175,8 +183,10 @@ def require_pending(request: ReferenceRequest, to: RequestStatus) -> None:
         raise InvalidTransition(lifecycle.refusal(request.id, S(request.status), to))
 
 
-def update_button_dms(*, session: Session, env: RequestEnv, request: ReferenceRequest) -> None:
-    """Edit every DM that carried decision buttons for `request`: show the outcome, remove the buttons."""
+def update_button_dms(*, session: Session, env: RequestEnv, request: ReferenceRequest, step: str = "") -> set[str]:
+    """Edit every DM that carried decision buttons for `request`: show the outcome, remove the buttons.
+    `step` names a later edit of the same outcome (e.g. the seller answered a suggestion). Returns whose DMs
+    were edited (they need no other message about it)."""
     prefix = f"request:{request.id}:approval_dm"
     rows = session.execute(
         sa.select(OutboxMessage.dedupe_key, OutboxMessage.channel).where(
@@ -185,9 +195,14 @@ def update_button_dms(*, session: Session, env: RequestEnv, request: ReferenceRe
         ).order_by(OutboxMessage.id)
     ).all()
     if not rows:
-        return
+        return set()
     card = card_of(session=session, request=request)
+    edited = set()
     for key, channel in rows:
-        text, blks = blocks.decided_dm(card, reader_tz=env.tz(session, channel) if channel else None)
-        enqueue(session=session, key=f"{key}:update:{S(request.status).value}", channel=None,
-                method="chat.update", update_of=key, text=text, blocks=blks)
+        text, blks = blocks.decided_dm(card, reader_tz=env.tz(session, channel) if channel else None,
+                                       reader_id=channel)
+        enqueue(session=session, key=f"{key}:update:{S(request.status).value}{':' + step if step else ''}",
+                channel=None, method="chat.update", update_of=key, text=text, blocks=blks)
+        if channel:
+            edited.add(channel)
+    return edited

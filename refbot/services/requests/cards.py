@@ -52,6 +52,7 @@ def card_of(
                                                  RequestEvent.action == "created")
         )
         reason = str((created or {}).get("unavailable", ""))
+    suggested, answer, awaiting = _suggestion_facts(session, request)
     return blocks.RequestCard(
         id=request.id,
         status=S(request.status),
@@ -83,7 +84,35 @@ def card_of(
         suggested_from_id=request.suggested_from_id,
         usage=usage,
         unavailable_reason=reason if request.flagged else "",
+        suggested_contact=suggested, suggestion_answer=answer, awaiting_seller=awaiting,
     )
+
+
+SUGGESTION_TAKEN = "suggestion_taken"  # the event of a seller taking the contact an owner suggested
+
+
+def suggestion_taken(session: Session, request: ReferenceRequest) -> bool:
+    return session.scalar(sa.select(RequestEvent.id).where(
+        RequestEvent.request_id == request.id, RequestEvent.action == SUGGESTION_TAKEN).limit(1)) is not None
+
+
+def _suggestion_facts(session: Session, request: ReferenceRequest) -> tuple[str, str, bool]:
+    """(whom the owner suggested instead, the seller's answer: "taken"/"passed"/"", whether this request is a
+    suggestion the seller still has to take)."""
+    awaiting = (request.suggested_from_id is not None and S(request.status) is S.approved
+                and not suggestion_taken(session, request))
+    if request.decline_reason != blocks.SUGGESTED_REASON:
+        return "", "", awaiting
+    new = session.scalar(sa.select(ReferenceRequest).where(ReferenceRequest.suggested_from_id == request.id)
+                         .order_by(ReferenceRequest.id.desc()).limit(1))
+    if new is None:
+        return "", "", awaiting
+    answer = ""
+    if suggestion_taken(session, new) or S(new.status) not in (S.approved, S.pending_approval, S.cancelled):
+        answer = "taken"
+    elif S(new.status) is S.cancelled:
+        answer = "passed"
+    return new.contact.name, answer, awaiting
 
 
 def _closing_event(session: Session, request: ReferenceRequest) -> RequestEvent | None:
