@@ -1,101 +1,26 @@
-"""Countries and regions. Pure: country names and ISO 3166 alpha-2/alpha-3 codes -> ISO2 -> region."""
+"""Countries, regions and named groups of countries. Pure.
+
+Every ISO 3166 country comes from pycountry (alpha-2, alpha-3, name, common and official names); the data
+file `matching/data/places.json` adds the four program regions, readable display names, other names
+(native, short, old), nationalities and the named groups sellers use (DACH, Nordics, ANZ, GCC, ...).
+Lookups are built once, on first use.
+"""
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pycountry
 
 from refbot.domain import Region
 
-# ISO2, ISO3, English name, region, extra aliases
-_COUNTRIES: tuple[tuple[str, str, str, Region, tuple[str, ...]], ...] = (
-    # North America
-    ("US", "USA", "United States", Region.NA, ("united states of america", "america", "u.s.", "u.s.a.", "us of a")),
-    ("CA", "CAN", "Canada", Region.NA, ()),
-    # Latin America
-    ("MX", "MEX", "Mexico", Region.LATAM, ("méxico",)),
-    ("BR", "BRA", "Brazil", Region.LATAM, ("brasil",)),
-    ("AR", "ARG", "Argentina", Region.LATAM, ()),
-    ("CL", "CHL", "Chile", Region.LATAM, ()),
-    ("CO", "COL", "Colombia", Region.LATAM, ()),
-    ("PE", "PER", "Peru", Region.LATAM, ("perú",)),
-    ("UY", "URY", "Uruguay", Region.LATAM, ()),
-    ("EC", "ECU", "Ecuador", Region.LATAM, ()),
-    ("CR", "CRI", "Costa Rica", Region.LATAM, ()),
-    ("PA", "PAN", "Panama", Region.LATAM, ()),
-    ("DO", "DOM", "Dominican Republic", Region.LATAM, ()),
-    ("GT", "GTM", "Guatemala", Region.LATAM, ()),
-    ("VE", "VEN", "Venezuela", Region.LATAM, ()),
-    ("PR", "PRI", "Puerto Rico", Region.LATAM, ()),
-    # Europe
-    ("GB", "GBR", "United Kingdom", Region.EMEA, ("uk", "u.k.", "great britain", "britain", "england", "scotland", "wales")),
-    ("IE", "IRL", "Ireland", Region.EMEA, ()),
-    ("DE", "DEU", "Germany", Region.EMEA, ("deutschland",)),
-    ("FR", "FRA", "France", Region.EMEA, ()),
-    ("ES", "ESP", "Spain", Region.EMEA, ("españa",)),
-    ("PT", "PRT", "Portugal", Region.EMEA, ()),
-    ("IT", "ITA", "Italy", Region.EMEA, ("italia",)),
-    ("NL", "NLD", "Netherlands", Region.EMEA, ("the netherlands", "holland")),
-    ("BE", "BEL", "Belgium", Region.EMEA, ()),
-    ("LU", "LUX", "Luxembourg", Region.EMEA, ()),
-    ("CH", "CHE", "Switzerland", Region.EMEA, ("schweiz", "suisse")),
-    ("AT", "AUT", "Austria", Region.EMEA, ("österreich",)),
-    ("SE", "SWE", "Sweden", Region.EMEA, ()),
-    ("NO", "NOR", "Norway", Region.EMEA, ()),
-    ("DK", "DNK", "Denmark", Region.EMEA, ()),
-    ("FI", "FIN", "Finland", Region.EMEA, ()),
-    ("IS", "ISL", "Iceland", Region.EMEA, ()),
-    ("PL", "POL", "Poland", Region.EMEA, ()),
-    ("CZ", "CZE", "Czechia", Region.EMEA, ("czech republic",)),
-    ("SK", "SVK", "Slovakia", Region.EMEA, ()),
-    ("HU", "HUN", "Hungary", Region.EMEA, ()),
-    ("RO", "ROU", "Romania", Region.EMEA, ()),
-    ("BG", "BGR", "Bulgaria", Region.EMEA, ()),
-    ("GR", "GRC", "Greece", Region.EMEA, ()),
-    ("HR", "HRV", "Croatia", Region.EMEA, ()),
-    ("SI", "SVN", "Slovenia", Region.EMEA, ()),
-    ("RS", "SRB", "Serbia", Region.EMEA, ()),
-    ("EE", "EST", "Estonia", Region.EMEA, ()),
-    ("LV", "LVA", "Latvia", Region.EMEA, ()),
-    ("LT", "LTU", "Lithuania", Region.EMEA, ()),
-    ("UA", "UKR", "Ukraine", Region.EMEA, ()),
-    ("TR", "TUR", "Turkey", Region.EMEA, ("türkiye", "turkiye")),
-    ("CY", "CYP", "Cyprus", Region.EMEA, ()),
-    ("MT", "MLT", "Malta", Region.EMEA, ()),
-    # Middle East and Africa
-    ("IL", "ISR", "Israel", Region.EMEA, ()),
-    ("AE", "ARE", "United Arab Emirates", Region.EMEA, ("uae", "emirates", "dubai")),
-    ("SA", "SAU", "Saudi Arabia", Region.EMEA, ("ksa",)),
-    ("QA", "QAT", "Qatar", Region.EMEA, ()),
-    ("KW", "KWT", "Kuwait", Region.EMEA, ()),
-    ("BH", "BHR", "Bahrain", Region.EMEA, ()),
-    ("OM", "OMN", "Oman", Region.EMEA, ()),
-    ("JO", "JOR", "Jordan", Region.EMEA, ()),
-    ("EG", "EGY", "Egypt", Region.EMEA, ()),
-    ("MA", "MAR", "Morocco", Region.EMEA, ()),
-    ("ZA", "ZAF", "South Africa", Region.EMEA, ()),
-    ("NG", "NGA", "Nigeria", Region.EMEA, ()),
-    ("KE", "KEN", "Kenya", Region.EMEA, ()),
-    ("GH", "GHA", "Ghana", Region.EMEA, ()),
-    # Asia Pacific
-    ("JP", "JPN", "Japan", Region.APAC, ()),
-    ("CN", "CHN", "China", Region.APAC, ("prc",)),
-    ("HK", "HKG", "Hong Kong", Region.APAC, ()),
-    ("TW", "TWN", "Taiwan", Region.APAC, ()),
-    ("KR", "KOR", "South Korea", Region.APAC, ("korea", "republic of korea")),
-    ("IN", "IND", "India", Region.APAC, ()),
-    ("SG", "SGP", "Singapore", Region.APAC, ()),
-    ("MY", "MYS", "Malaysia", Region.APAC, ()),
-    ("TH", "THA", "Thailand", Region.APAC, ()),
-    ("VN", "VNM", "Vietnam", Region.APAC, ("viet nam",)),
-    ("ID", "IDN", "Indonesia", Region.APAC, ()),
-    ("PH", "PHL", "Philippines", Region.APAC, ()),
-    ("AU", "AUS", "Australia", Region.APAC, ()),
-    ("NZ", "NZL", "New Zealand", Region.APAC, ()),
-    ("PK", "PAK", "Pakistan", Region.APAC, ()),
-    ("BD", "BGD", "Bangladesh", Region.APAC, ()),
-    ("LK", "LKA", "Sri Lanka", Region.APAC, ()),
-)
+_DATA = Path(__file__).parent / "matching" / "data" / "places.json"
 
 REGION_NAMES: dict[Region, str] = {
     Region.NA: "North America",
@@ -104,37 +29,16 @@ REGION_NAMES: dict[Region, str] = {
     Region.APAC: "APAC",
 }
 
-# Words people use for regions, including sub-regions that map onto the four program regions.
-REGION_ALIASES: dict[str, Region] = {
-    "na": Region.NA,
-    "north america": Region.NA,
-    "amer": Region.NA,
-    "americas": Region.NA,
-    "latam": Region.LATAM,
-    "latin america": Region.LATAM,
-    "south america": Region.LATAM,
-    "emea": Region.EMEA,
-    "europe": Region.EMEA,
-    "eu": Region.EMEA,
-    "dach": Region.EMEA,
-    "benelux": Region.EMEA,
-    "nordics": Region.EMEA,
-    "uki": Region.EMEA,
-    "middle east": Region.EMEA,
-    "africa": Region.EMEA,
-    "mea": Region.EMEA,
-    "apac": Region.APAC,
-    "asia": Region.APAC,
-    "asia pacific": Region.APAC,
-    "anz": Region.APAC,
-    "apj": Region.APAC,
-}
 
-_BY_ISO2: dict[str, tuple[str, str, str, Region, tuple[str, ...]]] = {c[0]: c for c in _COUNTRIES}
-_LOOKUP: dict[str, str] = {}
-for _iso2, _iso3, _name, _region, _aliases in _COUNTRIES:
-    for _key in (_iso2, _iso3, _name, *_aliases):
-        _LOOKUP[_key.lower()] = _iso2
+@dataclass(frozen=True)
+class PlaceGroup:
+    """A named place: a set of countries (DACH), or a whole program region (EMEA)."""
+
+    name: str
+    words: tuple[str, ...]  # folded, read in any case
+    codes: tuple[str, ...]  # read in capitals only ("SEA", "EU")
+    countries: frozenset[str]
+    region: Region | None  # the program region it lies in (or is), None when it spans several
 
 
 def _fold(text: str) -> str:
@@ -143,41 +47,137 @@ def _fold(text: str) -> str:
     return re.sub(r"\s+", " ", text.strip().lower())
 
 
-for _key in list(_LOOKUP):
-    _LOOKUP.setdefault(_fold(_key), _LOOKUP[_key])
+@dataclass(frozen=True)
+class _Places:
+    names: dict[str, str]  # iso2 -> display name
+    regions: dict[str, Region]  # iso2 -> program region
+    lookup: dict[str, str]  # lower-case and folded names, aliases and codes -> iso2
+    nationalities: dict[str, str]
+    groups: tuple[PlaceGroup, ...]
+
+
+def _display(country: Any, overrides: dict[str, str]) -> str:
+    iso = str(country.alpha_2)
+    if iso in overrides:
+        return overrides[iso]
+    name = getattr(country, "common_name", None) or str(country.name)
+    return name.split(",")[0] if "," in name else name
+
+
+@functools.cache
+def _places() -> _Places:
+    data = json.loads(_DATA.read_text(encoding="utf-8"))
+    overrides: dict[str, str] = data["display_names"]
+    by_region: dict[str, Region] = {}
+    for region, members in data["regions"].items():
+        if isinstance(members, list):
+            for iso in members:
+                by_region[iso] = Region(region)
+    names: dict[str, str] = {}
+    regions: dict[str, Region] = {}
+    lookup: dict[str, str] = {}
+
+    def add(key: str, iso: str) -> None:
+        for k in (key.strip().lower(), _fold(key)):
+            if k:
+                lookup.setdefault(k, iso)
+
+    countries = sorted(pycountry.countries, key=lambda c: c.alpha_2)
+    for c in countries:  # display and common names first: they win over official names
+        iso = c.alpha_2
+        names[iso] = _display(c, overrides)
+        regions[iso] = by_region.get(iso, Region.EMEA)
+        add(names[iso], iso)
+        add(iso, iso)
+        add(c.alpha_3, iso)
+    for c in countries:
+        for attr in ("common_name", "name", "official_name"):
+            value = getattr(c, attr, None)
+            if value:
+                add(value, c.alpha_2)
+                if "," in value:  # "Korea, Republic of" -> "republic of korea"
+                    head, _, tail = value.partition(",")
+                    add(f"{tail.strip()} {head.strip()}", c.alpha_2)
+    for iso, aliases in data["other_names"].items():
+        for alias in aliases:
+            lookup[alias.lower()] = iso
+            lookup[_fold(alias)] = iso
+    groups: list[PlaceGroup] = []
+    for g in data["groups"]:
+        members = frozenset(g.get("countries", ()))
+        within: Region | None
+        if "region" in g:
+            within = Region(g["region"])
+            members = frozenset(iso for iso, r in regions.items() if r == within)
+        else:
+            spanned = {regions.get(iso, Region.EMEA) for iso in members}
+            within = spanned.pop() if len(spanned) == 1 else None
+        groups.append(
+            PlaceGroup(
+                name=g["name"],
+                words=tuple(_fold(w) for w in g["words"]),
+                codes=tuple(g.get("codes", ())),
+                countries=members,
+                region=within,
+            )
+        )
+    return _Places(
+        names=names, regions=regions, lookup=lookup, nationalities=dict(data["nationalities"]), groups=tuple(groups)
+    )
 
 
 def resolve_country(text: str | None) -> str | None:
     """Return the ISO 3166 alpha-2 code for a country name or code ("Germany", "DE", "DEU"), else None."""
     if not text or not text.strip():
         return None
+    lookup = _places().lookup
     key = text.strip().lower()
-    return _LOOKUP.get(key) or _LOOKUP.get(_fold(key))
+    return lookup.get(key) or lookup.get(_fold(key))
 
 
 def country_name(iso2: str | None) -> str:
     """English name for an ISO2 code; the code itself when unknown; '' for None."""
     if not iso2:
         return ""
-    entry = _BY_ISO2.get(iso2.upper())
-    return entry[2] if entry else iso2
+    return _places().names.get(iso2.upper(), iso2)
 
 
 def region_of(iso2: str | None) -> Region | None:
     if not iso2:
         return None
-    entry = _BY_ISO2.get(iso2.upper())
-    return entry[3] if entry else None
+    return _places().regions.get(iso2.upper())
+
+
+def place_groups() -> tuple[PlaceGroup, ...]:
+    """The named groups of countries and regions, as in places.json."""
+    return _places().groups
+
+
+def nationalities() -> dict[str, str]:
+    """Folded nationality words ("german", "south african") -> ISO2."""
+    return dict(_places().nationalities)
+
+
+@functools.cache
+def _region_aliases() -> dict[str, Region]:
+    out: dict[str, Region] = {"na": Region.NA}
+    for g in place_groups():
+        if g.region is not None:
+            for w in g.words:
+                out.setdefault(w, g.region)
+    return out
 
 
 def resolve_region(text: str | None) -> Region | None:
-    """Parse a region name or alias ("EMEA", "Europe", "DACH", "apac")."""
+    """Parse a region name or alias ("EMEA", "Europe", "DACH", "apac") into its program region."""
     if not text or not text.strip():
         return None
     key = _fold(text)
     if key.upper() in Region.__members__:
         return Region(key.upper())
-    return REGION_ALIASES.get(key)
+    if key == "latin america":
+        return Region.LATAM
+    return _region_aliases().get(key)
 
 
 def region_name(region: Region | str | None) -> str:
@@ -187,10 +187,16 @@ def region_name(region: Region | str | None) -> str:
 
 
 def all_countries() -> list[tuple[str, str, Region]]:
-    """(iso2, name, region) for every known country, for vocabularies and demo data."""
-    return [(c[0], c[2], c[3]) for c in _COUNTRIES]
+    """(iso2, name, region) for every ISO 3166 country, for vocabularies and demo data."""
+    p = _places()
+    return [(iso, p.names[iso], p.regions[iso]) for iso in sorted(p.names)]
 
 
 def country_lookup_keys() -> dict[str, str]:
-    """Every lower-case name, alias and code -> ISO2 (for fuzzy matching in free text)."""
-    return dict(_LOOKUP)
+    """Every lower-case name, alias and code -> ISO2 (for reading countries in free text)."""
+    return dict(_places().lookup)
+
+
+def region_aliases() -> dict[str, Region]:
+    """Words people use for regions, including groups of countries that lie in one program region."""
+    return dict(_region_aliases())

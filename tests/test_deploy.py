@@ -46,7 +46,7 @@ def test_migrate_waits_for_the_database_then_says_why_it_gave_up(tmp_path):
     done = run("migrate", env={"DATABASE_URL": f"postgresql://refbot:pw@127.0.0.1:{free_port()}/refbot",
                                "REFBOT_DB_WAIT": "3"}, cwd=tmp_path)
     assert done.returncode == 1
-    assert 3 <= time.monotonic() - started < 30
+    assert 2 <= time.monotonic() - started < 30  # bash counts whole seconds: a 3 s wait may take 2.x s
     assert done.stderr.strip().startswith("refbot: Could not use the database") and "Traceback" not in done.stderr
 
 

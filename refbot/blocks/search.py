@@ -8,15 +8,22 @@ from typing import Any
 from refbot.blocks import kit
 from refbot.blocks.format import date_text, employees, escape, money, plural, relative_days, truncate
 from refbot.domain import ActivityType, Persona, Region, Seniority
-from refbot.geo import country_name, region_name
+from refbot.geo import country_name, place_groups, region_name
 from refbot.matching.criteria import Criteria
 from refbot.matching.engine import Match, SearchResult
+from refbot.matching.text import words
 
 SEARCH_MODAL = "search_modal"
 REQUEST_ACTION = "request_from_search"
 REFINE_ACTION = "search_refine"
 NOMINATE_ACTION = "nominate_open"
 MAX_OPTIONS = 100
+GROUP_PREFIX = "group:"
+REGION_GROUPS = ("EMEA", "APAC", "Latin America")  # whole regions: the form's region select has them  # a named place in the form's place select ("group:DACH")
+REORDERED_NOTE = (
+    "Near-equal fits are listed least recently used first, and resting contacts after available ones, "
+    "so the order can differ from the percentages."
+)
 
 
 def _availability_line(match: Match, today: dt.date) -> str:
@@ -36,11 +43,13 @@ def match_blocks(match: Match, *, rank: int, search_id: int | None, today: dt.da
     if c.seniority:
         who += f" ({Seniority(c.seniority).label}"
         who += f", {c.persona.value})" if c.persona else ")"
-    lines = [f"*{rank}. {escape(c.account_name)}* — {match.score}% fit", facts, who]
+    lines = [f"*{rank}. {escape(c.account_name)}* — {match.fit}% fit", facts, who]
     if match.reasons:
         lines.append(":heavy_check_mark: " + escape("; ".join(match.reasons[:5])))
     if match.compromises:
         lines.append(":warning: " + escape("; ".join(match.compromises[:3])))
+    if match.more_at_account:
+        lines.append(f"+{plural(match.more_at_account, 'more contact')} at this account")
     button = None
     if search_id is not None:
         style: kit.Style | None = "primary" if match.available else None
@@ -61,12 +70,19 @@ def results_message(
     query_text: str = "",
 ) -> tuple[str, list[dict[str, Any]]]:
     """(fallback text, blocks) for a search's results. At most 5 x 2 + 6 blocks, well under 50."""
+    if result.unused:  # words that matched nothing are listed once below, not in what was searched for
+        unmatched = set(result.unused)
+        kept = [k for k in criteria.keywords if not set(words(k)) <= unmatched]
+        criteria = criteria.model_copy(update={"keywords": kept})
     summary = criteria.summary() or "any reference"
     blocks: list[dict[str, Any]] = []
     matches = result.matches[:5]
+    unused = ("Didn't use: " + escape(", ".join(result.unused))) if result.unused else ""
     if not matches:
         text = f"No reference matches {escape(summary)} yet."
         blocks.append(kit.section(f"*No reference matches* {escape(summary)} yet."))
+        if unused:
+            blocks.append(kit.context(unused))
         blocks.append(_nominate_hint())
         if search_id is not None:
             blocks.append(_footer(search_id))
@@ -74,23 +90,31 @@ def results_message(
     head = f"*{plural(len(matches), 'reference')} for* {escape(summary)}"
     if result.good_count == 0:
         head = f"*No good match for* {escape(summary)}. The closest usable references:"
+    elif result.good_count < min(3, len(matches)) or len(matches) < 3:
+        good = "good match" if result.good_count == 1 else "good matches"
+        head = f"*Only {result.good_count} {good} for* {escape(summary)}"
     blocks.append(kit.section(head))
     context = []
     if notes:
         context.append("Understood: " + escape(", ".join(notes)))
     if result.relaxed:
         context.append("Relaxed to find more: " + escape(", ".join(result.relaxed)))
+    if unused:
+        context.append(unused)
+    if result.reordered:
+        context.append(REORDERED_NOTE)
     if context:
         blocks.append(kit.context(" · ".join(context)))
     blocks.append(kit.divider())
     for i, match in enumerate(matches, start=1):
         blocks.extend(match_blocks(match, rank=i, search_id=search_id, today=today))
-    if result.good_count == 0:
+    if result.good_count < 3:
         blocks.append(_nominate_hint())
     if search_id is not None:
         blocks.append(_footer(search_id))
     names = ", ".join(m.candidate.account_name for m in matches)
-    text = truncate(escape(f"{plural(len(matches), 'reference')} for {summary}: {names}"), 3000)
+    lead = "No good match" if result.good_count == 0 else plural(len(matches), "reference")
+    text = truncate(escape(f"{lead} for {summary}: {names}"), 3000)
     return text, blocks
 
 
@@ -109,6 +133,23 @@ def _footer(search_id: int) -> kit.Block:
 
 
 # ------------------------------------------------------------------ the structured search modal
+
+
+def _place_select(countries: list[str], c: Criteria) -> kit.Block:
+    """Prospect place: a named group of countries (DACH, the Nordics, ANZ, ...) or one of the program's
+    countries. A group's value is GROUP_PREFIX + its name."""
+    groups = [(f"{g.name} ({', '.join(sorted(country_name(i) for i in g.countries)[:4])}"
+               + (", ..." if len(g.countries) > 4 else "") + ")", GROUP_PREFIX + g.name)
+              for g in place_groups() if g.name not in REGION_GROUPS]
+    listed = sorted(((country_name(iso), iso) for iso in set(countries)), key=lambda x: x[0])
+    element = kit.grouped_select([("Countries", listed), ("Groups of countries", groups)], placeholder="Anywhere")
+    initial = GROUP_PREFIX + c.place if c.place and " or " not in c.place else (c.country or None)
+    for group in element["option_groups"]:
+        for opt in group["options"]:
+            if opt["value"] == initial:
+                element["initial_option"] = opt
+    return kit.input_block("country", "Prospect country or region", element, optional=True,
+                           hint="A group (DACH, the Nordics, ANZ...) counts each of its countries as the same place.")
 
 
 def _static(
@@ -158,8 +199,8 @@ def search_modal(
         _text(
             "employees",
             "Prospect employees",
-            f"{c.employees:,}" if c.employees else None,
-            placeholder="e.g. 5000 or 5k",
+            c.employees_text().removesuffix(" employees") or None,
+            placeholder="e.g. 5000, 5k, 2,000+, under 500, mid-market",
         ),
         _text(
             "revenue",
@@ -167,13 +208,7 @@ def search_modal(
             money(c.annual_revenue) if c.annual_revenue else None,
             placeholder="e.g. $2B or 500M",
         ),
-        _static(
-            "country",
-            "Prospect country",
-            sorted(((country_name(iso), iso) for iso in set(countries)), key=lambda x: x[0]),
-            c.country,
-            placeholder="Any country",
-        ),
+        _place_select(countries, c),
         _static("region", "Region", [(region_name(r), r.value) for r in Region], c.region.value if c.region else None,
                 placeholder="Any region", hint="Used when there is no reference in the country."),
         _multi("products", "Products", same(products), list(c.products)),

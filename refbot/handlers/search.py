@@ -9,15 +9,16 @@ from pydantic import ValidationError
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from refbot.blocks.search import REFINE_ACTION, SEARCH_MODAL, results_message, search_modal
+from refbot.blocks.search import GROUP_PREFIX, REFINE_ACTION, SEARCH_MODAL, results_message, search_modal
 from refbot.context import AppContext
 from refbot.domain import parse_quantity
-from refbot.geo import resolve_country
+from refbot.geo import place_groups, resolve_country
 from refbot.handlers import payload
 from refbot.handlers.payload import Values
 from refbot.handlers.reply import register_listeners, tell_user
 from refbot.handlers.router import CommandRequest, CommandRouter
 from refbot.matching.criteria import Criteria
+from refbot.matching.parser import Vocabulary, parse_query
 from refbot.services import search as search_service
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,20 @@ def _command(req: CommandRequest) -> None:
     req.respond(response_type="ephemeral", text=text, blocks=blocks)
 
 
+_SIZE_FIELDS = {
+    "employees": ("employees", "employees_min", "employees_max"),
+    "revenue": ("annual_revenue", "revenue_min", "revenue_max"),
+}
+
+
+def _size_text(raw: str, block: str) -> dict[str, Any]:
+    """Sizes the form accepts beyond a plain number, read as the search box reads them."""
+    unit = " employees" if block == "employees" else " revenue"
+    c = parse_query(raw + unit, Vocabulary()).criteria
+    found = {f: getattr(c, f) for f in _SIZE_FIELDS[block] if getattr(c, f)}
+    return found
+
+
 def criteria_from_view(values: Values) -> tuple[Criteria | None, dict[str, str]]:
     """Read the search modal's state into Criteria, or return inline errors by block id."""
     value = values.any
@@ -89,7 +104,15 @@ def criteria_from_view(values: Values) -> tuple[Criteria | None, dict[str, str]]
         if value(block):
             data[block] = value(block)
     country = value("country")
-    if isinstance(country, str):
+    if isinstance(country, str) and country.startswith(GROUP_PREFIX):
+        group = next((g for g in place_groups() if g.name == country[len(GROUP_PREFIX):]), None)
+        if group is None:
+            errors["country"] = "That group of countries is no longer offered: pick another."
+        else:
+            data.update(countries=sorted(group.countries), place=group.name)
+            if group.region is not None:
+                data.setdefault("region", group.region)
+    elif isinstance(country, str):
         iso = resolve_country(country)
         if iso:
             data["country"] = iso
@@ -101,7 +124,11 @@ def criteria_from_view(values: Values) -> tuple[Criteria | None, dict[str, str]]
             try:
                 data[key] = parse_quantity(raw)
             except ValueError as exc:
-                errors[block] = str(exc)
+                size = _size_text(raw, block)  # "2,000+", "under 500", "1k-5k", "mid-market"
+                if size:
+                    data.update(size)
+                else:
+                    errors[block] = str(exc)
     for block in ("products", "topics"):
         if value(block):
             data[block] = value(block)

@@ -35,28 +35,54 @@ import datetime as dt
 import heapq
 import math
 import zlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 
 from rapidfuzz import fuzz, process
 
 from refbot.domain import ActivityType, Persona, Region, Seniority
-from refbot.geo import country_name, region_name, region_of
+from refbot.geo import country_name, region_of
 from refbot.matching.candidates import Availability, Candidate, FatiguePolicy, availability
 from refbot.matching.criteria import Criteria
+from refbot.matching.explain import Explainer
+from refbot.matching.scoring import (
+    _GEO_SAME_REGION,
+    _GEO_SAME_REGION_RELAXED,
+    _KEYWORD_CUTOFF,
+    _KEYWORD_PREFIX_SCORE,
+    _KEYWORD_STOPWORDS,
+    _NO_USAGE,
+    _UNKNOWN,
+    GOOD_MATCH_SCORE,
+    SOFT_SHARE,
+    WEIGHTS,
+    Match,
+    SearchResult,
+    _bucket,
+    _confidence,
+    _good,
+    _hits,
+    _Interner,
+    _is_available,
+    _mean_best,
+    _persona_sim,
+    _points,
+    _Query,
+    _Ranked,
+    _regions_text,
+    _seniority_sim,
+    _size_table,
+    _sum_lists,
+    _Term,
+)
 from refbot.matching.text import (
-    EMPLOYEE_BANDS,
-    REVENUE_BANDS,
-    band,
-    fold,
-    industry_family,
     key,
     language_key,
-    money_text,
     words,
 )
+from refbot.matching.vocabulary import industry_family
 
-GOOD_MATCH_SCORE = 70  # a match scoring below this is not "good"
+__all__ = ["COMPARABLE_FIT", "GOOD_MATCH_SCORE", "SHOW_FLOOR", "Match", "MatchingEngine", "SearchResult"]
+
 MIN_GOOD_MATCHES = 3  # fewer good matches than this triggers relaxation
 COMPARABLE_FIT = 15  # an unavailable contact never outranks an available one at most this much worse
 UNAVAILABLE_PENALTY = COMPARABLE_FIT + 0.5
@@ -64,22 +90,7 @@ RECENCY_BONUS = 3.0  # ranking points for a contact not used for a year (or neve
 SAME_ACCOUNT_PENALTY = 8.0  # ranking points for each contact of the same account listed before
 RELAX_FLOOR = 0.75  # a candidate failing a relaxed criterion keeps this share of its weight
 RELAX_KEEP = 50.0  # relax only while criteria worth at least this many points stay strict
-
-# Relative importance of each criterion (normalised over the criteria given).
-WEIGHTS: dict[str, float] = {
-    "industry": 25,
-    "products": 20,
-    "use_case": 20,
-    "geo": 15,
-    "keywords": 15,
-    "employees": 12,
-    "seniority": 15,
-    "competitor": 10,
-    "persona": 10,
-    "revenue": 8,
-    "topics": 6,
-    "language": 6,
-}
+SHOW_FLOOR = 50  # one row per account (what sellers see): nothing scoring below this pads the list
 
 # Least important first. Industry, products and use case are what the reference is about: never relaxed.
 RELAX_ORDER: tuple[str, ...] = (
@@ -95,133 +106,7 @@ RELAX_ORDER: tuple[str, ...] = (
     "region",
 )
 
-_SIZE_SPAN = 1.5  # log10 distance at which size similarity reaches 0 (about 30x)
-_SIMILAR_SIZE = math.log10(2) + 1e-9  # within 2x reads as "similar size"
-_GEO_SAME_REGION = 0.5
-_GEO_SAME_REGION_RELAXED = 0.9
-_UNKNOWN = {"industry": 0.0, "size": 0.25, "geo": 0.2, "seniority": 0.3, "persona": 0.4, "language": 0.3}
-_FUZZY_SAME = 90  # rapidfuzz ratio at or above which two values are the same (typos)
-_FUZZY_CONTAINS = 90  # token_set_ratio at or above which one value contains the other
-_CONTAINS_SIM = 0.8
-_KEYWORD_CUTOFF = 85
-_KEYWORD_PREFIX_SCORE = 90
-_KEYWORD_STOPWORDS = frozenset(
-    {
-        "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "is", "it", "its",
-        "of", "on", "or", "our", "the", "their", "to", "was", "we", "were", "with",
-    }
-)
-
-
-@dataclass
-class Match:
-    candidate: Candidate
-    score: int  # 0-100
-    reasons: list[str]
-    compromises: list[str]
-    available: bool
-    unavailable_reason: str | None
-    available_from: dt.date | None
-    last_used: dt.date | None
-
-
-@dataclass
-class SearchResult:
-    matches: list[Match]
-    relaxed: list[str] = field(default_factory=list)  # human text of the relaxed criteria
-    good_count: int = 0  # how many of `matches` are good: available and scoring >= GOOD_MATCH_SCORE
-
-
-class _Interner:
-    """Distinct values -> small ints, so each distinct value is scored once per search."""
-
-    def __init__(self) -> None:
-        self.ids: dict[object, int] = {}
-        self.values: list[object] = []
-
-    def __call__(self, value: object) -> int:
-        i = self.ids.get(value)
-        if i is None:
-            i = self.ids[value] = len(self.values)
-            self.values.append(value)
-        return i
-
-
-@dataclass
-class _Term:
-    """One criterion of one search: similarity per distinct value (original and current, possibly relaxed),
-    and the value id of each account (account-level criteria) or of each contact."""
-
-    name: str
-    weight: float  # points; the weights of a search's terms sum to 100
-    account_level: bool
-    ids: list[int]
-    base: list[float]
-    table: list[float]
-    relaxed: bool = False
-
-
-@dataclass
-class _Query:
-    criteria: Criteria
-    activity: ActivityType
-    industry_sims: list[float] | None = None
-    product_hits: list[dict[int, float]] = field(default_factory=list)  # per asked product: product id -> sim
-    use_case_hits: dict[int, float] = field(default_factory=dict)
-    competitor_hits: dict[int, float] = field(default_factory=dict)
-    topic_hits: list[dict[int, float]] = field(default_factory=list)
-    country: str | None = None
-    region: Region | None = None
-    country_has_references: bool = True
-    keyword_words: list[str] = field(default_factory=list)
-    keyword_hits: list[dict[int, tuple[int, str]]] = field(default_factory=list)  # account -> (score, token)
-
-
-@dataclass
-class _Ranked:
-    index: int
-    score: int  # under the current (possibly relaxed) criteria: orders the alternatives
-    fit: int  # under the criteria as asked: what is shown, what "good" and "comparable fit" mean
-    adjust: float
-    avail: Availability | None
-
-
-def _value_sim(q_key: str, q_text: str, v_key: str, v_text: str) -> float:
-    """1.0 for the same value (or a typo of it), 0.8 when one contains the other's words, else 0."""
-    if not v_key:
-        return 0.0
-    if q_key == v_key:
-        return 1.0
-    if min(len(q_key), len(v_key)) >= 5 and fuzz.ratio(q_key, v_key) >= _FUZZY_SAME:
-        return 1.0
-    if fuzz.token_set_ratio(fold(q_text), fold(v_text)) >= _FUZZY_CONTAINS:
-        return _CONTAINS_SIM
-    return 0.0
-
-
-def _hits(query: str, values: list[object]) -> dict[int, float]:
-    """Distinct value id -> similarity to `query`, for the values that match at all."""
-    q_key = key(query)
-    out: dict[int, float] = {}
-    for i, v in enumerate(values):
-        if isinstance(v, str):
-            s = _value_sim(q_key, query, key(v), v)
-            if s > 0:
-                out[i] = s
-    return out
-
-
-def _article(label: str) -> str:
-    return ("an " if label[:1].lower() in "aeiou" else "a ") + label
-
-
-_NO_USAGE: tuple[tuple[dt.date, ...], int] = ((), 0)
-
-
-_Notes = list[tuple[float, str]]  # (weight, sentence): reasons or compromises, heaviest first
-
-
-class MatchingEngine:
+class MatchingEngine(Explainer):
     """Ranks reference contacts for search criteria. Build once per program snapshot; search many times."""
 
     def __init__(self, candidates: Sequence[Candidate], *, policy: FatiguePolicy = FatiguePolicy()) -> None:
@@ -311,6 +196,7 @@ class MatchingEngine:
         self._countries_with_refs = countries_with_refs
         self._build_keyword_index()
         self._availability_cache: dict[dt.date, dict[int, tuple[float, Availability | None]]] = {}
+        self._position = {c.contact_id: i for i, c in enumerate(self._cands)}
 
     def __len__(self) -> int:
         return len(self._cands)
@@ -351,19 +237,33 @@ class MatchingEngine:
 
     # ------------------------------------------------------------------------------------------ search
 
-    def search(self, criteria: Criteria, *, today: dt.date, limit: int = 5) -> SearchResult:
-        """The best `limit` references for `criteria` on `today`, best first."""
+    def search(
+        self,
+        criteria: Criteria,
+        *,
+        today: dt.date,
+        limit: int = 5,
+        one_per_account: bool = False,
+        exclude: Collection[int] = (),
+    ) -> SearchResult:
+        """The best `limit` references for `criteria` on `today`, best first.
+
+        `one_per_account` is what sellers see: the best contact of each account only (the others counted
+        in `more_at_account`), and nothing scoring below SHOW_FLOOR. `exclude` are contact ids never
+        offered (e.g. declined for this deal)."""
         if limit <= 0 or not self._cands:
             return SearchResult(matches=[], relaxed=[], good_count=0)
         q = self._resolve(criteria)
         terms = self._terms(q)
-        eligible = [q.activity in acts if acts else q.activity == ActivityType.call for acts in self._activity_sets]
-        pool_size = limit * 4 + 10
+        activity = ActivityType.call if "activity" in criteria.soft else q.activity
+        eligible = [activity in acts if acts else activity == ActivityType.call for acts in self._activity_sets]
+        pool_size = limit * 8 + 10 if one_per_account else limit * 4 + 10
         cache = self._day_cache(today)
+        excluded = frozenset(i for i in map(self._position.get, exclude) if i is not None)
 
         weighted = {t.name: self._weighted(t) for t in terms if t.account_level}
         acc_score = _sum_lists(list(weighted.values()), len(self._acc))
-        pool = pool0 = self._rank(acc_score, terms, eligible, pool_size, today, cache)
+        pool = pool0 = self._rank(acc_score, terms, eligible, pool_size, today, cache, excluded)
         best_pool, best_good, best_relaxed = pool, _good(pool), []
         best_state = [(t.table, t.relaxed) for t in terms]
         relaxed_steps: list[str] = []
@@ -378,7 +278,7 @@ class MatchingEngine:
                     old, new = weighted[term.name], self._weighted(term)
                     weighted[term.name] = new
                     acc_score = [s - o + n for s, o, n in zip(acc_score, old, new, strict=True)]
-                pool = self._rank(acc_score, terms, eligible, pool_size, today, cache)
+                pool = self._rank(acc_score, terms, eligible, pool_size, today, cache, excluded)
                 good = _good(pool)
                 if good > best_good:
                     best_pool, best_good, best_relaxed = pool, good, list(relaxed_steps)
@@ -393,28 +293,65 @@ class MatchingEngine:
             seen = {r.index for r in best_pool}
             extra = [self._rescore(r.index, terms, today, cache) for r in pool0 if r.index not in seen]
             best_pool = best_pool + extra
-        ordered = self._order(best_pool, today)[:limit]
+        ordered = self._order(best_pool, today)
+        more: dict[int, int] = {}
+        if one_per_account:
+            ordered = self._one_per_account(ordered, eligible, excluded, more)
+        ordered = ordered[:limit]
+        confidence = _confidence(terms, criteria)
         matches = [self._match(r, q, terms) for r in ordered]
+        for m, r in zip(matches, ordered, strict=True):
+            m.fit = _points(m.score * confidence)
+            m.more_at_account = more.get(r.index, 0)
         good_count = sum(1 for m in matches if m.available and m.score >= GOOD_MATCH_SCORE)
-        return SearchResult(matches=matches, relaxed=best_relaxed, good_count=good_count)
+        fits = [m.fit for m in matches]
+        reordered = any(later > earlier for k, earlier in enumerate(fits) for later in fits[k + 1 :])
+        return SearchResult(
+            matches=matches, relaxed=best_relaxed, good_count=good_count, unused=q.unused, reordered=reordered
+        )
+
+    def _one_per_account(
+        self, ordered: list[_Ranked], eligible: list[bool], excluded: frozenset[int], more: dict[int, int]
+    ) -> list[_Ranked]:
+        """The first contact of each account in `ordered`, nothing below SHOW_FLOOR; `more[index]` = the
+        account's other contacts who could take this activity."""
+        out: list[_Ranked] = []
+        seen: set[int] = set()
+        for r in ordered:
+            a = self._c_acc[r.index]
+            if a in seen or r.fit < SHOW_FLOOR:
+                continue
+            seen.add(a)
+            out.append(r)
+            more[r.index] = sum(
+                1 for i in self._acc_members[a]
+                if i != r.index and eligible[self._c_acts[i]] and i not in excluded
+            )
+        return out
 
     # ------------------------------------------------------------------------------------------ query
 
     def _resolve(self, criteria: Criteria) -> _Query:
         q = _Query(criteria=criteria, activity=criteria.activity or ActivityType.call)
-        if criteria.industry:
-            hits = _hits(criteria.industry, self._industries)
-            family = industry_family(criteria.industry)
+        if criteria.industry or criteria.industry_family:
+            hits = _hits(criteria.industry, self._industries) if criteria.industry else {}
+            family = industry_family(criteria.industry) if criteria.industry else criteria.industry_family
             if family is None and not any(s == 1.0 for s in hits.values()):
                 # An industry the program does not know: take the family of the closest known one.
                 best = max(hits.items(), key=lambda kv: kv[1], default=None)
                 if best is not None:
                     family = self._industry_families[best[0]]
+            # "FSI", "HLS": every industry of the family is the industry asked.
+            q.whole_family = not criteria.industry and not criteria.industry_label
+            q.industry_family = family
+            # A prospect named by its family's own name ("Financial Services") is close to every member.
+            named_family = bool(criteria.industry and family and key(criteria.industry) == key(family))
+            related = 1.0 if q.whole_family else (0.8 if named_family else 0.5)
             sims = []
             for i, fam in enumerate(self._industry_families):
                 s = hits.get(i, 0.0)
                 if s < 1.0 and family is not None and fam == family:
-                    s = max(s, 0.5)
+                    s = max(s, related)
                 sims.append(s if self._industries[i] is not None else _UNKNOWN["industry"])
             q.industry_sims = sims
         q.product_hits = [_hits(p, self._products) for p in criteria.products]
@@ -423,10 +360,15 @@ class MatchingEngine:
         if criteria.competitor:
             q.competitor_hits = _hits(criteria.competitor, self._competitors)
         q.topic_hits = [_hits(t, self._topics) for t in criteria.topics]
-        q.country = criteria.country.upper() if criteria.country else None
-        q.region = criteria.region or region_of(q.country)
-        if q.country:
-            q.country_has_references = q.country in self._countries_with_refs
+        countries = [c.upper() for c in (criteria.countries or ([criteria.country] if criteria.country else []))]
+        q.countries = frozenset(countries)
+        q.place = criteria.place or " or ".join(country_name(c) for c in countries)
+        if criteria.region:
+            q.regions = frozenset({criteria.region})
+        else:
+            q.regions = frozenset(r for r in map(region_of, countries) if r is not None)
+        if q.countries:
+            q.country_has_references = bool(q.countries & self._countries_with_refs)
         if criteria.keywords:
             self._resolve_keywords(q)
         return q
@@ -458,6 +400,10 @@ class MatchingEngine:
                         prev = hits.get(a)
                         if prev is None or score > prev[0]:
                             hits[a] = (score, token)
+                if not hits:
+                    if w not in q.unused:
+                        q.unused.append(w)  # shown once ("didn't use: ..."), never a compromise per result
+                    continue
                 q.keyword_words.append(w)
                 q.keyword_hits.append(hits)
 
@@ -473,12 +419,14 @@ class MatchingEngine:
         if c.use_case:
             table = [max((q.use_case_hits.get(u, 0.0) for u in ids), default=0.0) for ids in self._use_case_sets]
             raw.append(("use_case", True, self._acc_use_cases, table))
-        if q.country or q.region:
+        if q.countries or q.regions:
             raw.append(("geo", True, self._acc_place, self._geo_table(q, relaxed_to_region=False)))
-        if c.employees:
-            raw.append(("employees", True, self._acc_emp, _size_table(self._emp_buckets, c.employees)))
-        if c.annual_revenue:
-            raw.append(("revenue", True, self._acc_rev, _size_table(self._rev_buckets, c.annual_revenue)))
+        if c.employees or c.employees_min or c.employees_max:
+            table = _size_table(self._emp_buckets, c.employees, c.employees_min, c.employees_max)
+            raw.append(("employees", True, self._acc_emp, table))
+        if c.annual_revenue or c.revenue_min or c.revenue_max:
+            table = _size_table(self._rev_buckets, c.annual_revenue, c.revenue_min, c.revenue_max)
+            raw.append(("revenue", True, self._acc_rev, table))
         if c.competitor:
             table = [q.competitor_hits.get(i, 0.0) for i in range(len(self._competitors))]
             raw.append(("competitor", True, self._acc_competitor, table))
@@ -490,7 +438,7 @@ class MatchingEngine:
                     table[a] += score / 100.0 / n
             raw.append(("keywords", True, self._acc_identity, table))
         if c.seniority:
-            table = [_seniority_sim(s, c.seniority) for s, _ in self._people]
+            table = [_seniority_sim(s, c.seniority, or_higher=c.seniority_or_higher) for s, _ in self._people]
             raw.append(("seniority", False, self._c_people, table))
         if c.persona:
             table = [_persona_sim(p, c.persona) for _, p in self._people]
@@ -502,11 +450,21 @@ class MatchingEngine:
             unknown = _UNKNOWN["language"]
             table = [1.0 if want in langs else (0.0 if langs else unknown) for langs in self._language_sets]
             raw.append(("language", False, self._c_langs, table))
-        total_weight = sum(WEIGHTS[name] for name, _, _, _ in raw)
+        if not raw and q.unused:
+            # Only words that match nothing were asked: nothing is a good match (scores 0), not everything.
+            raw.append(("keywords", True, self._acc_identity, [0.0] * len(self._acc)))
+        if c.activity and "activity" in c.soft:
+            raw.append(("activity", False, self._c_acts, [1.0 if c.activity in acts else 0.0 for acts in self._activity_sets]))
+        soft = set(c.soft)
+
+        def weight(name: str) -> float:
+            return WEIGHTS[name] * (SOFT_SHARE if name in soft else 1.0)
+
+        total_weight = sum(weight(name) for name, _, _, _ in raw)
         return [
             _Term(
                 name=name,
-                weight=100.0 * WEIGHTS[name] / total_weight,
+                weight=100.0 * weight(name) / total_weight,
                 account_level=account_level,
                 ids=ids,
                 base=table,
@@ -519,10 +477,10 @@ class MatchingEngine:
         same_region = _GEO_SAME_REGION_RELAXED if relaxed_to_region else _GEO_SAME_REGION
         out = []
         for iso, region in self._places:
-            if q.country and iso == q.country:
+            if iso in q.countries:
                 out.append(1.0)
-            elif q.region and region == q.region:
-                out.append(1.0 if not q.country else same_region)
+            elif region in q.regions:
+                out.append(1.0 if not q.countries else same_region)
             elif iso is None and region is None:
                 out.append(_UNKNOWN["geo"])
             else:
@@ -540,14 +498,14 @@ class MatchingEngine:
         if step != "country" and sum(t.weight for t in terms if not t.relaxed and t is not target) < RELAX_KEEP:
             return None  # relaxing would leave too little of what was asked: everything would look "good"
         if step == "country":
-            if not q.country or q.region is None or target.table is not target.base:
+            if not q.countries or not q.regions or target.table is not target.base:
                 return None
             target.table = self._geo_table(q, relaxed_to_region=True)
-            return target, f"{country_name(q.country)} widened to {region_name(q.region)}"
+            return target, f"{q.place} widened to {_regions_text(q.regions)}"
         target.table = [RELAX_FLOOR + (1.0 - RELAX_FLOOR) * s for s in target.table]
         target.relaxed = True
         if step == "region":
-            return target, f"{region_name(q.region)} widened to anywhere"
+            return target, f"{_regions_text(q.regions) or q.place} widened to anywhere"
         labels: dict[str, Callable[[], str]] = {
             "keywords": lambda: "keywords (" + ", ".join(c.keywords) + ")",
             "language": lambda: f"language ({c.language})",
@@ -555,8 +513,9 @@ class MatchingEngine:
             "competitor": lambda: f"competitor ({c.competitor})",
             "persona": lambda: f"persona ({c.persona.value if c.persona else ''})",
             "seniority": lambda: f"seniority ({c.seniority.label if c.seniority else ''})",
-            "revenue": lambda: f"revenue ({money_text(c.annual_revenue or 0)})",
-            "employees": lambda: f"size ({c.employees or 0:,} employees)",
+            "revenue": lambda: f"revenue ({c.revenue_text()})",
+            "employees": lambda: f"size ({c.employees_text()})",
+            "activity": lambda: f"activity ({c.activity.label.lower() if c.activity else ''})",
         }
         return target, labels[step]()
 
@@ -603,6 +562,7 @@ class MatchingEngine:
         pool_size: int,
         today: dt.date,
         cache: dict[int, tuple[float, Availability | None]],
+        excluded: frozenset[int] = frozenset(),
     ) -> list[_Ranked]:
         """The `pool_size` best eligible candidates by ranking value (score + availability adjustment)."""
         # Contact-level terms: one table of points per id array (seniority and persona share theirs).
@@ -640,7 +600,7 @@ class MatchingEngine:
                     done = True
                     break
                 for i in members[a]:
-                    if not eligible[c_acts[i]]:
+                    if not eligible[c_acts[i]] or (excluded and i in excluded):
                         continue
                     v = av
                     for ids, table in contact_tables:
@@ -682,16 +642,20 @@ class MatchingEngine:
         remaining = sorted((r for r in pool if _is_available(r)), key=tiebreak)
         ordered: list[_Ranked] = []
         listed: dict[int, int] = {}
-        while remaining:
-            best_k, best_value = 0, -math.inf
-            for k, r in enumerate(remaining):
-                value = r.score + r.adjust - SAME_ACCOUNT_PENALTY * listed.get(self._c_acc[r.index], 0)
-                if value > best_value:
-                    best_k, best_value = k, value
-            r = remaining.pop(best_k)
-            ordered.append(r)
+        # The best value first (earliest in tiebreak order on a tie), each listed contact of an account
+        # lowering the rest of that account: a heap whose stale entries are re-valued when they surface.
+        heap = [(-(r.score + r.adjust), k, 0) for k, r in enumerate(remaining)]
+        heapq.heapify(heap)
+        while heap:
+            _, k, seen = heapq.heappop(heap)
+            r = remaining[k]
             a = self._c_acc[r.index]
-            listed[a] = listed.get(a, 0) + 1
+            now = listed.get(a, 0)
+            if seen != now:
+                heapq.heappush(heap, (-(r.score + r.adjust - SAME_ACCOUNT_PENALTY * now), k, now))
+                continue
+            ordered.append(r)
+            listed[a] = now + 1
         floor = 0
         for u in sorted((r for r in pool if not _is_available(r)), key=lambda r: (-r.fit, *tiebreak(r))):
             pos = floor
@@ -702,276 +666,3 @@ class MatchingEngine:
             ordered.insert(pos, u)
             floor = pos + 1
         return ordered
-
-    # ------------------------------------------------------------------------------------------ explain
-
-    def _match(self, r: _Ranked, q: _Query, terms: list[_Term]) -> Match:
-        c = self._cands[r.index]
-        reasons, compromises = self._explain(r.index, q, terms)
-        avail = r.avail
-        return Match(
-            candidate=c,
-            score=r.fit,
-            reasons=reasons,
-            compromises=compromises,
-            available=avail is None or avail.available,
-            unavailable_reason=None if avail is None or avail.available else avail.reason,
-            available_from=None if avail is None or avail.available else avail.available_from,
-            last_used=avail.last_used if avail is not None else None,
-        )
-
-    def _explain(self, i: int, q: _Query, terms: list[_Term]) -> tuple[list[str], list[str]]:
-        """Reasons (criteria met) and compromises (criteria missed) against the original criteria, the
-        most important first."""
-        c = self._cands[i]
-        a = self._c_acc[i]
-        crit = q.criteria
-        weight = {t.name: t.weight for t in terms}
-        reasons: list[tuple[float, str]] = []
-        compromises: list[tuple[float, str]] = []
-
-        def say(name: str, sim: float, ok: str | None, bad: str | None, *, met: float = 0.999) -> None:
-            w = weight.get(name, 0.0)
-            if sim >= met and ok:
-                reasons.append((w, ok))
-            elif bad:
-                compromises.append((w * (1.0 - sim), bad))
-
-        if q.industry_sims is not None:
-            sim = q.industry_sims[self._acc_industry[a]]
-            if not c.industry:
-                say("industry", sim, None, "industry unknown")
-            elif sim >= 1.0:
-                say("industry", sim, f"same industry: {c.industry}", None)
-            elif sim > 0:
-                say("industry", sim, None, f"related industry: {c.industry}")
-            else:
-                say("industry", sim, None, f"different industry: {c.industry}")
-
-        if q.product_hits:
-            have = [self._products[p] for p in self._product_sets[self._acc_products[a]]]
-            used, missing = [], []
-            for asked, hits in zip(crit.products, q.product_hits, strict=True):
-                best = max(((hits.get(p, 0.0), p) for p in self._product_sets[self._acc_products[a]]), default=(0.0, -1))
-                if best[0] > 0:
-                    used.append(str(self._products[best[1]]))
-                else:
-                    missing.append(asked)
-            share = len(used) / len(crit.products)
-            if used:
-                reasons.append((weight["products"] * share, "uses " + ", ".join(used)))
-            if missing:
-                compromises.append(
-                    (weight["products"] * (1 - share), "doesn't use " + ", ".join(missing) if have else "products unknown")
-                )
-
-        if crit.use_case:
-            best = max(
-                ((q.use_case_hits.get(u, 0.0), u) for u in self._use_case_sets[self._acc_use_cases[a]]),
-                default=(0.0, -1),
-            )
-            if best[0] >= 1.0:
-                reasons.append((weight["use_case"], f"same use case: {self._use_cases[best[1]]}"))
-            elif best[0] > 0:
-                reasons.append((weight["use_case"] * best[0], f"similar use case: {self._use_cases[best[1]]}"))
-            else:
-                compromises.append((weight["use_case"], f"no {crit.use_case} use case"))
-
-        if q.country or q.region:
-            self._explain_geo(c, q, weight["geo"], reasons, compromises)
-
-        if crit.employees:
-            self._explain_size(c.employees, crit.employees, weight["employees"], "employees", reasons, compromises)
-        if crit.annual_revenue:
-            self._explain_size(
-                c.annual_revenue, crit.annual_revenue, weight["revenue"], "revenue", reasons, compromises
-            )
-
-        if crit.competitor:
-            sim = q.competitor_hits.get(self._acc_competitor[a], 0.0)
-            say("competitor", sim, f"replaced {c.competitor_replaced}", f"didn't replace {crit.competitor}", met=0.8)
-
-        if crit.seniority:
-            sim = _seniority_sim(c.seniority, crit.seniority)
-            audience = _article(crit.seniority.label)
-            if c.seniority is None:
-                say("seniority", sim, None, "seniority unknown")
-            elif c.seniority == crit.seniority:
-                say("seniority", sim, f"{c.seniority.label} to {crit.seniority.label}", None, met=0.0)
-            elif c.seniority.rank > crit.seniority.rank:
-                say("seniority", sim, f"{c.seniority.label} for {audience} audience", None, met=0.0)
-            else:
-                say("seniority", sim, None, f"{c.seniority.label} for {audience} audience")
-
-        if crit.persona:
-            sim = _persona_sim(c.persona, crit.persona)
-            if c.persona is None:
-                say("persona", sim, None, f"focus unknown ({crit.persona.value} asked)")
-            else:
-                say("persona", sim, f"{c.persona.value} contact",
-                    f"{c.persona.value} contact for {_article(crit.persona.value)} audience")
-
-        if q.topic_hits:
-            ids = self._topic_sets[self._c_topics[i]]
-            covered, missing = [], []
-            for asked, hits in zip(crit.topics, q.topic_hits, strict=True):
-                best = max(((hits.get(t, 0.0), t) for t in ids), default=(0.0, -1))
-                if best[0] > 0:
-                    covered.append(str(self._topics[best[1]]))
-                else:
-                    missing.append(asked)
-            share = len(covered) / len(crit.topics)
-            if covered:
-                reasons.append((weight["topics"] * share, "can speak to " + ", ".join(covered)))
-            if missing:
-                compromises.append((weight["topics"] * (1 - share), "doesn't list " + ", ".join(missing)))
-
-        if crit.language:
-            want = language_key(crit.language)
-            langs = self._language_sets[self._c_langs[i]]
-            if want in langs:
-                reasons.append((weight["language"], f"speaks {want}"))
-            else:
-                compromises.append(
-                    (weight["language"], f"doesn't list {want}" if langs else f"languages unknown ({want} asked)")
-                )
-
-        if q.keyword_words:
-            found = []
-            missed = []
-            for w, word_hits in zip(q.keyword_words, q.keyword_hits, strict=True):
-                hit = word_hits.get(a)
-                if hit is not None:
-                    where = "name" if hit[1] in self._acc_name_words[a] else "mentions"
-                    found.append((where, hit[1]))
-                else:
-                    missed.append(w)
-            if missed:
-                compromises.append(
-                    (weight["keywords"] * len(missed) / len(q.keyword_words),
-                     "no mention of " + ", ".join(f'"{w}"' for w in missed))
-                )
-            names = [w for where, w in found if where == "name"]
-            mentions = [w for where, w in found if where == "mentions"]
-            share = len(found) / len(q.keyword_words)
-            if names:
-                reasons.append((weight["keywords"] * share, "name matches " + ", ".join(f'"{w}"' for w in names)))
-            if mentions:
-                reasons.append((weight["keywords"] * share, "mentions " + ", ".join(f'"{w}"' for w in mentions)))
-
-        reasons.sort(key=lambda x: -x[0])
-        compromises.sort(key=lambda x: -x[0])
-        return [t for _, t in reasons], [t for _, t in compromises]
-
-    def _explain_geo(self, c: Candidate, q: _Query, w: float, reasons: _Notes, compromises: _Notes) -> None:
-        iso = c.country.upper() if c.country else None
-        region = Region(c.region) if c.region else region_of(iso)
-        where = country_name(iso) if iso else (region_name(region) if region else "")
-        if q.country:
-            asked = country_name(q.country)
-            if iso == q.country:
-                reasons.append((w, f"same country: {asked}"))
-            elif not where:
-                compromises.append((w * 0.8, "country unknown"))
-            elif q.region and region == q.region:
-                if not q.country_has_references:
-                    compromises.append((w * 0.5, f"no reference in {asked}: showing {region_name(q.region)}"))
-                else:
-                    compromises.append((w * 0.5, f"in {where}, not {asked}"))
-            else:
-                compromises.append((w, f"in {where}, outside {region_name(q.region)}" if q.region else f"in {where}"))
-        elif q.region:
-            if region == q.region:
-                reasons.append((w, f"in {region_name(q.region)}: {where}"))
-            elif not where:
-                compromises.append((w * 0.8, "country unknown"))
-            else:
-                compromises.append((w, f"outside {region_name(q.region)}: {where}"))
-
-    @staticmethod
-    def _explain_size(
-        value: int | None, asked: int, w: float, kind: str, reasons: _Notes, compromises: _Notes
-    ) -> None:
-        fmt: Callable[[int], str]
-        if kind == "employees":
-            def fmt(n: int) -> str:
-                return f"{n:,}"
-            unit, bands, label = " employees", EMPLOYEE_BANDS, "size"
-        else:
-            fmt, unit, bands, label = money_text, " revenue", REVENUE_BANDS, "revenue"
-        if not value:
-            compromises.append((w * 0.75, f"{label} unknown"))
-            return
-        pair = f"{fmt(value)} vs {fmt(asked)}{unit}"
-        d = math.log10(value) - math.log10(asked)
-        if abs(d) <= _SIMILAR_SIZE:
-            reasons.append((w, f"similar {label}: {pair}"))
-            return
-        direction = "smaller" if d < 0 else "larger"
-        steps = abs(band(value, bands) - band(asked, bands))
-        lost = w * (1.0 - max(0.0, 1.0 - abs(d) / _SIZE_SPAN))
-        noun = "size" if kind == "employees" else "revenue"
-        if steps == 0:
-            compromises.append((lost, f"{direction}: {pair}"))
-        elif steps == 1:
-            compromises.append((lost, f"one {noun} band {direction}: {pair}"))
-        else:
-            compromises.append((lost, f"much {direction}: {pair}"))
-
-
-_BUCKET = 0.005  # log10 resolution of sizes (about 1%)
-
-
-def _bucket(value: int | None) -> int | None:
-    return round(math.log10(value) / _BUCKET) if value and value > 0 else None
-
-
-def _size_table(buckets: list[int | None], asked: int) -> list[float]:
-    """Size similarity per bucket: 1 at the same size, falling linearly with the log distance."""
-    q = math.log10(asked)
-    unknown = _UNKNOWN["size"]
-    return [unknown if b is None else max(0.0, 1.0 - abs(b * _BUCKET - q) / _SIZE_SPAN) for b in buckets]
-
-
-def _mean_best(hits: list[dict[int, float]], sets: list[tuple[int, ...]]) -> list[float]:
-    """Per set of values (an account's products, a contact's topics): the mean over the asked values of
-    the best similarity any of the set's values has to it."""
-    n = len(hits)
-    return [sum(max((h.get(v, 0.0) for v in ids), default=0.0) for h in hits) / n for ids in sets]
-
-
-def _sum_lists(lists: list[list[float]], n: int) -> list[float]:
-    if not lists:
-        return [0.0] * n
-    if len(lists) == 1:
-        return list(lists[0])
-    return list(map(sum, zip(*lists, strict=True)))
-
-
-def _seniority_sim(have: Seniority | None, want: Seniority) -> float:
-    """Peer or more senior is right for the audience; one level below is a stretch, two is wrong."""
-    if have is None:
-        return _UNKNOWN["seniority"]
-    diff = Seniority(have).rank - want.rank
-    if diff >= 0:
-        return 1.0 if diff <= 1 else 0.9
-    return 0.4 if diff == -1 else 0.0
-
-
-def _persona_sim(have: Persona | None, want: Persona) -> float:
-    if have is None:
-        return _UNKNOWN["persona"]
-    return 1.0 if have == want else 0.0
-
-
-def _is_available(r: _Ranked) -> bool:
-    return r.avail is None or r.avail.available
-
-
-def _good(pool: list[_Ranked]) -> int:
-    """Good matches under the current (possibly relaxed) criteria: what relaxation looks for."""
-    return sum(1 for r in pool if _is_available(r) and r.score >= GOOD_MATCH_SCORE)
-
-
-def _points(value: float) -> int:
-    return max(0, min(100, round(value)))

@@ -1,31 +1,58 @@
 """Free text -> search criteria: `healthcare 5k employees germny VP integration`. Pure.
 
-Reads, in this order: numbers (employees, revenue), languages ("German-speaking", "speaks Spanish"), the
-competitor replaced ("replaced Oracle"), fixed words (seniority, persona, activity, regions, countries),
-the program's own vocabulary (industries, products, use cases, topics, competitors, account names),
-industry hints ("bank" -> Banking), nationalities ("German bank" -> Germany), then typos (rapidfuzz).
-What is left becomes keywords, matched fuzzily by the engine against account names, use cases and notes.
+Reads, in this order: soft wishes ("ideally in Europe" is read on its own and weighs less), company lists
+("Fortune 500"), numbers and bounds (employees, revenue: "2,000+", "under 500 people"), languages
+("German-speaking"), the competitor replaced ("replaced Oracle"), fixed words (seniority and ranges,
+persona, activity, places and groups of places, size words, industries and families of the taxonomy),
+the program's own vocabulary (industries, products, use cases, topics, competitors, account names, and
+their glossary spellings: "KYC" -> Customer onboarding), nationalities ("German bank" -> Germany), then
+typos (rapidfuzz). What is left becomes keywords, matched fuzzily by the engine against account names,
+use cases and notes; the engine reports the ones that match nothing as not used.
 
 Typo tolerance never applies to short or common words: "need", "with", "call", "for", "the" never turn
-into a country or an industry.
+into a country or an industry. What the parser knows lives in data (see refbot.matching.vocabulary).
 """
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
-from refbot.domain import ActivityType, Persona, Region, Seniority, parse_quantity
-from refbot.geo import REGION_ALIASES, all_countries, country_lookup_keys, country_name
-from refbot.matching.candidates import Candidate
+from refbot.domain import ActivityType, Persona, Region, Seniority
+from refbot.geo import (
+    PlaceGroup,
+    all_countries,
+    country_lookup_keys,
+    country_name,
+    nationalities,
+    place_groups,
+    region_of,
+)
 from refbot.matching.criteria import Criteria
-from refbot.matching.text import clean_list, employees_text, fold, key, language_names, money_text
+from refbot.matching.numbers import (
+    apply_size_word,
+    read_numbers,
+    read_size_lists,
+)
+from refbot.matching.text import fold, language_names
+from refbot.matching.tokens import State, Tok, note, wordset
+from refbot.matching.vocabulary import (
+    KIND_ORDER,
+    Entry,
+    VocabIndex,
+    Vocabulary,
+    seniority_words,
+    soft_words,
+    stem,
+    taxonomy,
+)
+
+__all__ = ["ParsedQuery", "Vocabulary", "parse_query"]
 
 _FUZZY_MIN_LEN = 5  # shorter words must match exactly
 _FUZZY_WORD = 85  # rapidfuzz ratio for one typo'd word (competitor names after "replaced")
@@ -34,11 +61,7 @@ _PARTIAL_SCORE = 80  # a word that names exactly one multi-word entry ("fraud" -
 
 
 
-def _wordset(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-STOPWORDS = _wordset(
+STOPWORDS = wordset(
     """
     a an the and or but nor with without for from of to in on at by as into onto per via than then so if
     is are was were be been being am do does did doing done have has had having get gets got getting
@@ -58,13 +81,12 @@ STOPWORDS = _wordset(
     based located headquartered hq using uses use used know knows knew find finding found look looking
     seek seeking searching search help speak talk talking contact contacts person someone ideally
     one two three four five few several many much lot lots just only still even either
-    small smaller large larger big bigger huge tiny mid midsize medium sized
+    sized
     employees employee staff people headcount revenue revenues turnover speaking language languages
     """
 )
 
 # ----------------------------------------------------------------------------------------- fixed words
-
 
 _T = TypeVar("_T")
 
@@ -74,18 +96,9 @@ def _phrase_table(*pairs: tuple[_T, str]) -> dict[str, _T]:
     return {phrase.strip(): value for value, phrases in pairs for phrase in phrases.split(",")}
 
 
-_SENIORITY: dict[str, Seniority] = _phrase_table(
-    (
-        Seniority.c_level,
-        "c level, c suite, c levels, cxo, cxos, exec, execs, executive, executives, chief, ceo, cfo, cio, cto, "
-        "coo, cmo, cro, ciso, cdo, cpo, cso, cco, cio level, president, founder, cofounder, co founder, board "
-        "member, managing director, general manager, gm",
-    ),
-    (Seniority.vp, "vp, vps, svp, evp, avp, rvp, vice president, vice presidents, head of, head"),
-    (Seniority.director, "director, directors, dir, sr director, senior director"),
-    (Seniority.manager, "manager, managers, mgr, mgrs, team lead, supervisor, line manager"),
-    (Seniority.individual, "individual contributor, individual contributors, practitioner, practitioners, end user, end users, hands on"),
-)
+_SENIORITY = seniority_words().levels
+_SENIORITY_RANGES = seniority_words().ranges
+_OR_HIGHER = seniority_words().or_higher
 
 # Titles that say the focus too.
 _TITLE_PERSONA: dict[str, Persona] = {
@@ -126,54 +139,14 @@ _ACTIVITY: dict[str, ActivityType] = _phrase_table(
     (ActivityType.call, "call, calls, phone call, reference call, ref call, chat, zoom, phone"),
 )
 
-_REGION_WORDS: dict[str, Region] = {k: v for k, v in REGION_ALIASES.items() if k not in ("na", "eu")}
-_REGION_WORDS.update({"european": Region.EMEA, "nordic": Region.EMEA, "asian": Region.APAC,
-                      "latin american": Region.LATAM, "north american": Region.NA, "middle eastern": Region.EMEA})
-_REGION_CODES = {"NA": Region.NA, "EU": Region.EMEA}  # only in capitals ("na", "eu" are words elsewhere)
+_DEMONYMS = nationalities()
+_SOFT_MARKER_WORDS = wordset(
+    "ideally ideal preferably preferable prefer bonus optionally optional possible hopefully nice plus"
+)
+_GROUPS = {w: g for g in place_groups() for w in g.words}
+_GROUP_CODES = {c: g for g in place_groups() for c in g.codes}
+_TAXONOMY = taxonomy()
 
-_DEMONYMS: dict[str, str] = {
-    "german": "DE", "french": "FR", "spanish": "ES", "british": "GB", "english": "GB", "scottish": "GB",
-    "welsh": "GB", "irish": "IE", "dutch": "NL", "belgian": "BE", "swiss": "CH", "austrian": "AT",
-    "italian": "IT", "portuguese": "PT", "swedish": "SE", "norwegian": "NO", "danish": "DK",
-    "finnish": "FI", "polish": "PL", "czech": "CZ", "hungarian": "HU", "romanian": "RO", "greek": "GR",
-    "turkish": "TR", "israeli": "IL", "emirati": "AE", "saudi": "SA", "egyptian": "EG", "moroccan": "MA",
-    "nigerian": "NG", "kenyan": "KE", "south african": "ZA", "japanese": "JP", "chinese": "CN",
-    "korean": "KR", "indian": "IN", "singaporean": "SG", "malaysian": "MY", "thai": "TH",
-    "vietnamese": "VN", "indonesian": "ID", "filipino": "PH", "taiwanese": "TW", "australian": "AU",
-    "aussie": "AU", "kiwi": "NZ", "canadian": "CA", "american": "US", "mexican": "MX", "brazilian": "BR",
-    "argentinian": "AR", "argentine": "AR", "chilean": "CL", "colombian": "CO", "peruvian": "PE",
-}
-
-# Industry words people use -> industry names a program may have (the first one present wins).
-_INDUSTRY_HINTS: dict[str, tuple[str, ...]] = {}
-for _words_, _targets in (
-    ("bank, banks, banker, bankers, lender, lenders", "Banking, Banks, Financial Services, Finance"),
-    ("fintech, fintechs", "Fintech, Financial Services, Banking"),
-    ("insurer, insurers, insurance company, reinsurer", "Insurance, Financial Services"),
-    ("hospital, hospitals, health, medical, clinic, clinics, health system, payer, provider",
-     "Healthcare, Health Care, Hospitals, Life Sciences"),
-    ("pharma, biotech, drug, drugs, pharmaceutical", "Pharmaceuticals, Pharma, Life Sciences, Biotech, Healthcare"),
-    ("telco, telcos, telecom, carrier, carriers, mobile operator", "Telecommunications, Telecom, Technology"),
-    ("retailer, retailers, shop, shops, store, stores, ecommerce, e commerce, webshop",
-     "Retail, E-commerce, Ecommerce, Consumer Goods"),
-    ("manufacturer, manufacturers, factory, factories, industrial, plant",
-     "Manufacturing, Industrial, Industrials"),
-    ("government, gov, govt, agency, agencies, public, municipality, city, federal, state government",
-     "Public Sector, Government"),
-    ("university, universities, school, schools, college, colleges, edu, higher ed", "Education, Higher Education"),
-    ("utility, utilities, power, oil, gas, energy company", "Energy, Utilities, Oil & Gas"),
-    ("airline, airlines, logistics, shipping, trucking, freight, carrier", "Transportation, Logistics"),
-    ("software, saas, tech, tech company, startup", "Technology, Software"),
-    ("automaker, automakers, auto, car maker, carmaker", "Automotive, Manufacturing"),
-    ("publisher, publishers, broadcaster, broadcasters, studio", "Media, Media & Entertainment"),
-):
-    for _w in _words_.split(","):
-        _INDUSTRY_HINTS[_w.strip()] = tuple(t.strip() for t in _targets.split(","))
-
-_EMPLOYEE_UNITS = _wordset("employees employee emps emp staff people persons ftes fte headcount heads workers workforce")
-_REVENUE_UNITS = _wordset("revenue revenues rev turnover sales arr usd dollars eur euros gbp")
-_MULTIPLIER_WORDS = {"k": "k", "thousand": "k", "m": "m", "mm": "m", "mn": "m", "million": "m", "millions": "m",
-                     "b": "b", "bn": "b", "billion": "b", "billions": "b"}
 _COMPETITOR_TRIGGERS: tuple[tuple[str, ...], ...] = (
     ("replaced",), ("replacing",), ("replace",), ("displaced",), ("displacing",), ("displace",),
     ("switched", "from"), ("switching", "from"), ("moved", "off"), ("moved", "from"), ("moving", "from"),
@@ -197,185 +170,77 @@ _US_DOTS = re.compile(r"\bu\.\s?s\.(?:\s?a\.?)?", re.I)
 
 
 @dataclass
-class Vocabulary:
-    """Words of the program's own data, to read free text against."""
-
-    industries: list[str] = field(default_factory=list)
-    products: list[str] = field(default_factory=list)
-    use_cases: list[str] = field(default_factory=list)
-    competitors: list[str] = field(default_factory=list)
-    topics: list[str] = field(default_factory=list)
-    account_names: list[str] = field(default_factory=list)
-    languages: list[str] = field(default_factory=list)
-    countries: list[str] = field(default_factory=list)  # ISO2 codes present in the data
-    _index: _VocabIndex | None = field(default=None, init=False, repr=False, compare=False)
-
-    @classmethod
-    def from_candidates(cls, candidates: Iterable[Candidate]) -> Vocabulary:
-        industries: list[str] = []
-        products: list[str] = []
-        use_cases: list[str] = []
-        competitors: list[str] = []
-        topics: list[str] = []
-        names: list[str] = []
-        languages: list[str] = []
-        countries: list[str] = []
-        seen_accounts: set[int] = set()
-        for c in candidates:
-            topics.extend(c.topics)
-            languages.extend(c.languages)
-            if c.account_id in seen_accounts:
-                continue
-            seen_accounts.add(c.account_id)
-            if c.industry:
-                industries.append(c.industry)
-            products.extend(c.products)
-            use_cases.extend(c.use_cases)
-            if c.competitor_replaced:
-                competitors.append(c.competitor_replaced)
-            names.append(c.account_name)
-            if c.country:
-                countries.append(c.country.upper())
-
-        def distinct(values: list[str]) -> list[str]:
-            return sorted(clean_list(values), key=str.lower)
-
-        return cls(
-            industries=distinct(industries),
-            products=distinct(products),
-            use_cases=distinct(use_cases),
-            competitors=distinct(competitors),
-            topics=distinct(topics),
-            account_names=distinct(names),
-            languages=distinct(languages),
-            countries=sorted(set(countries)),
-        )
-
-    def index(self) -> _VocabIndex:
-        if self._index is None:
-            self._index = _VocabIndex(self)
-        return self._index
-
-
-@dataclass
 class ParsedQuery:
     criteria: Criteria
     unparsed: list[str] = field(default_factory=list)  # words not understood as a criterion (kept as keywords)
     notes: list[str] = field(default_factory=list)  # interpretations worth showing: "germny -> Germany"
 
 
-@dataclass
-class _Entry:
-    kind: str  # industry, product, use_case, topic, competitor, account
-    value: str
-    key: str
-    words: tuple[str, ...]
-    stem: str
-
-
-_KIND_ORDER = ("industry", "use_case", "product", "topic", "competitor", "account")
-
-
-def _stem(word: str) -> str:
-    for suffix in ("ings", "ing", "ers", "er", "es", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)]
-    return word
-
-
-class _VocabIndex:
-    """Vocabulary entries by key, stem and word count, for exact, plural and typo-tolerant reading."""
-
-    def __init__(self, vocab: Vocabulary) -> None:
-        self.by_key: dict[str, list[_Entry]] = {}
-        self.by_stem: dict[str, list[_Entry]] = {}
-        self.fuzzy_single: list[_Entry] = []
-        self.fuzzy_multi: list[_Entry] = []
-        self.word_owners: dict[tuple[str, str], list[_Entry]] = {}  # (kind, word) -> multi-word entries
-        for kind, values in (
-            ("industry", vocab.industries),
-            ("use_case", vocab.use_cases),
-            ("product", vocab.products),
-            ("topic", vocab.topics),
-            ("competitor", vocab.competitors),
-            ("account", vocab.account_names),
-        ):
-            for value in values:
-                ws = tuple(w for w in re.split(r"[^0-9a-z]+", fold(value)) if w)
-                if not ws:
-                    continue
-                e = _Entry(kind=kind, value=value, key=key(value), words=ws, stem=" ".join(_stem(w) for w in ws))
-                self.by_key.setdefault(e.key, []).append(e)
-                if kind == "account":
-                    continue  # names are matched exactly; the engine matches keywords fuzzily
-                self.by_stem.setdefault(e.stem, []).append(e)
-                (self.fuzzy_single if len(ws) == 1 else self.fuzzy_multi).append(e)
-                if len(ws) > 1:
-                    for w in set(ws):
-                        self.word_owners.setdefault((kind, w), []).append(e)
-        self.industry_keys = {key(v): v for v in vocab.industries}
-        self.industries = list(vocab.industries)
-
-
 # ---------------------------------------------------------------------------------------------- parse
 
 
-@dataclass
-class _Tok:
-    text: str  # as typed
-    low: str  # folded
-    start: int
-    end: int
-    used: bool = False
-
-
-@dataclass
-class _State:
-    toks: list[_Tok]
-    text: str
-    shouting: bool
-    index: _VocabIndex | None = None
-    original: str = ""
-    data: dict[str, Any] = field(default_factory=dict)
-    products: list[str] = field(default_factory=list)
-    topics: list[str] = field(default_factory=list)
-    keywords: list[str] = field(default_factory=list)
-    seniorities: list[Seniority] = field(default_factory=list)
-    implied_persona: Persona | None = None
-    activities: list[ActivityType] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    unparsed: list[str] = field(default_factory=list)
-
-    def phrase(self, start: int, n: int) -> str | None:
-        """Folded text of n unused tokens from `start`, or None when one is used or out of range."""
-        if start + n > len(self.toks):
-            return None
-        part = self.toks[start : start + n]
-        if any(t.used for t in part):
-            return None
-        return " ".join(t.low for t in part)
-
-    def typed(self, start: int, n: int) -> str:
-        """The words as the user typed them (hyphens included)."""
-        return self.original[self.toks[start].start : self.toks[start + n - 1].end]
-
-    def use(self, start: int, n: int) -> None:
-        for t in self.toks[start : start + n]:
-            t.used = True
-
 
 def parse_query(text: str, vocab: Vocabulary) -> ParsedQuery:
-    """Read a free-text search into criteria, with what was not understood and what was interpreted."""
+    """Read a free-text search into criteria, with what was not understood and what was interpreted.
+
+    Soft wishes ("ideally in Europe", "site visit if possible") are read on their own; what they add to
+    the criteria is listed in `Criteria.soft` (it weighs less and never excludes)."""
     text = (text or "").strip()
+    index = vocab.index()
+    hard_text, soft_text = _split_soft(text)
+    hard = _read(hard_text, index)
+    if not soft_text.strip():
+        return _finish(hard, soft=None)
+    return _finish(hard, soft=_read(soft_text, index))
+
+
+_CLAUSE_END = re.compile(r"[,.;!?\n()]|\bbut\b|\band\b(?= (?:a|an|the|with|who|that|in)\b)")
+
+
+def _split_soft(text: str) -> tuple[str, str]:
+    """(hard, soft): the text with soft clauses blanked, and only the soft clauses (offsets kept)."""
+    words = soft_words()
+    low = fold(text) if len(fold(text)) == len(text) else text.lower()
+    marks = [False] * len(text)
+    found = False
+    for phrase in words.before:
+        for m in re.finditer(r"(?<![\w])" + re.escape(phrase).replace(r"\ ", r"[\s\-]+") + r"(?![\w])", low):
+            end = _CLAUSE_END.search(low, m.end())
+            stop = end.start() if end else len(text)
+            if not any(ch.isalnum() for ch in low[m.end() : stop]):
+                continue  # nothing after it: an "after" word ("site visit if possible")
+            for k in range(m.start(), stop):
+                marks[k] = True
+            found = True
+    for phrase in words.after:
+        for m in re.finditer(r"(?<![\w])" + re.escape(phrase).replace(r"\ ", r"[\s\-]+") + r"(?![\w])", low):
+            if any(marks[m.start() : m.end()]):
+                continue
+            starts = [c.end() for c in _CLAUSE_END.finditer(low, 0, m.start())]
+            start = starts[-1] if starts else 0
+            for k in range(start, m.end()):
+                marks[k] = True
+            found = True
+    if not found:
+        return text, ""
+    hard = "".join(" " if marks[k] else ch for k, ch in enumerate(text))
+    soft = "".join(ch if marks[k] else " " for k, ch in enumerate(text))
+    return hard, soft
+
+
+def _read(text: str, index: VocabIndex) -> State:
     # Both rewrites keep every offset, so spans point into what the user typed.
     prepared = _HYPHEN.sub(" ", _US_DOTS.sub(lambda m: "USA".ljust(len(m.group(0))), text))
-    toks = [_Tok(m.group(0), fold(m.group(0)), m.start(), m.end()) for m in _TOKEN.finditer(prepared)]
+    toks = [Tok(m.group(0), fold(m.group(0)), m.start(), m.end()) for m in _TOKEN.finditer(prepared)]
     letters = [ch for ch in prepared if ch.isalpha()]
     shouting = len(letters) >= 8 and sum(ch.isupper() for ch in letters) / len(letters) > 0.6
-    index = vocab.index()
-    st = _State(toks=toks, text=prepared, shouting=shouting, index=index, original=text)
+    st = State(toks=toks, text=prepared, shouting=shouting, index=index, original=text)
+    for tok in toks:  # soft-wish words themselves mean nothing for the search
+        if tok.low in _SOFT_MARKER_WORDS:
+            tok.used = True
 
-    _read_numbers(st)
+    read_size_lists(st)
+    read_numbers(st)
     _read_languages(st)
     _read_competitor(st, index)
     for n in (4, 3, 2):
@@ -384,138 +249,72 @@ def parse_query(text: str, vocab: Vocabulary) -> ParsedQuery:
     for i in range(len(st.toks)):
         if not st.toks[i].used:
             _read_word(st, index, i)
+    return st
 
-    data = st.data
+
+def _data(st: State) -> dict[str, Any]:
+    data = dict(st.data)
     if st.seniorities:
         data["seniority"] = max(st.seniorities, key=lambda s: s.rank)
+        if st.or_higher:
+            data["seniority_or_higher"] = True
     if "persona" not in data and st.implied_persona is not None:
         data["persona"] = st.implied_persona
     if st.activities:
         data["activity"] = next((a for a in st.activities if a is not ActivityType.call), st.activities[0])
+    if len(st.countries) > 1 or st.places:
+        data["countries"] = st.countries
+        if st.places:
+            data["place"] = " or ".join(st.places)
+        regions = {_region(c) for c in st.countries}
+        if len(regions) == 1 and None not in regions:
+            data.setdefault("region", regions.pop())
     data["products"] = st.products
     data["topics"] = st.topics
     data["keywords"] = st.keywords
-    return ParsedQuery(criteria=Criteria.model_validate(data), unparsed=st.unparsed, notes=st.notes)
+    return data
 
 
-def _note(st: _State, typed: str, meant: str) -> None:
-    if fold(typed) != fold(meant):
-        text = f"{typed} -> {meant}"
-        if text not in st.notes:
-            st.notes.append(text)
+# Which criterion a criteria field feeds (a soft wish marks the criterion, not the field).
+_SOFT_OF_FIELD = {
+    "industry": "industry", "industry_family": "industry", "industry_label": "industry",
+    "employees": "employees", "employees_min": "employees", "employees_max": "employees",
+    "annual_revenue": "revenue", "revenue_min": "revenue", "revenue_max": "revenue",
+    "country": "geo", "countries": "geo", "place": "geo", "region": "geo",
+    "seniority": "seniority", "seniority_or_higher": "seniority", "persona": "persona", "language": "language",
+    "topics": "topics", "products": "products", "use_case": "use_case", "competitor": "competitor",
+    "keywords": "keywords", "activity": "activity",
+}
 
 
-# ---------------------------------------------------------------------------------------------- numbers
+def _finish(hard: State, *, soft: State | None) -> ParsedQuery:
+    data = _data(hard)
+    notes, unparsed = list(hard.notes), list(hard.unparsed)
+    if soft is not None:
+        wished = _data(soft)
+        soft_names: set[str] = set()
+        for name, value in wished.items():
+            if value in (None, [], "", False):
+                continue
+            criterion = _SOFT_OF_FIELD.get(name)
+            if criterion is None:
+                continue
+            taken = any(data.get(f) not in (None, [], "", False) for f, c in _SOFT_OF_FIELD.items() if c == criterion)
+            if taken and criterion not in soft_names:
+                continue  # asked firmly already: the wish adds nothing
+            if isinstance(value, list):
+                data[name] = [*data.get(name, []), *value]
+            else:
+                data[name] = value
+            soft_names.add(criterion)
+        data["soft"] = sorted(soft_names)
+        notes += [n for n in soft.notes if n not in notes]
+        unparsed += soft.unparsed
+    return ParsedQuery(criteria=Criteria.model_validate(data), unparsed=unparsed, notes=notes)
 
 
-def _quantity(tok: _Tok, nxt: _Tok | None) -> tuple[float, str, bool, int] | None:
-    """(value, multiplier letter, has currency, tokens used) for a number token, else None."""
-    raw = tok.text.rstrip("+")
-    currency = raw[:1] in "$€£"
-    body = raw.lstrip("$€£")
-    m = re.fullmatch(r"(\d+(?:[.,]\d+)*)([a-zA-Z]*)", body)
-    if not m:
-        return None
-    digits, suffix = m.group(1), m.group(2).lower()
-    used = 1
-    if not suffix and nxt is not None and not nxt.used and nxt.low in _MULTIPLIER_WORDS:
-        suffix, used = nxt.low, 2
-    if suffix and suffix not in _MULTIPLIER_WORDS:
-        return None
-    mult = _MULTIPLIER_WORDS.get(suffix, "")
-    try:
-        value = parse_quantity(digits + mult) if mult else parse_quantity(digits)
-    except ValueError:
-        return None
-    return float(value), mult, currency, used
-
-
-def _read_numbers(st: _State) -> None:
-    toks = st.toks
-    i = 0
-    while i < len(toks):
-        tok = toks[i]
-        if tok.used or not (tok.text[:1].isdigit() or tok.text[:1] in "$€£"):
-            i += 1
-            continue
-        q = _quantity(tok, toks[i + 1] if i + 1 < len(toks) else None)
-        if q is None:
-            i += 1
-            continue
-        value, mult, currency, used = q
-        first, last = i, i + used - 1
-        ranged = False
-        # A range: "1k-5k", "1,000 to 5,000", "1-5k" -> the geometric middle.
-        j = last + 1
-        gap = st.text[toks[last].end : toks[j].start] if j < len(toks) else ""
-        if j < len(toks) and gap.strip() in ("-", "–") and toks[j].text[:1].isdigit() or (
-            j + 1 < len(toks) and toks[j].low == "to" and toks[j + 1].text[:1].isdigit()
-        ):
-            k = j if toks[j].low != "to" else j + 1
-            q2 = _quantity(toks[k], toks[k + 1] if k + 1 < len(toks) else None)
-            scaled = value
-            if q2 is not None and not mult and q2[1]:  # "1-5k": the first number takes the second's multiplier
-                try:
-                    scaled = float(parse_quantity(f"{int(value) if value == int(value) else value}{q2[1]}"))
-                except ValueError:  # "999999999999-5b" would be out of range: not a range
-                    q2 = None
-            if q2 is not None:
-                value2, mult2, currency2, used2 = q2
-                if not mult and mult2:
-                    value, mult = scaled, mult2
-                if value2 > 0 and value > 0:
-                    value = math.sqrt(value * value2)
-                    value = float(round(value, -max(0, int(math.log10(value)) - 1)))
-                currency = currency or currency2
-                last = k + used2 - 1
-                ranged = True
-        unit = _unit_around(st, first, last)
-        kind = unit
-        if kind is None:
-            if currency or mult in ("b", "m"):
-                kind = "revenue"
-            elif mult == "k" or (value >= 10 and not (1900 <= value <= 2100 and "," not in tok.text)):
-                kind = "employees"
-        typed = st.original[toks[first].start : toks[last].end]
-        field_name = {"employees": "employees", "revenue": "annual_revenue"}.get(kind or "")
-        if field_name is None or field_name in st.data or value < 1:
-            st.unparsed.append(typed)
-            st.use(first, last - first + 1)
-            i = last + 1
-            continue
-        st.data[field_name] = int(value)
-        st.use(first, last - first + 1)
-        if unit is None or ranged:
-            meant = employees_text(int(value)) if kind == "employees" else f"{money_text(value)} revenue"
-            _note(st, typed, ("about " if ranged else "") + meant)
-        i = last + 1
-
-
-def _unit_around(st: _State, first: int, last: int) -> str | None:
-    """"employees" or "revenue" from the words right after (or before) a number; those words are used."""
-    toks = st.toks
-    j = last + 1
-    if j < len(toks) and toks[j].low in ("in", "of") and j + 1 < len(toks) and toks[j + 1].low in _REVENUE_UNITS:
-        toks[j].used = toks[j + 1].used = True
-        return "revenue"
-    if j < len(toks) and not toks[j].used:
-        if toks[j].low in _EMPLOYEE_UNITS:
-            toks[j].used = True
-            return "employees"
-        if toks[j].low in _REVENUE_UNITS:
-            toks[j].used = True
-            return "revenue"
-    k = first - 1
-    if k >= 0 and toks[k].low in ("of", "is", "about", "around", "approx", "approximately", "over", "under"):
-        k -= 1
-    if k >= 0 and not toks[k].used:
-        if toks[k].low in _REVENUE_UNITS:
-            st.use(k, first - k)
-            return "revenue"
-        if toks[k].low in _EMPLOYEE_UNITS:
-            st.use(k, first - k)
-            return "employees"
-    return None
+def _region(iso: str) -> Region | None:
+    return region_of(iso)
 
 
 # ---------------------------------------------------------------------------------------------- phrases
@@ -523,7 +322,7 @@ def _unit_around(st: _State, first: int, last: int) -> str | None:
 _LANGUAGE_NAMES = language_names()
 
 
-def _read_languages(st: _State) -> None:
+def _read_languages(st: State) -> None:
     toks = st.toks
     for i, tok in enumerate(toks):
         if tok.used or tok.low not in _LANGUAGE_NAMES:
@@ -541,9 +340,9 @@ def _read_languages(st: _State) -> None:
             st.use(*span)
 
 
-def _read_competitor(st: _State, index: _VocabIndex) -> None:
+def _read_competitor(st: State, index: VocabIndex) -> None:
     toks = st.toks
-    competitors = [e for es in index.by_key.values() for e in es if e.kind == "competitor"]
+    competitors = index.competitors
     for i in range(len(toks)):
         if "competitor" in st.data:
             return
@@ -571,7 +370,7 @@ def _read_competitor(st: _State, index: _VocabIndex) -> None:
                 continue
             m, value = found
             st.data["competitor"] = value
-            _note(st, st.typed(start, m), value)
+            note(st, st.typed(start, m), value)
             st.use(start, m)
             for k in range(i, start):
                 if toks[k].low in _CONSUMED_TRIGGER_WORDS:
@@ -597,36 +396,71 @@ def _country_keys() -> tuple[dict[str, str], dict[str, str], list[str]]:
 
 _COUNTRY_NAMES, _COUNTRY_CODES, _COUNTRY_FUZZY = _country_keys()
 # Capitalised codes that are more often something else: IT (persona), PR (press), HR, ID, IN, IS, ...
-_AMBIGUOUS_CODES = _wordset(
+_AMBIGUOUS_CODES = wordset(
     "IT PR HR ID IN IS AT BE NO ME MY TO AS ON AM DO CO MA AR OR SO GO UP CAN ARE PER FIN PAN NOR DOM POL MAR"
 )
 
 
-def _set_country(st: _State, iso: str, typed: str, *, note: bool = False) -> bool:
-    """Set the country (the first one wins); note the reading when it was a guess (typo, nationality)."""
-    if "country" in st.data:
-        return bool(st.data["country"] == iso)
-    st.data["country"] = iso
-    if note:
-        _note(st, typed, country_name(iso))
+def _set_country(st: State, iso: str, typed: str, *, guessed: bool = False) -> bool:
+    """Add a country (a list of countries reads as "any of"); note the reading when it was a guess
+    (typo, nationality)."""
+    if iso not in st.countries:
+        st.countries.append(iso)
+    st.data.setdefault("country", iso)
+    if guessed:
+        note(st, typed, country_name(iso))
     return True
 
 
-def _read_fixed_phrases(st: _State, n: int) -> None:
+def _set_group(st: State, group: PlaceGroup) -> bool:
+    """A named place: its countries join the ones asked ("DACH", "the Nordics"); a region stays a region."""
+    if group.name in ("EMEA", "APAC", "Latin America") or not group.countries:
+        if group.region is not None:
+            st.data.setdefault("region", group.region)
+        return True
+    if group.name not in st.places:
+        st.places.append(group.name)
+    for iso in sorted(group.countries):
+        if iso not in st.countries:
+            st.countries.append(iso)
+    return True
+
+
+def _set_seniority(st: State, i: int, n: int, level: Seniority, *, or_higher: bool = False) -> None:
+    """A seniority, and "or higher" when the words after it (or a "+") say so: "VP or higher", "director+"."""
+    st.seniorities.append(level)
+    last = i + n - 1
+    if or_higher or "+" in st.after(last)[:1]:
+        st.or_higher = True
+        return
+    for m in (3, 2, 1):
+        phrase = st.phrase(last + 1, m)
+        if phrase is not None and phrase in _OR_HIGHER:
+            st.or_higher = True
+            st.use(last + 1, m)
+            return
+
+
+def _read_fixed_phrases(st: State, n: int) -> None:
     for i in range(len(st.toks) - n + 1):
         phrase = st.phrase(i, n)
         if phrase is None:
             continue
-        if _apply_fixed(st, phrase, st.typed(i, n)):
+        if _apply_fixed(st, phrase, st.typed(i, n), span=(i, n)):
             st.use(i, n)
 
 
-def _apply_fixed(st: _State, phrase: str, typed: str) -> bool:
-    """Seniority, persona, activity, region, country or nationality words; True when understood."""
+def _apply_fixed(st: State, phrase: str, typed: str, *, span: tuple[int, int]) -> bool:
+    """Seniority, persona, activity, place, size, industry or nationality words; True when understood."""
     if phrase in _SENIORITY:
-        st.seniorities.append(_SENIORITY[phrase])
+        st.use(*span)
+        _set_seniority(st, *span, _SENIORITY[phrase])
         if phrase in _TITLE_PERSONA and st.implied_persona is None:
             st.implied_persona = _TITLE_PERSONA[phrase]
+        return True
+    if phrase in _SENIORITY_RANGES:
+        st.use(*span)
+        _set_seniority(st, *span, _SENIORITY_RANGES[phrase], or_higher=True)
         return True
     if phrase in _PERSONA_STRONG:
         st.data.setdefault("persona", _PERSONA_STRONG[phrase])
@@ -634,33 +468,46 @@ def _apply_fixed(st: _State, phrase: str, typed: str) -> bool:
     if phrase in _ACTIVITY:
         st.activities.append(_ACTIVITY[phrase])
         return True
-    if phrase in _REGION_WORDS:
-        st.data.setdefault("region", _REGION_WORDS[phrase])
-        return True
+    if phrase in _GROUPS:
+        return _set_group(st, _GROUPS[phrase])
     if phrase in _COUNTRY_NAMES:
         return _set_country(st, _COUNTRY_NAMES[phrase], typed)
     if " " in phrase and phrase in _DEMONYMS:
-        return _set_country(st, _DEMONYMS[phrase], typed, note=True)
-    if " " in phrase and phrase in _INDUSTRY_HINTS and st.index is not None:
+        return _set_country(st, _DEMONYMS[phrase], typed, guessed=True)
+    if " " in phrase and apply_size_word(st, phrase, typed):
+        return True
+    if " " in phrase and st.index is not None and st.index.lookup(phrase) is None:
         return _apply_hint(st, st.index, phrase, typed)
     return False
 
 
-def _apply_hint(st: _State, index: _VocabIndex, phrase: str, typed: str) -> bool:
-    """An industry word ("bank", "hospital", "e-commerce") -> the program's own industry name."""
-    if "industry" in st.data:
+def _apply_hint(st: State, index: VocabIndex, phrase: str, typed: str) -> bool:
+    """An industry word of the taxonomy ("bank", "hospital", "e-commerce", "FSI") -> the program's own
+    industry name; an industry the program lacks, or a whole family, -> its family."""
+    family = _TAXONOMY.family_word(phrase)
+    canon = None if family else _TAXONOMY.canonical(phrase)
+    if family is None and canon is None:
         return False
-    for target in _INDUSTRY_HINTS.get(phrase, ()):
-        value = index.industry_keys.get(key(target))
+    if "industry" in st.data or "industry_family" in st.data:
+        return True  # one industry per search: the first one named
+    if canon is not None:
+        value = index.industry_value(canon)
         if value is not None:
             st.data["industry"] = value
-            _note(st, typed, value)
+            note(st, typed, value)
             return True
-    return False
+        st.data["industry_label"] = canon
+        family = _TAXONOMY.family(canon)
+        note(st, typed, canon)
+    if family is not None:
+        st.data["industry_family"] = family
+        if canon is None:
+            note(st, typed, f"{family} (any)")
+    return True
 
 
-def _best_fuzzy(phrase: str, entries: Sequence[_Entry], cutoff: int) -> tuple[_Entry, float] | None:
-    best: tuple[_Entry, float] | None = None
+def _best_fuzzy(phrase: str, entries: Sequence[Entry], cutoff: int) -> tuple[Entry, float] | None:
+    best: tuple[Entry, float] | None = None
     compact = phrase.replace(" ", "")
     for e in entries:
         s = 100.0 if compact == e.key else fuzz.ratio(phrase, " ".join(e.words))
@@ -669,16 +516,16 @@ def _best_fuzzy(phrase: str, entries: Sequence[_Entry], cutoff: int) -> tuple[_E
     return best
 
 
-def _read_vocab_phrases(st: _State, index: _VocabIndex, n: int) -> None:
+def _read_vocab_phrases(st: State, index: VocabIndex, n: int) -> None:
     """Multi-word vocabulary entries ("financial services", "fraud detection", an account name)."""
     for i in range(len(st.toks) - n + 1):
         phrase = st.phrase(i, n)
         if phrase is None:
             continue
         typed = st.typed(i, n)
-        entries = index.by_key.get(key(phrase)) or index.by_stem.get(" ".join(_stem(w) for w in phrase.split()))
+        entries = index.lookup(phrase)
         if entries:
-            _assign(st, entries, typed, exact=True)
+            _assign(st, entries, typed, exact=not index.by_glossary(phrase))
             st.use(i, n)
             continue
         if any(w in STOPWORDS for w in phrase.split()):
@@ -691,9 +538,9 @@ def _read_vocab_phrases(st: _State, index: _VocabIndex, n: int) -> None:
             st.use(i, n)
 
 
-def _assign(st: _State, entries: Sequence[_Entry], typed: str, *, exact: bool) -> None:
+def _assign(st: State, entries: Sequence[Entry], typed: str, *, exact: bool) -> None:
     """Put a vocabulary match into every category it belongs to (e.g. a use case that is also a topic)."""
-    kinds = sorted({e.kind for e in entries}, key=_KIND_ORDER.index)
+    kinds = sorted({e.kind for e in entries}, key=KIND_ORDER.index)
     if kinds == ["account"] or ("account" in kinds and len(kinds) == 1):
         st.keywords.append(entries[0].value)
         return
@@ -715,13 +562,13 @@ def _assign(st: _State, entries: Sequence[_Entry], typed: str, *, exact: bool) -
         elif kind == "topic":
             st.topics.append(value)
         if not exact:
-            _note(st, typed, value)
+            note(st, typed, value)
 
 
 # ---------------------------------------------------------------------------------------------- words
 
 
-def _read_word(st: _State, index: _VocabIndex, i: int) -> None:
+def _read_word(st: State, index: VocabIndex, i: int) -> None:
     tok = st.toks[i]
     low, typed = tok.low, tok.text
     if tok.text.isupper() and len(tok.text) >= 2 and not st.shouting:
@@ -733,8 +580,8 @@ def _read_word(st: _State, index: _VocabIndex, i: int) -> None:
             st.activities.append(ActivityType.press)
             tok.used = True
             return
-        if tok.text in _REGION_CODES:
-            st.data.setdefault("region", _REGION_CODES[tok.text])
+        if tok.text in _GROUP_CODES:
+            _set_group(st, _GROUP_CODES[tok.text])
             tok.used = True
             return
         if low in _COUNTRY_CODES and tok.text not in _AMBIGUOUS_CODES:
@@ -745,41 +592,44 @@ def _read_word(st: _State, index: _VocabIndex, i: int) -> None:
         st.data.setdefault("persona", Persona.technical)
         tok.used = True
         return
+    entries = index.lookup(low)
+    if not entries and apply_size_word(st, low, typed):
+        tok.used = True
+        return
     if low in STOPWORDS and low not in _ACTIVITY:
         tok.used = True
         return
-    if _apply_fixed(st, low, typed):
+    if _apply_fixed(st, low, typed, span=(i, 1)):
         tok.used = True
         return
-    entries = index.by_key.get(key(low)) or index.by_stem.get(_stem(low))
     if entries:
-        _assign(st, entries, typed, exact=True)
+        _assign(st, entries, typed, exact=not index.by_glossary(low))
         tok.used = True
         return
     if low in _PERSONA_WEAK:
         st.data.setdefault("persona", _PERSONA_WEAK[low])
         tok.used = True
         return
-    if low in _INDUSTRY_HINTS and _apply_hint(st, index, low, typed):
+    if _apply_hint(st, index, low, typed):
         tok.used = True
         return
-    if low in _DEMONYMS and _set_country(st, _DEMONYMS[low], typed, note=True):
+    if low in _DEMONYMS and _set_country(st, _DEMONYMS[low], typed, guessed=True):
         tok.used = True
         return
     if len(low) >= 4 and low.isalpha() and _read_partial(st, index, i):
         tok.used = True
         return
-    known_word = any((kind, low) in index.word_owners for kind in _KIND_ORDER)
+    known_word = any((kind, low) in index.word_owners for kind in KIND_ORDER)
     if not known_word and len(low) >= _FUZZY_MIN_LEN and low.isalpha() and _read_typo(st, index, i):
         tok.used = True
         return
     tok.used = True
     st.unparsed.append(typed)
-    if any(ch.isalpha() for ch in low) and len(low) >= 2:
+    if any(ch.isalpha() for ch in low) and len(low) >= 3:
         st.keywords.append(typed)
 
 
-def _next_to_seniority(st: _State, i: int) -> bool:
+def _next_to_seniority(st: State, i: int) -> bool:
     toks = st.toks
     after = toks[i + 1].low if i + 1 < len(toks) else ""
     before = toks[i - 1].low if i > 0 else ""
@@ -790,7 +640,7 @@ def _next_to_seniority(st: _State, i: int) -> bool:
 
 
 # English words one edit away from a country or a common industry name.
-_NOT_TYPOS = _wordset("child chili chilly walls whales sprain backing indie malts cypress koran media medic")
+_NOT_TYPOS = wordset("child chili chilly walls whales sprain backing indie malts cypress koran media medic")
 
 
 def _keyboard_neighbours() -> frozenset[tuple[str, str]]:
@@ -829,7 +679,7 @@ def _typo_distance(typed: str, word: str) -> int | None:
     return d
 
 
-def _read_typo(st: _State, index: _VocabIndex, i: int) -> bool:
+def _read_typo(st: State, index: VocabIndex, i: int) -> bool:
     """A typo'd country or vocabulary word ("germny", "helthcare")."""
     tok = st.toks[i]
     low = tok.low
@@ -847,21 +697,21 @@ def _read_typo(st: _State, index: _VocabIndex, i: int) -> bool:
     if best[2] == "country":
         name = str(best[3])
         iso = _COUNTRY_NAMES.get(name) or next(iso for iso, n, _ in all_countries() if fold(n) == name)
-        return _set_country(st, iso, tok.text, note=True)
+        return _set_country(st, iso, tok.text, guessed=True)
     word = best[3].words[0]  # type: ignore[attr-defined]
     ties = [e for e in index.fuzzy_single if e.words[0] == word]
     _assign(st, ties, tok.text, exact=False)
     return True
 
 
-def _read_partial(st: _State, index: _VocabIndex, i: int) -> bool:
+def _read_partial(st: State, index: VocabIndex, i: int) -> bool:
     """A word naming exactly one multi-word entry of a kind: "fraud" -> "Fraud detection"."""
     low = st.toks[i].low
     if low in STOPWORDS:
         return False
-    found: list[_Entry] = []
-    for kind in _KIND_ORDER[:-1]:
-        owners = index.word_owners.get((kind, low)) or index.word_owners.get((kind, _stem(low)))
+    found: list[Entry] = []
+    for kind in KIND_ORDER[:-1]:
+        owners = index.word_owners.get((kind, low)) or index.word_owners.get((kind, stem(low)))
         if owners and len(owners) == 1:
             found.append(owners[0])
     if not found:

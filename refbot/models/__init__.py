@@ -10,6 +10,7 @@ from refbot.models.points import PointsEntry
 from refbot.models.request import ReferenceRequest, RequestEvent
 from refbot.models.search import ChannelAsk, ChannelPref, SearchLog
 from refbot.models.user import ProgramSetting, SlackUser
+from refbot.models.vocabulary import VocabularyTerm
 
 __all__ = [
     "Account",
@@ -29,5 +30,6 @@ __all__ = [
     "ScheduledRun",
     "SearchLog",
     "SlackUser",
+    "VocabularyTerm",
     "utcnow",
 ]

@@ -10,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from refbot.models.base import Base, utcnow
 
+# Searches that are not a seller looking for a reference (the program report leaves them out).
+NOT_SELLER_SOURCES: tuple[str, ...] = ("cli",)
+
 
 class SearchLog(Base):
     __tablename__ = "search_log"

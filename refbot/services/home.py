@@ -35,6 +35,7 @@ from refbot.models import (
     ReferenceRequest,
     SearchLog,
 )
+from refbot.models.search import NOT_SELLER_SOURCES
 from refbot.services import availability, leaderboard
 from refbot.services.points import rank, ranked_count
 from refbot.services.policy import Policy, load_policy
@@ -173,7 +174,7 @@ def contacts_at_limit(*, session: Session, today: dt.date, policy: Policy) -> li
 
 
 def _unmatched(session: Session, since: dt.datetime, limit: int) -> tuple[tuple[str, ...], int]:
-    where = (SearchLog.unmatched.is_(True), SearchLog.created_at >= since)
+    where = (SearchLog.unmatched.is_(True), SearchLog.created_at >= since, SearchLog.source.not_in(NOT_SELLER_SOURCES))
     total = int(session.scalar(sa.select(sa.func.count(SearchLog.id)).where(*where)) or 0)
     recent: list[str] = []
     for query in session.scalars(sa.select(SearchLog.query).where(*where, SearchLog.query != "")

@@ -28,6 +28,7 @@ from refbot.models import (
     RequestEvent,
     SearchLog,
 )
+from refbot.models.search import NOT_SELLER_SOURCES
 from refbot.services import availability
 from refbot.services.outcomes import HELPED_STATUSES
 from refbot.services.policy import Policy, load_policy
@@ -250,14 +251,17 @@ def _accounts_never_used(session: Session) -> list[dict[str, Any]]:
 
 
 def _searches(session: Session, after: Any) -> dict[str, Any]:
-    total = session.scalar(sa.select(sa.func.count(SearchLog.id)).where(after(SearchLog.created_at))) or 0
+    sellers = SearchLog.source.not_in(NOT_SELLER_SOURCES)  # a program manager's CLI searches are not asks
+    total = session.scalar(sa.select(sa.func.count(SearchLog.id)).where(after(SearchLog.created_at), sellers)) or 0
     unmatched = session.scalar(
-        sa.select(sa.func.count(SearchLog.id)).where(after(SearchLog.created_at), SearchLog.unmatched.is_(True))
+        sa.select(sa.func.count(SearchLog.id)).where(
+            after(SearchLog.created_at), sellers, SearchLog.unmatched.is_(True)
+        )
     ) or 0
     recent: list[str] = []
     for query in session.scalars(
         sa.select(SearchLog.query)
-        .where(after(SearchLog.created_at), SearchLog.unmatched.is_(True), SearchLog.query != "")
+        .where(after(SearchLog.created_at), sellers, SearchLog.unmatched.is_(True), SearchLog.query != "")
         .order_by(SearchLog.created_at.desc(), SearchLog.id.desc())
         .limit(50)
     ):

@@ -16,16 +16,28 @@ from refbot.domain import (
     AccountStatus,
     ActivityType,
     ContactStatus,
+    OpportunityOutcome,
     Persona,
     Region,
+    RequestStatus,
     Seniority,
 )
 from refbot.matching.candidates import Candidate, FatiguePolicy
 from refbot.matching.criteria import Criteria
 from refbot.matching.engine import MatchingEngine, SearchResult
 from refbot.matching.parser import ParsedQuery, Vocabulary, parse_query
-from refbot.models import Account, Activity, Contact, ReferenceRequest, RequestEvent, SearchLog
+from refbot.models import (
+    Account,
+    Activity,
+    Contact,
+    Opportunity,
+    ReferenceRequest,
+    RequestEvent,
+    SearchLog,
+    VocabularyTerm,
+)
 from refbot.services.policy import load_policy
+from refbot.services.vocabulary import list_terms
 
 HISTORY_DAYS = 400  # activity history loaded for fatigue and "least recently used"
 
@@ -72,9 +84,11 @@ def _fingerprints(
             highest(Activity.id),
             count(ReferenceRequest),
             highest(RequestEvent.id),
+            count(VocabularyTerm),
+            highest(VocabularyTerm.id),
         )
     ).one()
-    return (*row[:4], policy), (*row[4:6], today), tuple(row[6:])
+    return (*row[:4], *row[8:10], policy), (*row[4:6], today), tuple(row[6:8])
 
 
 def fatigue_policy(*, session: Session) -> FatiguePolicy:
@@ -233,7 +247,9 @@ def _engine_from(session: Session, *, key: str, today: dt.date) -> _Cached:
             engine, vocab, built_at = latest.engine.with_usage(_usage(dates, busy)), latest.vocabulary, latest.built_at
         else:
             candidates = load_candidates(session=session, today=today, usage=_usage(dates, busy))
-            engine, vocab = MatchingEngine(candidates, policy=policy), Vocabulary.from_candidates(candidates)
+            glossary = list_terms(session=session)
+            engine = MatchingEngine(candidates, policy=policy)
+            vocab = Vocabulary.from_candidates(candidates, glossary=glossary)
             built_at = now
         built = _Cached(facts=facts, activities=activities, requests=requests, dates=dates, busy=busy,
                         engine=engine, vocabulary=vocab, built_at=built_at, usage_at=usage_at)
@@ -264,6 +280,23 @@ class SearchOutcome:
         return self.result.good_count == 0
 
 
+def declined_contacts(*, session: Session, user_id: str | None, opportunity_id: int | None = None) -> frozenset[int]:
+    """Contacts declined for this seller's deal: for `opportunity_id` when known, else for any of the
+    seller's deals still open. They are never offered to this seller again for that deal."""
+    if not user_id:
+        return frozenset()
+    stmt = sa.select(ReferenceRequest.contact_id).where(
+        ReferenceRequest.requester_id == user_id, ReferenceRequest.status == RequestStatus.declined
+    )
+    if opportunity_id is not None:
+        stmt = stmt.where(ReferenceRequest.opportunity_id == opportunity_id)
+    else:
+        stmt = stmt.join(Opportunity, Opportunity.id == ReferenceRequest.opportunity_id).where(
+            Opportunity.outcome == OpportunityOutcome.open
+        )
+    return frozenset(session.scalars(stmt))
+
+
 def run_search(
     *,
     session: Session,
@@ -276,11 +309,15 @@ def run_search(
     parsed: ParsedQuery | None = None,
     log: bool = True,
     now: dt.datetime | None = None,
+    opportunity_id: int | None = None,
+    one_per_account: bool = True,
 ) -> SearchOutcome:
-    """Rank references for `criteria`; record the search (unmatched searches are the recruiting signal)."""
+    """Rank references for `criteria` as sellers see them (one row per account, none declined for this
+    seller's deal); record the search (unmatched searches are the recruiting signal)."""
     return _run(
         session=session, engine=_engine(session=session, today=today).engine, criteria=criteria, today=today,
         limit=limit, user_id=user_id, source=source, query_text=query_text, parsed=parsed, log=log, now=now,
+        opportunity_id=opportunity_id, one_per_account=one_per_account,
     )
 
 
@@ -297,8 +334,11 @@ def _run(
     parsed: ParsedQuery | None,
     log: bool,
     now: dt.datetime | None,
+    opportunity_id: int | None = None,
+    one_per_account: bool = True,
 ) -> SearchOutcome:
-    result = engine.search(criteria, today=today, limit=limit)
+    exclude = declined_contacts(session=session, user_id=user_id, opportunity_id=opportunity_id)
+    result = engine.search(criteria, today=today, limit=limit, one_per_account=one_per_account, exclude=exclude)
     search_id = None
     if log:
         entry = SearchLog(
@@ -327,7 +367,9 @@ def search_text(
     user_id: str | None = None,
     source: str = "slack",
     now: dt.datetime | None = None,
+    one_per_account: bool = True,
 ) -> SearchOutcome:
+    """Parse a seller's text and rank references for it (see run_search)."""
     text = text.replace("\x00", "")  # PostgreSQL text cannot hold NUL; Slack never means one
     cached = _engine(session=session, today=today)  # once: parsing and ranking share one snapshot
     parsed = parse_query(text, cached.vocabulary)
@@ -343,6 +385,7 @@ def search_text(
         parsed=parsed,
         log=True,
         now=now,
+        one_per_account=one_per_account,
     )
 
 

@@ -569,3 +569,14 @@ def test_a_form_slack_no_longer_lets_open_asks_to_click_again(bolt_app, slack_ap
     assert dispatch(bolt_app, click).status == 200
     assert slack_api.successful("views.open") == []
     assert "Please click again" in slack_api.all_text()
+
+
+def test_search_again_after_a_decline_never_offers_the_declined_contact(bolt_app, slack_api, requested, world, session):
+    dispatch(bolt_app, block_actions("request_decline", user_id=OWNER, message=owner_dm(slack_api)))
+    submit(bolt_app, slack_api.last_view(), {"reason": {"value": plain_value("On leave")}}, user=OWNER)
+    declined = slack_api.messages_to(SELLER)[-1]
+    dispatch(bolt_app, block_actions("search_again", user_id=SELLER,
+                                     message=slack_api.message(SELLER, declined.response["ts"])))
+    blocks = json.dumps(slack_api.messages_to(SELLER)[-1].args["blocks"])
+    assert f'"match_{world["bob"]}"' in blocks  # the same account's other contact is offered
+    assert f'"match_{world["dana"]}"' not in blocks  # declined for this seller's deal: never again

@@ -125,3 +125,28 @@ def test_unknown_subcommand_suggests_the_closest(bolt_app, slack_api):
     url = slack_api.response_url()
     dispatch(bolt_app, slash_command("serch banking", user_id=SELLER, response_url=url))
     assert "Did you mean `/reference search`?" in slack_api.wait_for("response_url")[0].args["text"]
+
+
+def test_one_row_per_account_words_not_used_shown_once_and_groups_in_the_form(bolt_app, slack_api, program, session):
+    account = session.query(Account).filter_by(external_id="A3").one()
+    session.add(Contact(external_id="C9", name="Person 9", title="VP Payments", seniority="vp", account=account))
+    session.commit()
+    reply = _search(bolt_app, slack_api, "bank in DACH pls blorft")
+    text = str(reply["blocks"])
+    assert text.count("Umbrella Bank") == 1 and "+1 more contact at this account" in text
+    assert text.count("blorft") == 1 and "Didn't use: blorft" in text and "no mention" not in text
+    assert "DACH" in text
+
+    dispatch(bolt_app, slash_command("", user_id=SELLER, channel_id="C1"))
+    view = slack_api.wait_for("views.open")[0].args["view"]
+    place = next(b for b in view["blocks"] if b["block_id"] == "country")
+    groups = {o["value"] for g in place["element"]["option_groups"] for o in g["options"]}
+    assert {"DE", "group:DACH", "group:the Nordics", "group:ANZ"} <= groups
+    values = {"country": {"value": static_select("group:DACH")}, "employees": {"value": plain_value("2,000+")},
+              "industry": {"value": static_select("Banking")}}
+    response = dispatch(bolt_app, view_submission("search_modal", values, SELLER, private_metadata=view["private_metadata"]))
+    assert response.status == 200
+    posted = str(slack_api.wait_for("chat.postEphemeral")[0].args["blocks"])
+    assert "Umbrella Bank" in posted and "DACH" in posted and "at least 2,000 employees" in posted
+    log = session.query(SearchLog).order_by(SearchLog.id.desc()).first()
+    assert log.criteria["place"] == "DACH" and log.criteria["employees_min"] == 2000

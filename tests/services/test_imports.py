@@ -341,3 +341,13 @@ def test_import_queries_in_bulk_not_per_row(database):
     assert first < 40, first  # 2,100 rows: a handful of SELECTs and batched INSERTs
     assert len(statements) < 20, len(statements)
     assert count(database, Contact) == 900 and count(database, Activity) == 900
+
+
+def test_every_iso_country_is_known_to_the_importer(database):
+    rows = "account_id,name,country\nK1,Astana Bank,Kazakhstan\nK2,Moscow Co,Russia\nK3,La Paz SA,Bolivia\n" \
+           "K4,Hanoi Ltd,Viet Nam\nK5,Kyiv LLC,UKR\nK6,Abidjan SA,Côte d'Ivoire\n"
+    run_import(database, ("a.csv", rows))
+    got = {ext: (one(database, Account, ext).country, one(database, Account, ext).region)
+           for ext in ("K1", "K2", "K3", "K4", "K5", "K6")}
+    assert got == {"K1": ("KZ", "EMEA"), "K2": ("RU", "EMEA"), "K3": ("BO", "LATAM"), "K4": ("VN", "APAC"),
+                   "K5": ("UA", "EMEA"), "K6": ("CI", "EMEA")}

@@ -29,9 +29,25 @@ def program(database):
         return {c.name: c.id for c in session.query(Contact)}
 
 
+def _request(session, contact_id: int, **extra) -> ReferenceRequest:
+    """An open (or `status=`) request from U1 for `contact_id` on a new open deal."""
+    opp = Opportunity(prospect_company="Initech", stage="evaluation")
+    session.add(opp)
+    session.flush()
+    request = ReferenceRequest(opportunity_id=opp.id, contact_id=contact_id, account_id=1, requester_id="U1",
+                               owner_id="UOWNER", activity_type=ActivityType.call,
+                               needed_by=TODAY + dt.timedelta(days=10), **extra)
+    session.add(request)
+    session.flush()
+    return request
+
+
 def _availability(database, text="banking germany") -> dict[str, bool]:
+    # Every contact (not one row per account), as another seller sees them: U1, who asked, is never offered
+    # a contact declined for U1's deal again (test_a_contact_declined_for_a_deal_is_not_offered_again).
     with database.unit_of_work() as session:
-        outcome = search_service.search_text(session=session, text=text, today=TODAY, user_id="U1", now=NOW)
+        outcome = search_service.search_text(session=session, text=text, today=TODAY, user_id="U2", now=NOW,
+                                             one_per_account=False)
     return {m.candidate.contact_name: m.available for m in outcome.result.matches}
 
 
@@ -80,7 +96,8 @@ def test_the_engine_follows_the_day_for_fatigue_windows(database, program):
     assert _availability(database)["Eve"] is False
     later = TODAY + dt.timedelta(days=60)
     with database.unit_of_work() as session:
-        outcome = search_service.search_text(session=session, text="banking germany", today=later, user_id="U1")
+        outcome = search_service.search_text(session=session, text="banking germany", today=later, user_id="U1",
+                                             one_per_account=False)
     assert {m.candidate.contact_name: m.available for m in outcome.result.matches}["Eve"] is True
 
 
@@ -98,12 +115,7 @@ def test_a_change_the_fingerprints_miss_shows_within_the_maximum_ages(database, 
     monkeypatch.setattr(search_service, "_fingerprints", blind)
     _availability(database)
     with database.unit_of_work() as session:
-        opp = Opportunity(prospect_company="Initech", stage="evaluation")
-        session.add(opp)
-        session.flush()
-        session.add(ReferenceRequest(opportunity_id=opp.id, contact_id=program["Dana"], account_id=1,
-                                     requester_id="U1", owner_id="UOWNER", activity_type=ActivityType.call,
-                                     needed_by=TODAY + dt.timedelta(days=10)))
+        _request(session, program["Dana"])
         account = session.query(Account).one()
         session.add(Contact(external_id="C3", name="Frank", title="CFO", seniority="c_level", account=account))
     assert _availability(database) == {"Dana": True, "Eve": True}  # missed, within the maximum ages
@@ -111,3 +123,21 @@ def test_a_change_the_fingerprints_miss_shows_within_the_maximum_ages(database, 
     assert _availability(database) == {"Dana": False, "Eve": True}  # usage reloaded: Dana is busy
     monkeypatch.setattr(search_service, "FACTS_MAX_AGE", 0.0)
     assert "Frank" in _availability(database)  # engine rebuilt: the new contact is found
+
+
+def test_a_contact_declined_for_a_deal_is_not_offered_again(database, program):
+    with database.unit_of_work() as session:
+        _request(session, program["Dana"], status=RequestStatus.declined)
+
+    def offered(user_id: str, **kw) -> list[str]:
+        with database.unit_of_work() as session:
+            outcome = search_service.search_text(session=session, text="banking germany", today=TODAY,
+                                                 user_id=user_id, now=NOW, **kw)
+        return [m.candidate.contact_name for m in outcome.result.matches]
+
+    assert offered("U1") == ["Eve"]  # the seller whose deal it was: Dana is never offered again
+    assert offered("U1", one_per_account=False) == ["Eve"]
+    assert "Dana" in offered("U2", one_per_account=False)  # another seller's deal: Dana is free
+    with database.unit_of_work() as session:
+        session.query(Opportunity).update({"outcome": "lost"})
+    assert "Dana" in offered("U1", one_per_account=False)  # that deal is over: a new deal may ask her again
