@@ -431,12 +431,17 @@ def _ask_line(card: RequestCard) -> str:
 
 
 def approval_dm(
-    card: RequestCard, *, reader_tz: str | None, can_suggest: bool = True, lead: str | None = None
+    card: RequestCard, *, reader_tz: str | None, can_suggest: bool = True, lead: str | None = None,
+    reader_id: str | None = None,
 ) -> tuple[str, list[dict[str, Any]]]:
-    """The account owner's DM with Approve / Decline / Suggest another contact. `lead` prefixes reminders."""
+    """The account owner's DM with Approve / Decline / Suggest another contact. `lead` prefixes reminders
+    (and says why a program manager got it); to the owner, a line says why: they own the account."""
     top = _ask_line(card)
     if lead:
         top = f"{lead}\n{top}"
+    elif reader_id is not None and reader_id == card.owner_id:
+        top += (f"\nYou own {escape(card.account_name)}, so you decide: approve, decline, or suggest someone "
+                "else there.")
     blocks = _summary_blocks(card, lead=top)
     buttons = [
         kit.button("Approve", APPROVE_ACTION, str(card.id), style="primary"),
@@ -519,12 +524,28 @@ def flagged_dm(card: RequestCard) -> tuple[str, list[dict[str, Any]]]:
 # ------------------------------------------------------------------ the seller's side
 
 
-def seller_created_dm(card: RequestCard, *, approvers: list[str]) -> tuple[str, list[dict[str, Any]]]:
-    names = ", ".join(f"<@{a}>" for a in approvers) or "a program manager"
+def answer_time_text(hours: float | None, *, sla_hours: int) -> str:
+    """'usually answers within about 3 hours' (the approver's median), else the reminder SLA."""
+    if hours is None:
+        return f"I'll remind them if there's no answer within {plural(sla_hours, 'hour')}"
+    if hours < 1:
+        return "they usually answer within the hour"
+    if hours < 36:
+        return f"they usually answer within about {plural(round(hours), 'hour')}"
+    return f"they usually answer within about {plural(round(hours / 24), 'day')}"
+
+
+def seller_created_dm(
+    card: RequestCard, *, approvers: list[str], usual_hours: float | None = None, sla_hours: int = 24
+) -> tuple[str, list[dict[str, Any]]]:
+    """The seller's confirmation: what was sent, who decides (and why them), when to expect the answer."""
+    names = " or ".join(f"<@{a}>" for a in approvers) or "a program manager"
+    role = "the account owner" if approvers == [card.owner_id] else "a program manager"
     lines = [
         f":outbox_tray: *Request #{card.id} sent:* {escape(who(card))} for {deal_text(card)}, "
         f"needed by {date_text(card.needed_by)}.",
-        f"*Status:* {card.status.label}: {names} decides. I'll DM you the answer.",
+        f"*{card.status.label}:* {names} ({role}) decides; {answer_time_text(usual_hours, sla_hours=sla_hours)}. "
+        "I'll DM you the answer.",
     ]
     if card.urgent:
         lines.append(":rotating_light: Marked urgent.")
@@ -629,9 +650,11 @@ def seller_passed_dm(card: RequestCard) -> tuple[str, list[dict[str, Any]]]:
 
 
 def seller_reminded_dm(card: RequestCard, *, hours: int) -> tuple[str, list[dict[str, Any]]]:
+    """Built from escaped parts (the mention stays a mention): nothing for the seller to do yet."""
     approver = f"<@{card.owner_id}>" if card.owner_id else "the program managers"
-    text = f"Request #{card.id} is still waiting for approval after {plural(hours, 'hour')}; I reminded {approver}."
-    return text, [kit.section(f":hourglass_flowing_sand: {escape(text)}")]
+    text = (f"Request #{card.id} ({escape(card.contact_name)}) is still waiting for approval after "
+            f"{plural(hours, 'hour')}; I reminded {approver}. Nothing for you to do yet.")
+    return text, [kit.section(f":hourglass_flowing_sand: {text}")]
 
 
 def seller_escalated_dm(card: RequestCard, *, hours: int) -> tuple[str, list[dict[str, Any]]]:

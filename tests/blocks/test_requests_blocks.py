@@ -224,7 +224,29 @@ def test_seller_messages_use_correct_plurals():
     assert "after 24 hours; I reminded <@UOWNER>" in b.seller_reminded_dm(CARD, hours=24)[0]
     assert "waited 48 hours" in b.seller_escalated_dm(CARD, hours=48)[0]
     text, blocks = b.seller_created_dm(CARD, approvers=["UOWNER"])
-    assert "Request #12 sent" in text and "<@UOWNER> decides" in dumps(blocks)
+    assert "Request #12 sent" in text and "<@UOWNER> (the account owner) decides" in dumps(blocks)
+
+
+def test_the_reminder_to_the_seller_keeps_the_owners_mention_a_mention():
+    text, blocks = b.seller_reminded_dm(dataclasses.replace(CARD, contact_name="Dana <b>"), hours=24)
+    shown = dumps(blocks)
+    assert "<@UOWNER>" in shown and "&lt;@UOWNER&gt;" not in shown and "Dana &lt;b&gt;" in shown
+    assert "Nothing for you to do yet" in text
+
+
+def test_the_seller_learns_when_the_owner_usually_answers():
+    def said(**kw):
+        return dumps(b.seller_created_dm(CARD, approvers=["UOWNER"], **kw)[1])
+
+    assert "they usually answer within about 3 hours" in said(usual_hours=2.6)
+    assert "they usually answer within about 1 hour." in said(usual_hours=1.2)
+    assert "they usually answer within about 2 days" in said(usual_hours=50)
+    assert "I'll remind them if there's no answer within 24 hours" in said(usual_hours=None, sla_hours=24)
+
+
+def test_the_approval_dm_tells_the_owner_why_they_got_it():
+    _, blocks = b.approval_dm(CARD, reader_tz="UTC", reader_id="UOWNER")
+    assert "You own Globex, so you decide" in dumps(blocks)
 
 
 # ------------------------------------------------------------------ /reference my

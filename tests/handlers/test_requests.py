@@ -580,3 +580,19 @@ def test_search_again_after_a_decline_never_offers_the_declined_contact(bolt_app
     blocks = json.dumps(slack_api.messages_to(SELLER)[-1].args["blocks"])
     assert f'"match_{world["bob"]}"' in blocks  # the same account's other contact is offered
     assert f'"match_{world["dana"]}"' not in blocks  # declined for this seller's deal: never again
+
+
+def test_the_seller_is_told_when_the_owner_usually_answers(bolt_app, slack_api, world, session, clock):
+    view = open_form(bolt_app, slack_api, world)
+    assert submit(bolt_app, view, ok_values()) == {}
+    first = slack_api.messages_to(SELLER)[-1].args
+    assert "I'll remind them if there's no answer within 24 hours" in json.dumps(first)  # no history yet
+    assert "(the account owner) decides" in json.dumps(first)
+    clock.advance(hours=3)
+    dispatch(bolt_app, block_actions("request_approve", user_id=OWNER, message=owner_dm(slack_api)))
+    view = open_form(bolt_app, slack_api, world, contact="bob")
+    assert submit(bolt_app, view, ok_values()) == {}
+    second = [c.args for c in slack_api.messages_to(SELLER) if "sent:" in c.args["text"]][-1]
+    assert "they usually answer within about 3 hours" in json.dumps(second)
+    owner = slack_api.messages_to(OWNER)[-1].args
+    assert "You own Globex, so you decide" in json.dumps(owner)

@@ -5,6 +5,7 @@ request was made no longer decides), else the program managers; never the reques
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Callable
 
 import sqlalchemy as sa
@@ -85,7 +86,8 @@ def ask_approvers(
     can_suggest = has_alternatives(session=session, request=request)
     top = lead(card) if lead else _lead(request, to)
     for i, uid in enumerate(to):
-        text, blks = blocks.approval_dm(card, reader_tz=env.tz(session, uid), can_suggest=can_suggest, lead=top)
+        text, blks = blocks.approval_dm(card, reader_tz=env.tz(session, uid), can_suggest=can_suggest, lead=top,
+                                        reader_id=uid)
         enqueue(session=session, key=key(i, uid), channel=uid, text=text, blocks=blks)
     return card
 
@@ -95,7 +97,8 @@ def notify_created(*, session: Session, env: RequestEnv, request: ReferenceReque
     card = ask_approvers(session=session, env=env, request=request, to=to,
                          key=lambda i, uid: _approval_key(request.id, i, uid))
     if tell_seller:
-        text, blks = blocks.seller_created_dm(card, approvers=to)
+        text, blks = blocks.seller_created_dm(card, approvers=to, usual_hours=usual_answer_hours(session=session, approvers=to),
+                                              sla_hours=load_policy(session=session).approval_remind_hours)
         enqueue(session=session, key=f"request:{request.id}:created:seller", channel=request.requester_id,
                 text=text, blocks=blks)
     if request.flagged:
@@ -110,6 +113,20 @@ def flag_to_program_managers(
     text, blks = blocks.flagged_dm(card)
     for pm in env.admins(session):
         enqueue(session=session, key=f"request:{request.id}:flagged:{pm}", channel=pm, text=text, blocks=blks)
+
+
+def usual_answer_hours(*, session: Session, approvers: list[str], last: int = 20) -> float | None:
+    """The median time, in hours, these approvers took to decide their `last` decided requests (None
+    without any history): what a seller can expect."""
+    if not approvers:
+        return None
+    rows = session.execute(
+        sa.select(ReferenceRequest.created_at, ReferenceRequest.decided_at)
+        .where(ReferenceRequest.decided_by.in_(approvers), ReferenceRequest.decided_at.is_not(None))
+        .order_by(ReferenceRequest.decided_at.desc()).limit(last)
+    ).all()
+    waits = [(decided - created).total_seconds() / 3600 for created, decided in rows if decided and created]
+    return statistics.median(waits) if waits else None
 
 
 def _keyed(prefix: str) -> Callable[[int, str], str]:
