@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import zoneinfo
 from typing import Annotated, Any
@@ -54,6 +55,32 @@ HINTS: dict[str, str] = {
     "refbot_leaderboard_channel": (
         "REFBOT_LEADERBOARD_CHANNEL must be a channel id (C…) or a channel name such as #sales."
     ),
+    "salesforce_instance_url": (
+        "SALESFORCE_INSTANCE_URL must be your org's https My Domain URL, like https://acme.my.salesforce.com "
+        "(Setup > My Domain)."
+    ),
+    "salesforce_login_url": (
+        "SALESFORCE_LOGIN_URL must be https://login.salesforce.com (production) or https://test.salesforce.com "
+        "(sandboxes): the audience of JWT bearer tokens."
+    ),
+    "salesforce_api_version": "SALESFORCE_API_VERSION must be a REST API version such as 59.0.",
+    "salesforce_private_key_file": (
+        "SALESFORCE_PRIVATE_KEY_FILE must be the path of a readable PEM private key whose certificate is "
+        "uploaded to the connected app (JWT bearer flow)."
+    ),
+    "salesforce_account_filter": (
+        "SALESFORCE_ACCOUNT_FILTER must be a SOQL condition on Account without WHERE or semicolons, "
+        "like Type = 'Customer - Direct' or Reference_Program__c = true."
+    ),
+    "salesforce_contact_filter": (
+        "SALESFORCE_CONTACT_FILTER must be a SOQL condition on Contact without WHERE or semicolons, "
+        "like Reference_Contact__c = true (leave it empty for every contact of a reference account)."
+    ),
+    "salesforce_closed_lookback_days": (
+        "SALESFORCE_CLOSED_LOOKBACK_DAYS must be a whole number of days from 1 to 3650 (closed deals synced)."
+    ),
+    "salesforce_timeout_seconds": "SALESFORCE_TIMEOUT_SECONDS must be a number of seconds from 1 to 600.",
+    "salesforce_write_back": "SALESFORCE_WRITE_BACK must be true or false (default false).",
 }
 
 
@@ -156,6 +183,102 @@ class CoreSettings(BaseSettings):
             out.append(item.lower() if "@" in item else item)
         return out
 
+    # Salesforce (all optional: without SALESFORCE_INSTANCE_URL there is no CRM and the forms ask sellers).
+    salesforce_instance_url: str | None = None
+    salesforce_login_url: str = "https://login.salesforce.com"
+    salesforce_api_version: str = "59.0"
+    salesforce_client_id: str | None = None
+    salesforce_client_secret: str | None = None
+    salesforce_private_key_file: str | None = None
+    salesforce_username: str | None = None
+    salesforce_password: str | None = None
+    salesforce_security_token: str | None = None
+    salesforce_account_filter: str = "Type IN ('Customer - Direct', 'Customer - Channel')"
+    salesforce_contact_filter: str = ""
+    salesforce_closed_lookback_days: int = 90
+    salesforce_timeout_seconds: float = 30.0
+    salesforce_write_back: bool = False
+
+    @field_validator(
+        "salesforce_instance_url", "salesforce_client_id", "salesforce_client_secret", "salesforce_private_key_file",
+        "salesforce_username", "salesforce_password", "salesforce_security_token", mode="before",
+    )
+    @classmethod
+    def _sf_blank_is_none(cls, v: Any) -> Any:
+        if isinstance(v, str) and not v.strip():
+            return None
+        return v.strip() if isinstance(v, str) else v
+
+    @field_validator("salesforce_instance_url", "salesforce_login_url")
+    @classmethod
+    def _sf_url(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        if not re.match(r"^https://[^\s/]+/?$", v.strip()):
+            raise ValueError("must be an https URL without a path")
+        return v.strip().rstrip("/")
+
+    @field_validator("salesforce_api_version")
+    @classmethod
+    def _sf_version(cls, v: str) -> str:
+        v = v.strip().lstrip("vV")
+        if not re.fullmatch(r"\d{2,3}\.0", v):
+            raise ValueError("not an API version")
+        return v
+
+    @field_validator("salesforce_private_key_file")
+    @classmethod
+    def _sf_key_file(cls, v: str | None) -> str | None:
+        if v is not None and not os.access(v, os.R_OK):
+            raise ValueError("unreadable file")
+        return v
+
+    @field_validator("salesforce_account_filter", "salesforce_contact_filter", mode="before")
+    @classmethod
+    def _sf_filter(cls, v: Any) -> Any:
+        v = "" if v is None else str(v).strip()
+        if ";" in v or v.count("'") % 2 or v.count("(") != v.count(")") or re.match(r"(?i)where\b", v):
+            raise ValueError("not a SOQL condition")
+        return v
+
+    @field_validator("salesforce_closed_lookback_days")
+    @classmethod
+    def _sf_lookback(cls, v: int) -> int:
+        if not 1 <= v <= 3650:
+            raise ValueError("out of range")
+        return v
+
+    @field_validator("salesforce_timeout_seconds")
+    @classmethod
+    def _sf_timeout(cls, v: float) -> float:
+        if not 1 <= v <= 600:
+            raise ValueError("out of range")
+        return v
+
+    @model_validator(mode="after")
+    def _sf_credentials(self) -> CoreSettings:
+        if self.salesforce_instance_url is None:
+            return self
+        problem = salesforce_credentials_problem(self)
+        if problem:
+            raise ValueError(f"salesforce: {problem}")
+        return self
+
+    @property
+    def crm_enabled(self) -> bool:
+        return self.salesforce_instance_url is not None
+
+    @property
+    def salesforce_auth_flow(self) -> str | None:
+        """jwt, password or client_credentials (None without Salesforce)."""
+        if self.salesforce_instance_url is None:
+            return None
+        if self.salesforce_private_key_file:
+            return "jwt"
+        if self.salesforce_password:
+            return "password"
+        return "client_credentials"
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
@@ -237,6 +360,30 @@ class Settings(CoreSettings):
     __str__ = __repr__
 
 
+def salesforce_credentials_problem(s: CoreSettings) -> str | None:
+    """One sentence naming the variable when the Salesforce credentials are incomplete, else None."""
+    if not s.salesforce_client_id:
+        return ("SALESFORCE_CLIENT_ID is missing: set it to the connected app's Consumer Key "
+                "(Setup > App Manager > your app > View > Manage Consumer Details).")
+    if s.salesforce_private_key_file:
+        if not s.salesforce_username:
+            return ("SALESFORCE_USERNAME is missing: the JWT bearer flow signs in as that Salesforce user "
+                    "(the integration user pre-authorized on the connected app).")
+        return None
+    if s.salesforce_password:
+        if not s.salesforce_username:
+            return "SALESFORCE_USERNAME is missing: the username-password flow needs it with SALESFORCE_PASSWORD."
+        if not s.salesforce_client_secret:
+            return ("SALESFORCE_CLIENT_SECRET is missing: the username-password flow needs the connected app's "
+                    "Consumer Secret.")
+        return None
+    if not s.salesforce_client_secret:
+        return ("SALESFORCE_CLIENT_SECRET is missing: the client-credentials flow needs the connected app's "
+                "Consumer Secret (or set SALESFORCE_PRIVATE_KEY_FILE and SALESFORCE_USERNAME for the JWT "
+                "bearer flow).")
+    return None
+
+
 def _redact_url(url: str) -> str:
     return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
 
@@ -248,6 +395,8 @@ def _message_for(error: ValidationError) -> str:
     msg = first.get("msg", "")
     if not field and "slack_signing_secret" in msg:
         field = "slack_signing_secret"
+    if not field and "salesforce: " in msg:
+        return msg.split("salesforce: ", 1)[1]
     hint = HINTS.get(field)
     if hint is None:
         return f"Invalid setting {field.upper() or '(unknown)'}: {msg}."

@@ -67,6 +67,18 @@ def create_engine(url: str, **kwargs: Any) -> sa.Engine:
 
 
 AfterCommitHook = Callable[[set[int]], object]  # what it returns is ignored
+HomesHook = Callable[[set[str], bool], object]  # (user ids, and the program managers too?)
+ADMINS = "\x00admins"  # stands for every program manager in `touch_homes`
+
+
+def touch_homes(session: Session, *user_ids: str | None, admins: bool = False) -> None:
+    """Note, in the caller's transaction, whose App Home tab this change makes stale (`admins`: every program
+    manager's). After the commit the database's homes hook (refbot.handlers.home_tab) republishes them;
+    nothing happens on rollback or when no hook is set (CLI, tests of services)."""
+    touched: set[str] = session.info.setdefault("touched_homes", set())
+    touched.update(u for u in user_ids if u)
+    if admins:
+        touched.add(ADMINS)
 
 
 class Database:
@@ -81,6 +93,7 @@ class Database:
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         self._read_only_engine = self.engine.execution_options(refbot_read_only=True)
         self._after_commit: list[AfterCommitHook] = []
+        self._homes_hook: HomesHook | None = None
 
     @property
     def dialect(self) -> str:
@@ -89,6 +102,11 @@ class Database:
     def on_outbox_commit(self, hook: AfterCommitHook) -> None:
         """Call `hook(outbox_ids)` after a unit of work that wrote outbox rows commits."""
         self._after_commit.append(hook)
+
+    def on_homes_touched(self, hook: HomesHook | None) -> None:
+        """Call `hook(user_ids, admins)` after a unit of work that `touch_homes`d someone commits (after the
+        outbox hooks, so the DM arrives first). One hook per database: setting it again replaces it."""
+        self._homes_hook = hook
 
     @contextmanager
     def unit_of_work(self, *, read_only: bool = False) -> Iterator[Session]:
@@ -112,6 +130,7 @@ class Database:
             raise
         finally:
             ids: set[int] = session.info.get("outbox_ids", set())
+            touched: set[str] = session.info.get("touched_homes", set())
             session.close()
         if ids:
             for hook in self._after_commit:
@@ -119,6 +138,11 @@ class Database:
                     hook(set(ids))
                 except Exception:  # delivery is retried by the outbox job
                     log.exception("after-commit outbox delivery failed; the outbox job will retry")
+        if touched and self._homes_hook is not None:
+            try:
+                self._homes_hook(touched - {ADMINS}, ADMINS in touched)
+            except Exception:  # the Home tab is published again whenever its user opens it
+                log.warning("could not refresh Home tabs after a commit", exc_info=True)
 
     def dispose(self) -> None:
         self.engine.dispose()

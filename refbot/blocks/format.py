@@ -21,6 +21,13 @@ def plural(count: int, word: str, plural_form: str | None = None) -> str:
     return f"{count:,} {form}"
 
 
+def uses_text(uses: int, limit: int) -> str:
+    """A contact's use of its limit: "2 of 2 uses", "3 uses, limit 1" (over it)."""
+    if uses > limit:
+        return f"{plural(uses, 'use')}, limit {limit:,}"
+    return f"{uses:,} of {plural(limit, 'use')}"
+
+
 def money(amount: int | float | None) -> str:
     """$950, $12K, $1.2M, $3B."""
     if amount is None:

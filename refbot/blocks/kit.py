@@ -52,6 +52,14 @@ def escape(text: str | None) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def unescape(text: str | None) -> str:
+    """`escape` undone, for a mrkdwn message (a refusal) shown where Slack does not parse mrkdwn: an inline
+    form error is plain text, so "&amp;" would show as typed."""
+    if not text:
+        return ""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def truncate(text: str | None, limit: int) -> str:
     """`text` cut to `limit` characters, ending in an ellipsis when cut."""
     if not text:

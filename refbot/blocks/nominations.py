@@ -137,6 +137,19 @@ def _details(card: NominationCard, *, show_email: bool) -> list[dict[str, Any]]:
     return blocks
 
 
+_STATE = {
+    NominationStatus.pending: "waiting for review",
+    NominationStatus.accepted: "accepted",
+    NominationStatus.rejected: "not accepted",
+    NominationStatus.merged: "already nominated",
+}
+
+
+def state_text(status: NominationStatus) -> str:
+    """A nomination's state in words (never the stored value)."""
+    return _STATE[status]
+
+
 def decision_line(card: NominationCard, reader_tz: str | None = None) -> str:
     when = f" · {slack_datetime(card.reviewed_at, reader_tz)}" if card.reviewed_at else ""
     by = f"<@{card.reviewed_by}>" if card.reviewed_by else "a program manager"
@@ -165,6 +178,9 @@ def review_dm(card: NominationCard, *, reader_tz: str | None = None) -> tuple[st
     if notes:
         blocks.append(kit.context("\n".join(notes)))
     if card.status is NominationStatus.pending:
+        blocks.append(kit.context("You get this because you review nominations for the reference program. "
+                                  "*Accept* adds them as a reference contact and gives the nominator points; "
+                                  "*Reject* asks you why (the nominator sees it). Ask the customer first."))
         blocks.append(kit.actions(
             kit.button("Accept", ACCEPT_ACTION, str(card.id), style="primary"),
             kit.button("Reject", REJECT_ACTION, str(card.id), style="danger"),
@@ -174,7 +190,7 @@ def review_dm(card: NominationCard, *, reader_tz: str | None = None) -> tuple[st
         blocks.append(kit.context(decision_line(card, reader_tz)))
     text = f"Nomination from <@{card.nominator_id}>: {escape(card.contact_name)} ({escape(card.account_name)})"
     if card.status is not NominationStatus.pending:
-        text += f" · {card.status.value}"
+        text += f" · {state_text(card.status)}"
     return truncate(text, 3000), blocks
 
 
@@ -191,7 +207,8 @@ def reject_modal(card: NominationCard, *, metadata: str) -> dict[str, Any]:
 
 
 def notice_modal(title: str, text: str) -> dict[str, Any]:
-    return kit.modal(title, [kit.section(escape(text))], close="Close")
+    """`text` is mrkdwn (a refusal): user text in it is escaped where the message is made."""
+    return kit.modal(title, [kit.section(text)], close="Close")
 
 
 # ------------------------------------------------------------------ the nominator's side
@@ -213,9 +230,8 @@ def submitted_dm(card: NominationCard, *, reviewers: int) -> tuple[str, list[dic
         to = "the program team" if reviewers != 1 else "the program manager"
         lead = (f":inbox_tray: Thanks! I sent your nomination of {who(card)} to {to}. "
                 "I'll tell you here when they decide.")
-    return truncate(escape(f"Nomination of {card.contact_name} ({card.account_name}): {card.status.value}"), 3000), [
-        kit.section(lead)
-    ]
+    text = f"Nomination of {card.contact_name} ({card.account_name}): {state_text(card.status)}"
+    return truncate(escape(text), 3000), [kit.section(lead)]
 
 
 def decided_dm(card: NominationCard) -> tuple[str, list[dict[str, Any]]]:
@@ -224,8 +240,14 @@ def decided_dm(card: NominationCard) -> tuple[str, list[dict[str, Any]]]:
         text = f":tada: {who(card)} is now a reference customer, thanks to you!"
         if card.points:
             text += f" You earned {plural(card.points, 'point')}."
-        return truncate(f"Your nomination of {escape(card.contact_name)} was accepted", 3000), [kit.section(text)]
-    text = f"Your nomination of {who(card)} was not accepted."
+        by = f"<@{card.reviewed_by}> accepted your nomination" if card.reviewed_by else "Your nomination was accepted"
+        return truncate(f"Your nomination of {escape(card.contact_name)} was accepted", 3000), [
+            kit.section(text),
+            kit.context(f"{by}. Sellers can now find them with `/reference search`; the program team will "
+                        "ask before each request."),
+        ]
+    by = f" by <@{card.reviewed_by}>" if card.reviewed_by else ""
+    text = f"Your nomination of {who(card)} was not accepted{by}."
     if card.reject_reason:
         text += f"\n> {escape(truncate(card.reject_reason, 500))}"
     text += "\nThanks for thinking of the program — keep them coming."

@@ -10,7 +10,7 @@ import zoneinfo
 from typing import Any
 
 from refbot.blocks import kit
-from refbot.blocks.format import date_text, escape, money, plural, truncate
+from refbot.blocks.format import date_text, escape, money, plural, truncate, uses_text
 from refbot.domain import RequestStatus
 
 LISTED = 10
@@ -30,6 +30,13 @@ STATUS_ORDER = (
 
 def _pct(share: float | None) -> str:
     return "—" if share is None else f"{share * 100:.0f}%"
+
+
+def _within_48h(approval: dict[str, Any]) -> str:
+    """"60% (3 of 5)", or "no decisions yet" rather than "— (0 of 0)"."""
+    if not approval["eligible_48h"]:
+        return "no decisions yet"
+    return f"{_pct(approval['within_48h_share'])} ({approval['within_48h']} of {approval['eligible_48h']})"
 
 
 def _hours(hours: float | None) -> str:
@@ -78,8 +85,7 @@ def report_message(report: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
             fields=[
                 f"*{plural(req['total'], 'request')}*\n{statuses}",
                 f"*Approval*\nMedian wait: {_hours(appr['median_hours'])}\n"
-                f"Approved within 48 h: {_pct(appr['within_48h_share'])} "
-                f"({appr['within_48h']} of {appr['eligible_48h']})",
+                f"Approved within 48 h: {_within_48h(appr)}",
                 f"*Debriefs*\n{_pct(deb['completion_rate'])} filed ({deb['filed']} of {deb['due']})\n"
                 f"On time: {deb['on_time']} · missing: {len(deb['missing'])}",
                 f"*Thank-yous*\n{thx['sent']} of {thx['due']} sent",
@@ -106,7 +112,7 @@ def report_message(report: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
         blocks.append(kit.section("*Debriefs missing*\n" + "\n".join(lines + _more(len(items), LISTED, "request"))))
     at_limit = report["contacts_at_limit"]
     if at_limit:
-        lines = [f"• {escape(c['contact'])} ({escape(c['account'])}) · {c['uses']} of {c['limit']}"
+        lines = [f"• {escape(c['contact'])} ({escape(c['account'])}) · {uses_text(c['uses'], c['limit'])}"
                  for c in at_limit[:LISTED]]
         blocks.append(kit.section(f"*At or over their limit* ({len(at_limit)})\n"
                               + "\n".join(lines + _more(len(at_limit), LISTED, "contact"))))
@@ -134,7 +140,7 @@ def report_text(report: dict[str, Any]) -> str:
         f"Requests: {req['total']:,}",
         *(f"  {line}" for line in status_lines(report)),
         f"Median time to approval: {_hours(appr['median_hours'])}",
-        f"Approved within 48 h: {_pct(appr['within_48h_share'])} ({appr['within_48h']} of {appr['eligible_48h']})",
+        f"Approved within 48 h: {_within_48h(appr)}",
         f"Debriefs filed: {_pct(deb['completion_rate'])} ({deb['filed']} of {deb['due']}, {deb['on_time']} on time)",
         f"Thank-yous sent: {thx['sent']} of {thx['due']}",
         f"Influenced revenue: {money(out['influenced_revenue'])} ({plural(out['won'], 'won deal')}, "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,7 @@ CANCEL_ACTION = "request_cancel"
 TAKE_SUGGESTION_ACTION = "request_take_suggestion"
 PASS_SUGGESTION_ACTION = "request_pass_suggestion"
 SEARCH_AGAIN_ACTION = "search_again"
+OPEN_ACTION = "request_open"  # a request's details in a modal (refbot.handlers.home)
 # Every input element in these modals uses this action id; the block id names the field.
 VALUE = kit.VALUE  # the action_id of every input element
 
@@ -124,6 +126,35 @@ class RequestForm:
     default_needed_by: dt.date | None = None  # about two weeks out (never before `earliest`)
     stages: tuple[str, ...] = ()  # the stages the gate accepts (empty: all)
     show_details: bool = False  # amount, CRM id, industry, employees, country as inputs
+    crm_deals: bool = False  # the CRM is connected: pick one of your deals instead of typing it
+
+
+DEAL_ACTION = "crm_deal"  # the request form's deal picker (an external select answered by type-ahead)
+
+
+@dataclass(frozen=True)
+class DealChoice:
+    """One of the seller's open CRM deals, as the deal picker lists it."""
+
+    opportunity_id: int
+    prospect_company: str
+    name: str | None
+    crm_stage: str | None
+    amount: int | None
+
+
+def deal_options(deals: Sequence[DealChoice]) -> list[dict[str, Any]]:
+    """Options for the deal picker: 'Initech: Initech platform · Needs Analysis · $250K' (Slack: 100 options,
+    75 characters each)."""
+    out = []
+    for d in deals[:100]:
+        parts = [x for x in (d.crm_stage, money(d.amount) if d.amount is not None else None) if x]
+        title = d.prospect_company if not d.name or d.name == d.prospect_company else f"{d.prospect_company}: {d.name}"
+        tail = " · ".join(parts)
+        room = 75 - (len(tail) + 3 if tail else 0)
+        label = kit.truncate(title, max(room, 20)) + (f" · {tail}" if tail else "")
+        out.append(kit.option(kit.truncate(label, 75), str(d.opportunity_id)))
+    return out
 
 
 # ------------------------------------------------------------------ small helpers
@@ -247,6 +278,12 @@ def deal_blocks(form: RequestForm) -> list[dict[str, Any]]:
     opportunity and the prospect's industry, size and country behind *Edit deal details* (prefilled from the
     search and shown as context until then)."""
     p = form.prefill
+    if form.crm_deals:  # the CRM is connected: the deal comes from it (prospect, stage, amount)
+        return [kit.input_block(
+            "deal", "Deal", {**kit.external_select(placeholder="Type to find your deal", min_query_length=0),
+                             "action_id": DEAL_ACTION},
+            optional=False, hint="Your open Salesforce deals (yours, or you are on the team). Prospect, stage and "
+                                 "amount come from Salesforce.")]
     stages = form.stages or SALES_STAGES
     blocks = [
         kit.input_block("prospect", "Prospect company", kit.text_input(p.prospect_company, placeholder="e.g. Initech"),
@@ -388,8 +425,9 @@ def pick_contact_modal(*, query: str, matches: int, metadata: str) -> dict[str, 
 
 
 def notice_modal(title: str, text: str) -> dict[str, Any]:
-    """A modal that only says something (e.g. replaces a form whose request was decided meanwhile)."""
-    return kit.modal(title, close="Close", blocks=[kit.section(escape(text))])
+    """A modal that only says something (e.g. replaces a form whose request was decided meanwhile). `text` is
+    mrkdwn, like every refusal RefBot raises: user text in it is escaped where the message is made."""
+    return kit.modal(title, close="Close", blocks=[kit.section(text)])
 
 
 # ------------------------------------------------------------------ the account owner's side
@@ -508,9 +546,12 @@ def seller_scheduled_dm(card: RequestCard, *, reader_tz: str | None) -> tuple[st
                   kit.context(f"Request #{card.id} · changed plans? Use *Reschedule* in `/reference my`.")]
 
 
-def flagged_dm(card: RequestCard) -> tuple[str, list[dict[str, Any]]]:
-    """To the program managers: a request for a resting or busy contact."""
-    approver = f"<@{card.owner_id}>" if card.owner_id else "a program manager"
+def flagged_dm(card: RequestCard, *, can_decide: bool = True,
+               reader_tz: str | None = None) -> tuple[str, list[dict[str, Any]]]:
+    """To a program manager: a request for a resting or busy contact, with Open / Approve / Decline while it
+    waits (`can_decide` False for the program manager who asked: never the requester). After the decision the
+    buttons give way to who decided (approvals.update_button_dms)."""
+    approver = f"<@{card.owner_id}> (the account owner) or a program manager" if card.owner_id else "a program manager"
     text = f"Flagged: <@{card.requester_id}> asked for {escape(who(card))}, who is resting."
     lines = [
         f":warning: *Flagged request #{card.id}:* <@{card.requester_id}> asked for *{escape(card.contact_name)}* "
@@ -518,7 +559,32 @@ def flagged_dm(card: RequestCard) -> tuple[str, list[dict[str, Any]]]:
         f"*Why this contact:* {escape(card.justification or '—')}",
         f"Deal: {deal_text(card)} · needed by {date_text(card.needed_by)} · {approver} decides.",
     ]
-    return text, [kit.section("\n".join(lines))]
+    blocks = [kit.section("\n".join(lines))]
+    if card.status is not RequestStatus.pending_approval:
+        blocks.append(kit.context(decision_line(card, reader_tz)))
+    elif can_decide:
+        blocks.append(kit.context("You get this because you run the reference program: look closer, or decide "
+                                  "here if the owner can't."))
+        blocks.append(kit.actions(
+            kit.button("Open", OPEN_ACTION, str(card.id)),
+            kit.button("Approve", APPROVE_ACTION, str(card.id), style="primary"),
+            kit.button("Decline", DECLINE_ACTION, str(card.id), style="danger"),
+            block_id=f"flagged_{card.id}"))
+    else:
+        blocks.append(kit.context("You asked for it, so the account owner or another program manager decides."))
+    return text, blocks
+
+
+def details_modal(card: RequestCard, *, reader_tz: str | None, can_decide: bool) -> dict[str, Any]:
+    """A request's facts (no contact details), opened from a flagged request's *Open* button; who decides."""
+    blocks = _summary_blocks(card, lead=_ask_line(card))
+    if card.status is RequestStatus.pending_approval:
+        note = ("Approve or Decline from the message or your Home tab." if can_decide
+                else "You can't decide this one: " + next_step(card) + ".")
+        blocks.append(kit.context(f"Waiting since {slack_datetime(card.created_at, reader_tz)}. {note}"))
+    else:
+        blocks.append(kit.context(decision_line(card, reader_tz)))
+    return kit.modal(f"Request #{card.id}", blocks, close="Close")
 
 
 # ------------------------------------------------------------------ the seller's side

@@ -159,6 +159,20 @@ def check_leaderboard(settings: Any, client: Any) -> Item:
     return Item(OK, "Leaderboard channel", f"{channel} ({found}): RefBot can post there")
 
 
+def check_crm(settings: Any) -> Item:
+    """Salesforce, when SALESFORCE_INSTANCE_URL is set: signs in and reads each synced object once."""
+    if not getattr(settings, "crm_enabled", False):
+        return Item(SKIP, "Salesforce", "SALESFORCE_INSTANCE_URL is not set: no CRM, sellers type their deals")
+    from refbot.crm import connect
+
+    crm = connect(settings)
+    assert crm is not None
+    report = crm.check()
+    if report.problems:
+        return Item(FAIL, "Salesforce", report.problems[0], "run `refbot crm check` for every object and field")
+    return Item(OK, "Salesforce", f"signed in; {len(report.ok) - 1} objects readable with the default mapping")
+
+
 def _plain(text: str) -> str:
     import re
 
@@ -192,6 +206,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         check_scopes(scopes) if client is not None else Item(SKIP, "Scopes", "needs a working bot token"),
         check_database(settings),
         check_leaderboard(settings, client),
+        check_crm(settings),
     ]
     for item in items:
         for line in item.lines():

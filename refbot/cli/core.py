@@ -282,6 +282,7 @@ _COMMAND_MODULES: list[str] = [
     "refbot.cli.data",
     "refbot.cli.search",
     "refbot.cli.report",
+    "refbot.cli.crm",
     "refbot.cli.vocabulary",
     "refbot.cli.asks",
     "refbot.cli.check",

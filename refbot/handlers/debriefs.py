@@ -17,6 +17,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from refbot.blocks import debriefs as blocks
+from refbot.blocks.kit import escape
 from refbot.blocks.reports import report_message
 from refbot.context import AppContext
 from refbot.domain import MetNeeds, OpportunityOutcome, parse_quantity
@@ -110,7 +111,7 @@ def parse_since(text: str, *, today: dt.date, tz: dt.tzinfo) -> dt.datetime | No
         day = since_day(text, today=today)
     except ValueError:
         shown = text.strip().lower().removeprefix("since ").strip()
-        raise ValidationFailed(f"I can't read '{shown[:40]}' as a date. Usage: `{STATS_USAGE}`") from None
+        raise ValidationFailed(f"I can't read '{escape(shown[:40])}' as a date. Usage: `{STATS_USAGE}`") from None
     return None if day is None else dt.datetime.combine(day, dt.time(0, 0), tzinfo=tz)
 
 
@@ -237,7 +238,7 @@ def on_thank_you_open(ctx: AppContext, ack: Ack, body: dict[str, Any], client: W
         if draft.sent is not None:
             by = f"<@{draft.sent.thanked_by}>" if draft.sent.thanked_by else "someone"
             tell_user(body, client, respond,
-                      f"The thank-you to {draft.card.contact_name} was already marked sent by {by}.")
+                      f"The thank-you to {escape(draft.card.contact_name)} was already marked sent by {by}.")
             return
         view = blocks.thank_you_modal(draft.card, draft=draft.note, metadata=payload.dump(request_id=request_id),
                                       email=draft.email)
@@ -288,7 +289,7 @@ def _record(ctx: AppContext, body: dict[str, Any], client: WebClient, respond: R
         )
     if not result.recorded and result.deal.outcome is not outcome:
         by = f" by <@{result.deal.outcome_by}>" if result.deal.outcome_by else ""
-        tell_user(body, client, respond, f"{result.deal.prospect_company} was already recorded as "
+        tell_user(body, client, respond, f"{escape(result.deal.prospect_company)} was already recorded as "
                                          f"{result.deal.outcome.value}{by}.")
     elif result.recorded:
         refresh_home(ctx, client, user_id)

@@ -1,23 +1,27 @@
-"""Publishing a user's App Home tab: on opening it (refbot.handlers.home) and, best effort, after their own
-actions elsewhere (nominations, debriefs, outcomes). Its own module so those surfaces and the Home tab's
-buttons (which open their forms) don't import each other."""
+"""Publishing a user's App Home tab: on opening it (refbot.handlers.home), after every change that makes it
+stale wherever it was made (a decision from a DM button, the Home tab, another program manager, a job:
+services call `refbot.db.touch_homes` and the database calls `refresh_homes` after the commit), and when the
+reader pages through a long list. Its own module so those surfaces and the Home tab's buttons (which open
+their forms) don't import each other."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Mapping
 
 from slack_sdk import WebClient
 
 from refbot.blocks import home as blocks
 from refbot.context import AppContext
 from refbot.services import home as home_service
-from refbot.services.users import get_user, is_admin, profile_is_fresh, user_tz
+from refbot.services.users import admin_ids, get_user, is_admin, profile_is_fresh, user_tz
 
 log = logging.getLogger(__name__)
 
 
-def publish_home(ctx: AppContext, client: WebClient, user_id: str) -> None:
-    """Build and publish `user_id`'s Home tab (seller, plus account owner / program manager parts that apply)."""
+def publish_home(ctx: AppContext, client: WebClient, user_id: str, *, pages: Mapping[str, int] | None = None) -> None:
+    """Build and publish `user_id`'s Home tab (seller, plus account owner / program manager parts that apply).
+    `pages`: the first item shown of the lists the reader paged through (section name -> offset)."""
     with ctx.db.unit_of_work(read_only=True) as session:
         fresh = profile_is_fresh(session=session, slack_id=user_id)
     if not fresh:  # about once a day per user: ask Slack for the profile (timezone, email) and cache it
@@ -28,7 +32,8 @@ def publish_home(ctx: AppContext, client: WebClient, user_id: str) -> None:
         admin = is_admin(settings=ctx.settings, session=session, client=None, slack_id=user_id)
         reader_tz = user_tz(session=session, client=None, slack_id=user_id, default=ctx.settings.refbot_timezone)
         data = home_service.build_home(session=session, user_id=user_id, is_admin=admin, now=ctx.clock.now(),
-                                       tz=ctx.settings.tz, default_channel=ctx.settings.refbot_leaderboard_channel)
+                                       tz=ctx.settings.tz, reader_tz=reader_tz,
+                                       default_channel=ctx.settings.refbot_leaderboard_channel, pages=pages)
     client.views_publish(user_id=user_id, view=blocks.home_view(data, reader_tz=reader_tz))
 
 
@@ -38,3 +43,22 @@ def refresh_home(ctx: AppContext, client: WebClient, user_id: str) -> None:
         publish_home(ctx, client, user_id)
     except Exception:
         log.info("could not refresh the Home tab of %s", user_id, exc_info=True)
+
+
+def refresh_homes(ctx: AppContext, client: WebClient, user_ids: Iterable[str], admins: bool = False) -> None:
+    """Best effort, after a commit: republish the Home tabs a change made stale (`admins`: every program
+    manager's too). A Home that fails keeps its content until its user opens it again."""
+    users = set(user_ids)
+    if admins:
+        try:
+            with ctx.db.unit_of_work() as session:
+                users.update(admin_ids(settings=ctx.settings, session=session, client=client))
+        except Exception:
+            log.info("could not list the program managers to refresh their Home tabs", exc_info=True)
+    for user_id in sorted(users):
+        refresh_home(ctx, client, user_id)
+
+
+def watch(ctx: AppContext) -> None:
+    """Refresh the Home tabs every committed change touches (see `refbot.db.touch_homes`)."""
+    ctx.db.on_homes_touched(lambda users, admins: refresh_homes(ctx, ctx.client, users, admins))

@@ -81,6 +81,9 @@ def problem(body: Any) -> str | None:
         return f"Bolt cannot read this {str(body.get('type'))[:40]!r} payload ({type(exc).__name__}: {exc})"
     if not_text:
         return f"{', '.join(not_text)} must be text"
+    if pu.is_slash_command(body) and not str(body.get("response_url") or "").strip():
+        # Slack sends every command one; without it `respond` fails and the user could not be answered
+        return "a slash command without a response_url"
     return None
 
 

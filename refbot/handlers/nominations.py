@@ -1,5 +1,6 @@
 """Nomination surface: `/reference nominate` and the Nominate buttons open the form; the account picker
 answers as the user types; program managers Accept or Reject (with a reason) from their DM or Home tab.
+The Home tabs a nomination changes are refreshed after the commit (services call refbot.db.touch_homes).
 
 Thin: reads payloads (refbot.handlers.payload), calls refbot.services.nominations, renders with
 refbot.blocks.nominations. Inline form errors use the database only (Slack needs the answer within 3
@@ -20,7 +21,6 @@ from refbot.context import AppContext
 from refbot.domain import NominationStatus
 from refbot.errors import NotFound, ValidationFailed
 from refbot.handlers import payload
-from refbot.handlers.home_tab import refresh_home
 from refbot.handlers.payload import Values
 from refbot.handlers.reply import privately, reason_errors, register_listeners
 from refbot.handlers.router import CommandRequest, CommandRouter
@@ -103,14 +103,12 @@ def on_submit(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient
         return
     ack()
     user_id = payload.user_id(body)
-    with privately(body, client, respond):
-        with ctx.db.unit_of_work() as session:
-            reviewers = admin_ids(settings=ctx.settings, session=session, client=client)
-            if not reviewers:
-                log.warning("a nomination arrived but no program manager is configured (REFBOT_ADMINS)")
-            svc.submit(session=session, nominator_id=user_id, data=data, reviewers=reviewers,
-                       now=ctx.clock.now(), token=payload.view_id(body))
-        refresh_home(ctx, client, user_id)
+    with privately(body, client, respond), ctx.db.unit_of_work() as session:
+        reviewers = admin_ids(settings=ctx.settings, session=session, client=client)
+        if not reviewers:
+            log.warning("a nomination arrived but no program manager is configured (REFBOT_ADMINS)")
+        svc.submit(session=session, nominator_id=user_id, data=data, reviewers=reviewers,
+                   now=ctx.clock.now(), token=payload.view_id(body))
 
 
 def on_accept(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
@@ -121,7 +119,6 @@ def on_accept(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient
         with ctx.db.unit_of_work() as session:
             svc.accept(session=session, nomination_id=nomination_id, actor_id=user_id,
                        is_admin=_admin(ctx, session, client, user_id), now=ctx.clock.now())
-        refresh_home(ctx, client, user_id)
 
 
 def on_reject(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
@@ -159,11 +156,9 @@ def on_reject_submit(ctx: AppContext, ack: Ack, body: dict[str, Any], client: We
         return
     ack()
     user_id = payload.user_id(body)
-    with privately(body, client, respond):
-        with ctx.db.unit_of_work() as session:
-            svc.reject(session=session, nomination_id=nomination_id, actor_id=user_id, reason=reason,
-                       is_admin=_admin(ctx, session, client, user_id), now=ctx.clock.now())
-        refresh_home(ctx, client, user_id)
+    with privately(body, client, respond), ctx.db.unit_of_work() as session:
+        svc.reject(session=session, nomination_id=nomination_id, actor_id=user_id, reason=reason,
+                   is_admin=_admin(ctx, session, client, user_id), now=ctx.clock.now())
 
 
 # ------------------------------------------------------------------ register

@@ -41,14 +41,18 @@ def text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+MAX_ID = 2**31 - 1  # the id columns' range (PostgreSQL INTEGER): a larger "id" would overflow inside the query
+
+
 def to_int(value: Any) -> int | None:
-    """An id: a non-negative int or the digits of one ("12"), else None (True, "1.5", "²", "-3" are no ids)."""
+    """An id: a non-negative int or the digits of one ("12") up to MAX_ID, else None (True, "1.5", "²", "-3",
+    "99999999999" are no ids)."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value if value >= 0 else None
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 18:
-        return int(value)
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10:
+        value = int(value)
+    if isinstance(value, int) and 0 <= value <= MAX_ID:
+        return value
     return None
 
 

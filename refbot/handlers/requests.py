@@ -20,6 +20,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from refbot.blocks import requests as blocks
+from refbot.blocks.kit import escape, unescape
 from refbot.blocks.search import results_message
 from refbot.context import AppContext
 from refbot.db import DatabaseUnavailable
@@ -78,6 +79,7 @@ def input_from_view(values: Values, meta: dict[str, Any] | None = None) -> svc.R
         urgent=(blocks.URGENT_OPTION in values.options("urgent")) if "urgent" in values else None,
         urgent_reason=values.text("urgent_reason"),
         justification=values.text("justification") if "justification" in values else None,
+        deal_id=values.option("deal", blocks.DEAL_ACTION) if "deal" in values else None,
     )
 
 
@@ -197,7 +199,7 @@ def on_pick(ctx: AppContext, ack: Ack, body: dict[str, Any]) -> None:
             form = svc.request_form(session=session, env=_quick_env(ctx), requester_id=payload.user_id(body),
                                     contact_id=contact_id)
     except (NotFound, NotAllowed) as exc:
-        ack(response_action="errors", errors={"contact": exc.message[:150]})
+        ack(response_action="errors", errors={"contact": unescape(exc.message)[:150]})
         return
     ack(response_action="update",
         view=blocks.request_modal(form, metadata=_form_metadata(form, contact_id=contact_id, search_id=None)))
@@ -253,7 +255,7 @@ def _create_request(ctx: AppContext, body: dict[str, Any], data: svc.RequestInpu
                                contact_id=payload.meta_int(body, "contact_id") or 0, data=data,
                                client_token=payload.view_id(body), search_id=payload.meta_int(body, "search_id"))
     except ValidationFailed as exc:  # changed in the last second (e.g. a timezone boundary)
-        problems = "; ".join(exc.field_errors.values()) or exc.message
+        problems = escape("; ".join(exc.field_errors.values()) or exc.message)  # plain text in a modal, mrkdwn here
         raise ValidationFailed(f"Your request wasn't sent: {problems}") from exc
     except DatabaseUnavailable as exc:  # locked or unreachable: the unit of work rolled back
         raise ValidationFailed(f"{NOT_SENT}. {TRY_AGAIN}") from exc
@@ -290,6 +292,14 @@ def on_needed_by_changed(ctx: AppContext, ack: Ack, body: dict[str, Any], client
     with privately(body, client, respond):
         shown = {b.get("block_id") for b in payload.view(body).get("blocks") or () if isinstance(b, dict)}
         _redraw_form(ctx, body, client, show_details="industry" in shown)
+
+
+def on_deal_options(ctx: AppContext, ack: Ack, body: dict[str, Any]) -> None:
+    """The deal picker's type-ahead (block_suggestion, answered within 3 s): the seller's own open CRM deals."""
+    query = str(body.get("value") or "")[:100]
+    with ctx.db.unit_of_work(read_only=True) as session:
+        deals = svc.my_open_deals(session=session, seller_id=payload.user_id(body), query=query)
+    ack(options=blocks.deal_options(deals))
 
 
 # ------------------------------------------------------------------ the account owner's buttons
@@ -358,7 +368,7 @@ def on_suggest(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClien
         options = _alternatives(ctx, request_id)
         if not options:
             respond(response_type="ephemeral", replace_original=False,
-                    text=f"{card.account_name} has no other active contact to suggest. Decline instead and say "
+                    text=f"{escape(card.account_name)} has no other active contact to suggest. Decline instead and say "
                          "who could help.")
             return
         client.views_open(trigger_id=payload.trigger_id(body),
@@ -507,6 +517,6 @@ def register(app: App, ctx: AppContext, commands: CommandRouter) -> None:
         views={blocks.PICK_MODAL: on_pick, blocks.REQUEST_MODAL: on_request_submit,
                blocks.DECLINE_MODAL: on_decline_submit, blocks.SUGGEST_MODAL: on_suggest_submit,
                blocks.SCHEDULE_MODAL: on_schedule_submit},
-        options={blocks.PICK_ACTION: on_contact_suggest},
+        options={blocks.PICK_ACTION: on_contact_suggest, blocks.DEAL_ACTION: on_deal_options},
     )
     app.action({"block_id": blocks.NEEDED_BY_BLOCK, "action_id": blocks.VALUE})(listener(on_needed_by_changed, ctx))

@@ -13,6 +13,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from refbot.blocks.help import help_message
+from refbot.blocks.kit import escape
 from refbot.context import AppContext
 from refbot.errors import RefBotError
 from refbot.handlers import payload
@@ -115,7 +116,7 @@ def _refuse(ctx: AppContext, body: dict[str, Any], client: WebClient,
     if sub is None:
         first = payload.text(body.get("text")).split(" ")[0]
         hint = f" Did you mean `{COMMAND} {suggestion}`?" if suggestion else ""
-        return f"I don't know `{first[:40]}`.{hint} Try `{COMMAND} help` to see what I can do."
+        return f"I don't know `{escape(first[:40])}`.{hint} Try `{COMMAND} help` to see what I can do."
     if sub.admin_only:
         with ctx.db.unit_of_work() as session:
             allowed = is_admin(settings=ctx.settings, session=session, client=client, slack_id=payload.maybe_user_id(body))

@@ -87,6 +87,7 @@ _JOB_MODULES: list[str] = [
     "refbot.jobs.requests",
     "refbot.jobs.loop",
     "refbot.jobs.engagement",
+    "refbot.jobs.crm",
 ]
 
 

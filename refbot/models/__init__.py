@@ -3,6 +3,7 @@
 from refbot.models.account import Account, Contact
 from refbot.models.activity import Activity, Debrief
 from refbot.models.base import Base, utcnow
+from refbot.models.crm import CrmCursor, CrmTeamMember, CrmUser, CrmWriteback
 from refbot.models.nomination import Nomination
 from refbot.models.opportunity import Opportunity
 from refbot.models.outbox import OutboxMessage, ScheduledRun
@@ -19,6 +20,10 @@ __all__ = [
     "ChannelAsk",
     "ChannelPref",
     "Contact",
+    "CrmCursor",
+    "CrmTeamMember",
+    "CrmUser",
+    "CrmWriteback",
     "Debrief",
     "Nomination",
     "Opportunity",

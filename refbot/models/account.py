@@ -22,6 +22,7 @@ class Account(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str | None] = mapped_column(sa.String(32))
     external_id: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    crm_id: Mapped[str | None] = mapped_column(sa.String(18), unique=True)  # set once the CRM sync owns its facts
     name: Mapped[str] = mapped_column(sa.String(200), index=True)
     industry: Mapped[str | None] = mapped_column(sa.String(100), index=True)
     employees: Mapped[int | None] = mapped_column(sa.Integer)
@@ -52,6 +53,7 @@ class Contact(TimestampMixin, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     external_id: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    crm_id: Mapped[str | None] = mapped_column(sa.String(18), unique=True)  # set once the CRM sync owns its facts
     account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     title: Mapped[str] = mapped_column(sa.String(200), default="")

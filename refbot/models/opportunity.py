@@ -35,3 +35,8 @@ class Opportunity(TimestampMixin, Base):
     )
     outcome_at: Mapped[dt.datetime | None] = mapped_column()
     outcome_by: Mapped[str | None] = mapped_column(sa.String(32))
+    # Filled by the CRM sync (None for deals typed by sellers): the CRM owns those deals' facts and outcome.
+    name: Mapped[str | None] = mapped_column(sa.String(200))
+    crm_stage: Mapped[str | None] = mapped_column(sa.String(100))
+    crm_owner_id: Mapped[str | None] = mapped_column(sa.String(18), index=True)
+    crm_synced_at: Mapped[dt.datetime | None] = mapped_column()

@@ -8,6 +8,8 @@ handful of small queries.
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
+from collections.abc import Mapping
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -22,7 +24,7 @@ from refbot.blocks.home import (
     RequestLine,
     SellerHome,
 )
-from refbot.domain import OPEN_REQUEST_STATUSES, NominationStatus
+from refbot.domain import OPEN_REQUEST_STATUSES, ContactStatus, NominationStatus
 from refbot.domain import RequestStatus as S
 from refbot.models import (
     Account,
@@ -42,6 +44,7 @@ from refbot.services.policy import Policy, load_policy
 
 LIST_LIMIT = 8
 RECENT_DAYS = 30
+Pages = Mapping[str, int]  # list name (blocks.home.LISTS) -> the first item the reader asked to see
 UPCOMING_STATUSES = (S.approved, S.scheduled)
 AWAITING_DEBRIEF = (S.scheduled, S.completed)
 
@@ -58,15 +61,36 @@ def _lines_query() -> sa.Select[tuple[ReferenceRequest, str, str, str]]:
     )
 
 
-def _lines(session: Session, stmt: sa.Select[tuple[ReferenceRequest, str, str, str]]) -> tuple[RequestLine, ...]:
+def _lines(session: Session, stmt: sa.Select[tuple[ReferenceRequest, str, str, str]],
+           *, alternatives: bool = False) -> tuple[RequestLine, ...]:
+    """The rows of `stmt` as list lines; `alternatives`: say which have another active contact to suggest."""
+    rows = session.execute(stmt).all()
+    others: set[int] = set()
+    if alternatives and rows:
+        pairs = session.execute(
+            sa.select(Contact.account_id, Contact.id).where(
+                Contact.account_id.in_({r.account_id for r, *_ in rows}), Contact.status == ContactStatus.active)
+        ).all()
+        per_account: dict[int, set[int]] = {}
+        for account_id, contact_id in pairs:
+            per_account.setdefault(account_id, set()).add(contact_id)
+        others = {r.id for r, *_ in rows if per_account.get(r.account_id, set()) - {r.contact_id}}
     return tuple(
         RequestLine(
             id=r.id, status=S(r.status), requester_id=r.requester_id, owner_id=r.owner_id, contact_name=contact,
             account_name=account, prospect=prospect, activity=r.activity_type, needed_by=r.needed_by,
             created_at=r.created_at, scheduled_at=r.scheduled_at, call_at=r.scheduled_at or r.completed_at,
+            flagged=r.flagged, justification=r.justification or "", urgent=r.urgent,
+            can_suggest=r.id in others,
         )
-        for r, contact, account, prospect in session.execute(stmt).all()
+        for r, contact, account, prospect in rows
     )
+
+
+def _offset(pages: Pages | None, name: str, total: int) -> int:
+    """Where the reader's page of list `name` starts: back to the first page when it is past the end."""
+    start = (pages or {}).get(name, 0)
+    return start if 0 <= start < total else 0
 
 
 def _count(session: Session, *where: sa.ColumnElement[bool], join_debrief: bool = False) -> int:
@@ -89,22 +113,29 @@ def _awaiting_debrief(now: dt.datetime, delay: dt.timedelta) -> tuple[sa.ColumnE
 
 
 def seller_home(*, session: Session, user_id: str, now: dt.datetime, tz: dt.tzinfo,
-                limit: int = LIST_LIMIT) -> SellerHome:
+                limit: int = LIST_LIMIT, pages: Pages | None = None) -> SellerHome:
     mine = ReferenceRequest.requester_id == user_id
     is_open = ReferenceRequest.status.in_(list(OPEN_REQUEST_STATUSES))
+    open_total = _count(session, mine, is_open)
+    open_from = _offset(pages, "open", open_total)
     open_lines = _lines(session, _lines_query().where(mine, is_open)
-                        .order_by(ReferenceRequest.needed_by, ReferenceRequest.id).limit(limit))
+                        .order_by(ReferenceRequest.needed_by, ReferenceRequest.id).offset(open_from).limit(limit))
     waiting = _awaiting_debrief(now, dt.timedelta(0))
+    debriefs_total = _count(session, mine, *waiting, join_debrief=True)
+    debriefs_from = _offset(pages, "debriefs", debriefs_total)
     debrief_lines = _lines(session, _lines_query().outerjoin(Debrief, Debrief.request_id == ReferenceRequest.id)
-                           .where(mine, *waiting).order_by(_call_at(), ReferenceRequest.id).limit(limit))
+                           .where(mine, *waiting).order_by(_call_at(), ReferenceRequest.id)
+                           .offset(debriefs_from).limit(limit))
     since = leaderboard.quarter_start(now=now, tz=tz)
     until = now + dt.timedelta(seconds=1)
     position, points = rank(session=session, user_id=user_id, since=since, until=until)
     return SellerHome(
         open_requests=open_lines,
-        open_total=_count(session, mine, is_open),
+        open_total=open_total,
+        open_from=open_from,
         debriefs=debrief_lines,
-        debriefs_total=_count(session, mine, *waiting, join_debrief=True),
+        debriefs_total=debriefs_total,
+        debriefs_from=debriefs_from,
         points=points,
         rank=position,
         ranked=ranked_count(session=session, since=since, until=until) if position is not None else 0,
@@ -116,15 +147,19 @@ def seller_home(*, session: Session, user_id: str, now: dt.datetime, tz: dt.tzin
 
 
 def owner_home(*, session: Session, user_id: str, now: dt.datetime, tz: dt.tzinfo,
-               limit: int = LIST_LIMIT) -> OwnerHome | None:
-    """None when the user owns no account and has no approval waiting (not an account owner)."""
+               limit: int = LIST_LIMIT, pages: Pages | None = None) -> OwnerHome | None:
+    """None when the user owns no account and has no approval waiting (not an account owner). An owner's own
+    requests are not theirs to approve (a program manager decides them): they are not listed here."""
     accounts = int(session.scalar(sa.select(sa.func.count(Account.id)).where(Account.owner_id == user_id)) or 0)
-    pending = (ReferenceRequest.status == S.pending_approval, ReferenceRequest.owner_id == user_id)
+    pending = (ReferenceRequest.status == S.pending_approval, ReferenceRequest.owner_id == user_id,
+               ReferenceRequest.requester_id != user_id)
     approvals_total = _count(session, *pending)
     if not accounts and not approvals_total:
         return None
+    approvals_from = _offset(pages, "approvals", approvals_total)
     approvals = _lines(session, _lines_query().where(*pending)
-                       .order_by(ReferenceRequest.created_at, ReferenceRequest.id).limit(limit))
+                       .order_by(ReferenceRequest.created_at, ReferenceRequest.id).offset(approvals_from).limit(limit),
+                       alternatives=True)
 
     owned = sa.select(Account.id).where(Account.owner_id == user_id).scalar_subquery()
     upcoming_where = (
@@ -132,9 +167,11 @@ def owner_home(*, session: Session, user_id: str, now: dt.datetime, tz: dt.tzinf
         ReferenceRequest.status.in_(list(UPCOMING_STATUSES)),
         sa.or_(ReferenceRequest.scheduled_at.is_(None), ReferenceRequest.scheduled_at >= now),
     )
+    upcoming_total = _count(session, *upcoming_where)
+    upcoming_from = _offset(pages, "upcoming", upcoming_total)
     upcoming = _lines(session, _lines_query().where(*upcoming_where).order_by(
         ReferenceRequest.scheduled_at.is_(None), ReferenceRequest.scheduled_at, ReferenceRequest.needed_by,
-        ReferenceRequest.id).limit(limit))
+        ReferenceRequest.id).offset(upcoming_from).limit(limit))
 
     today = now.astimezone(tz).date()
     recent_where = (
@@ -142,6 +179,10 @@ def owner_home(*, session: Session, user_id: str, now: dt.datetime, tz: dt.tzinf
         Activity.occurred_on > today - dt.timedelta(days=RECENT_DAYS),
         Activity.occurred_on <= today,
     )
+    recent_total = int(session.scalar(
+        sa.select(sa.func.count(Activity.id)).join(Contact, Contact.id == Activity.contact_id).where(*recent_where)
+    ) or 0)
+    recent_from = _offset(pages, "recent", recent_total)
     rows = session.execute(
         sa.select(Activity, Contact.name, Account.name, Opportunity.prospect_company)
         .join(Contact, Contact.id == Activity.contact_id)
@@ -149,18 +190,16 @@ def owner_home(*, session: Session, user_id: str, now: dt.datetime, tz: dt.tzinf
         .outerjoin(Opportunity, Opportunity.id == Activity.opportunity_id)
         .where(*recent_where)
         .order_by(Activity.occurred_on.desc(), Activity.id.desc())
-        .limit(limit)
+        .offset(recent_from).limit(limit)
     ).all()
     recent = tuple(
         ActivityLine(contact, account, a.type, a.occurred_on, prospect or a.opportunity or "")
         for a, contact, account, prospect in rows
     )
-    recent_total = int(session.scalar(
-        sa.select(sa.func.count(Activity.id)).join(Contact, Contact.id == Activity.contact_id).where(*recent_where)
-    ) or 0)
     return OwnerHome(
-        accounts=accounts, approvals=approvals, approvals_total=approvals_total, recent=recent,
-        recent_total=recent_total, upcoming=upcoming, upcoming_total=_count(session, *upcoming_where),
+        accounts=accounts, approvals=approvals, approvals_total=approvals_total, approvals_from=approvals_from,
+        recent=recent, recent_total=recent_total, recent_from=recent_from, upcoming=upcoming,
+        upcoming_total=upcoming_total, upcoming_from=upcoming_from,
     )
 
 
@@ -188,28 +227,42 @@ def _unmatched(session: Session, since: dt.datetime, limit: int) -> tuple[tuple[
 
 
 def admin_home(*, session: Session, now: dt.datetime, tz: dt.tzinfo, default_channel: str | None,
-               limit: int = LIST_LIMIT) -> AdminHome:
+               limit: int = LIST_LIMIT, pages: Pages | None = None) -> AdminHome:
     policy = load_policy(session=session)
-    aging_where = (ReferenceRequest.status == S.pending_approval,
+    aging_where = (ReferenceRequest.status == S.pending_approval, ReferenceRequest.flagged.is_(False),
                    ReferenceRequest.created_at <= now - dt.timedelta(hours=policy.approval_remind_hours))
+    aging_total = _count(session, *aging_where)
+    aging_from = _offset(pages, "aging", aging_total)
     aging = _lines(session, _lines_query().where(*aging_where)
-                   .order_by(ReferenceRequest.created_at, ReferenceRequest.id).limit(limit))
+                   .order_by(ReferenceRequest.created_at, ReferenceRequest.id).offset(aging_from).limit(limit))
+
+    # Requests for a resting or busy contact wait for a decision here from the moment they are made.
+    flagged_where = (ReferenceRequest.status == S.pending_approval, ReferenceRequest.flagged.is_(True))
+    flagged_total = _count(session, *flagged_where)
+    flagged_from = _offset(pages, "flagged", flagged_total)
+    flagged = _lines(session, _lines_query().where(*flagged_where)
+                     .order_by(ReferenceRequest.created_at, ReferenceRequest.id).offset(flagged_from).limit(limit))
 
     nominations_total = int(session.scalar(
         sa.select(sa.func.count(Nomination.id)).where(Nomination.status == NominationStatus.pending)) or 0)
+    nominations_from = _offset(pages, "nominations", nominations_total)
     nominations = tuple(
         NominationLine(n.id, n.nominator_id, n.contact_name, n.contact_title or "", n.account_name,
                        n.account_id is None, n.created_at)
         for n in session.scalars(sa.select(Nomination).where(Nomination.status == NominationStatus.pending)
-                                 .order_by(Nomination.created_at, Nomination.id).limit(limit))
+                                 .order_by(Nomination.created_at, Nomination.id).offset(nominations_from).limit(limit))
     )
 
     missing_where = _awaiting_debrief(now, dt.timedelta(hours=policy.debrief_delay_hours))
+    missing_total = _count(session, *missing_where, join_debrief=True)
+    missing_from = _offset(pages, "missing", missing_total)
     missing = _lines(session, _lines_query().outerjoin(Debrief, Debrief.request_id == ReferenceRequest.id)
-                     .where(*missing_where).order_by(_call_at(), ReferenceRequest.id).limit(limit))
+                     .where(*missing_where).order_by(_call_at(), ReferenceRequest.id)
+                     .offset(missing_from).limit(limit))
 
     today = now.astimezone(tz).date()
     at_limit = contacts_at_limit(session=session, today=today, policy=policy)
+    at_limit_from = _offset(pages, "at_limit", len(at_limit))
     recent_since = now - dt.timedelta(days=RECENT_DAYS)
     queries, unmatched_total = _unmatched(session, recent_since, limit)
     asks = int(session.scalar(sa.select(sa.func.count(ChannelAsk.id)).where(ChannelAsk.created_at >= recent_since))
@@ -219,10 +272,13 @@ def admin_home(*, session: Session, now: dt.datetime, tz: dt.tzinfo, default_cha
                                       tz=tz)
     channel = policy.leaderboard_channel or default_channel
     return AdminHome(
-        aging_hours=policy.approval_remind_hours, aging=aging, aging_total=_count(session, *aging_where),
-        nominations=nominations, nominations_total=nominations_total,
-        missing_debriefs=missing, missing_total=_count(session, *missing_where, join_debrief=True),
-        at_limit=tuple(at_limit[:limit]), at_limit_total=len(at_limit),
+        aging_hours=policy.approval_remind_hours, escalate_hours=policy.approval_escalate_hours,
+        aging=aging, aging_total=aging_total, aging_from=aging_from,
+        flagged=flagged, flagged_total=flagged_total, flagged_from=flagged_from,
+        nominations=nominations, nominations_total=nominations_total, nominations_from=nominations_from,
+        missing_debriefs=missing, missing_total=missing_total, missing_from=missing_from,
+        at_limit=tuple(at_limit[at_limit_from:at_limit_from + limit]), at_limit_total=len(at_limit),
+        at_limit_from=at_limit_from,
         unmatched_queries=queries, unmatched_total=unmatched_total, channel_asks=asks, recent_days=RECENT_DAYS,
         quarter=leaderboard.quarter_name(now=now, tz=tz), kpis=kpis,
         leaderboard_channel=leaderboard.channel_mention(channel) if channel else None,
@@ -232,14 +288,24 @@ def admin_home(*, session: Session, now: dt.datetime, tz: dt.tzinfo, default_cha
 # ------------------------------------------------------------------ the whole tab
 
 
+def reader_zone(reader_tz: str | None, default: dt.tzinfo) -> dt.tzinfo:
+    try:
+        return zoneinfo.ZoneInfo(reader_tz) if reader_tz else default
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return default
+
+
 def build_home(*, session: Session, user_id: str, is_admin: bool, now: dt.datetime, tz: dt.tzinfo,
-               default_channel: str | None = None) -> HomeData:
-    """Everything the Home tab shows `user_id`: the seller part always, the others when they apply."""
+               default_channel: str | None = None, reader_tz: str | None = None,
+               pages: Pages | None = None) -> HomeData:
+    """Everything the Home tab shows `user_id`: the seller part always, the others when they apply. `tz` is
+    the program's (quarters, the rolling window); "today" (yesterday, 3 days ago) is the reader's."""
     return HomeData(
         user_id=user_id,
         now=now,
-        today=now.astimezone(tz).date(),
-        seller=seller_home(session=session, user_id=user_id, now=now, tz=tz),
-        owner=owner_home(session=session, user_id=user_id, now=now, tz=tz),
-        admin=admin_home(session=session, now=now, tz=tz, default_channel=default_channel) if is_admin else None,
+        today=now.astimezone(reader_zone(reader_tz, tz)).date(),
+        seller=seller_home(session=session, user_id=user_id, now=now, tz=tz, pages=pages),
+        owner=owner_home(session=session, user_id=user_id, now=now, tz=tz, pages=pages),
+        admin=admin_home(session=session, now=now, tz=tz, default_channel=default_channel, pages=pages)
+        if is_admin else None,
     )

@@ -101,16 +101,37 @@ class Counts:
         return f"{self.total:,} {word} ({self.new:,} new, {self.updated:,} updated, {self.unchanged:,} unchanged)"
 
 
+# Columns the CRM sync owns on synced records (Account.crm_id / Contact.crm_id set): an import leaves them.
+CRM_OWNED_COLUMNS: dict[str, dict[str, str]] = {
+    "accounts": {"name": "name", "industry": "industry", "employees": "employees", "annual_revenue": "annual_revenue",
+                 "country": "country", "region": "region", "owner": "owner_id"},
+    "contacts": {"name": "name", "title": "title", "email": "email", "phone": "phone"},
+}
+
+
 @dataclass
 class ImportReport:
     counts: dict[str, Counts] = field(default_factory=dict)
+    # kind -> (CRM-owned columns present in the files, number of CRM-synced rows they were left alone on)
+    crm_owned: dict[str, tuple[list[str], int]] = field(default_factory=dict)
+
+    def crm_note(self) -> str:
+        parts = []
+        for kind, (columns, rows) in self.crm_owned.items():
+            if columns and rows:
+                noun = kind[:-1] if rows == 1 else kind
+                parts.append(f"{', '.join(columns)} of {rows:,} {noun} synced from the CRM")
+        if not parts:
+            return ""
+        return (" The CRM owns " + "; ".join(parts) + ": those columns were left as the CRM has them "
+                "(the sync overwrites them).")
 
     def summary(self) -> str:
         """ "Imported 200 accounts (12 new, 3 updated, 185 unchanged), 600 contacts (...)." """
         nouns = {"accounts": ("account", "accounts"), "contacts": ("contact", "contacts"),
                  "activities": ("activity", "activities")}
         parts = [self.counts[k].text(*nouns[k]) for k in FILE_ORDER if k in self.counts]
-        return "Imported " + ", ".join(parts) + "." if parts else "Nothing to import."
+        return ("Imported " + ", ".join(parts) + "." + self.crm_note()) if parts else "Nothing to import."
 
 
 # ------------------------------------------------------------------ reading
@@ -485,6 +506,19 @@ def _changes(obj: Any, values: dict[str, Any]) -> bool:
     return changed
 
 
+def _leave_crm_owned(kind: str, row: dict[str, str], values: dict[str, Any],
+                     crm_owned: dict[str, tuple[list[str], int]]) -> None:
+    columns, rows = crm_owned.get(kind, ([], 0))
+    dropped = False
+    for column, attr in CRM_OWNED_COLUMNS[kind].items():
+        if attr in values:
+            values.pop(attr)
+            dropped = True
+            if column in row and column not in columns:
+                columns.append(column)
+    crm_owned[kind] = (columns, rows + (1 if dropped else 0))
+
+
 def _file_rows(
     files: list[CsvFile], check: _Checker, kind: str, id_column: str, seen: dict[str, str] | None = None
 ) -> Iterator[tuple[str, dict[str, str], str, int]]:
@@ -504,7 +538,8 @@ def _file_rows(
 
 
 def _check_accounts(
-    files: list[CsvFile], check: _Checker, owners: _Owners, existing: dict[str, Account]
+    files: list[CsvFile], check: _Checker, owners: _Owners, existing: dict[str, Account],
+    crm_owned: dict[str, tuple[list[str], int]],
 ) -> tuple[list[_Row], set[str]]:
     rows: list[_Row] = []
     seen: dict[str, str] = {}
@@ -526,6 +561,8 @@ def _check_accounts(
             values["region"] = region.value if region else None
         if "status" in values and values["status"] is None:
             values["status"] = AccountStatus.active
+        if current is not None and current.crm_id:
+            _leave_crm_owned("accounts", row, values, crm_owned)
         if current is None:
             values = {"status": AccountStatus.active, "notes": "", "products": [], "use_cases": [], **values}
         rows.append(_Row(where=where, ext=ext, values=values))
@@ -533,7 +570,8 @@ def _check_accounts(
 
 
 def _check_contacts(
-    files: list[CsvFile], check: _Checker, existing: dict[str, Contact], known_accounts: set[str]
+    files: list[CsvFile], check: _Checker, existing: dict[str, Contact], known_accounts: set[str],
+    crm_owned: dict[str, tuple[list[str], int]],
 ) -> tuple[list[_Row], set[str]]:
     rows: list[_Row] = []
     seen: dict[str, str] = {}
@@ -545,6 +583,9 @@ def _check_contacts(
         if len(check.problems) > before:
             continue
         current = existing.get(ext)
+        if current is not None and current.crm_id:
+            _leave_crm_owned("contacts", row, values, crm_owned)
+            account_ext = current.account.external_id
         # seniority: given wins; empty -> from the title; column left out -> re-derived when the title changes
         if not values.get("seniority") and ("seniority" in values or (
             "title" in values and (current is None or current.title != values["title"])
@@ -597,15 +638,18 @@ def import_files(
     accounts = {a.external_id: a for a in session.scalars(sa.select(Account))}
     contacts = {c.external_id: c for c in session.scalars(sa.select(Contact))}
 
-    account_rows, account_ids = _check_accounts(by_kind["accounts"], check, _Owners(session, client), accounts)
-    contact_rows, contact_ids = _check_contacts(by_kind["contacts"], check, contacts, set(accounts) | account_ids)
+    crm_owned: dict[str, tuple[list[str], int]] = {}
+    account_rows, account_ids = _check_accounts(by_kind["accounts"], check, _Owners(session, client), accounts,
+                                                crm_owned)
+    contact_rows, contact_ids = _check_contacts(by_kind["contacts"], check, contacts, set(accounts) | account_ids,
+                                                crm_owned)
     activity_rows = _check_activities(by_kind["activities"], check, set(contacts) | contact_ids)
     if check.problems:
         raise ImportFailed(check.problems)
 
     # Write: new rows in bulk (executemany; the ORM would insert row by row on SQLite to learn each id),
     # changed rows through the ORM, which assigns only what differs.
-    report = ImportReport()
+    report = ImportReport(crm_owned=crm_owned)
     if by_kind["accounts"]:
         counts = report.counts["accounts"] = Counts()
         new_rows = _apply(account_rows, accounts, counts)

@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from refbot.db import touch_homes
 from refbot.domain import RequestStatus as S
 from refbot.errors import InvalidTransition, NotFound
 from refbot.models import ReferenceRequest, RequestEvent
@@ -115,6 +116,8 @@ def transition(
     request = session.get(ReferenceRequest, request_id)
     assert request is not None
     session.refresh(request)
+    # Whoever asked, decides or oversees it sees the change on their Home tab, wherever it was made.
+    touch_homes(session, request.requester_id, request.owner_id, actor_id, admins=True)
     return request
 
 

@@ -22,6 +22,8 @@ from rapidfuzz import fuzz, process, utils
 from sqlalchemy.orm import Session
 
 from refbot.blocks import nominations as blocks
+from refbot.blocks.kit import escape
+from refbot.db import touch_homes
 from refbot.domain import (
     AccountStatus,
     ActivityType,
@@ -384,6 +386,7 @@ def submit(
             for review_key in _review_keys(session, original.id):
                 enqueue(session=session, key=f"{review_key}:merge:{nomination.id}", channel=None,
                         method="chat.update", update_of=review_key, text=text, blocks=blks)
+        touch_homes(session, nominator_id, admins=original.status is N.pending)
         return Submitted(nomination.id, N.merged, original.id, original.nominator_id)
 
     card = card_of(session=session, nomination=nomination)
@@ -394,6 +397,7 @@ def submit(
     text, blks = blocks.submitted_dm(card, reviewers=len(reviewers))
     enqueue(session=session, key=f"nomination:{nomination.id}:submitted", channel=nominator_id, text=text,
             blocks=blks)
+    touch_homes(session, nominator_id, *reviewers, admins=True)
     return Submitted(nomination.id, N.pending)
 
 
@@ -433,12 +437,12 @@ def refusal(nomination: Nomination) -> str:
     status = N(nomination.status)
     by = f" by <@{nomination.reviewed_by}>" if nomination.reviewed_by else ""
     if status is N.accepted:
-        return f"The nomination of {nomination.contact_name} was already accepted{by}."
+        return f"The nomination of {escape(nomination.contact_name)} was already accepted{by}."
     if status is N.rejected:
-        return f"The nomination of {nomination.contact_name} was already rejected{by}."
+        return f"The nomination of {escape(nomination.contact_name)} was already rejected{by}."
     if status is N.merged:
-        return f"The nomination of {nomination.contact_name} was merged into an earlier one; decide on that one."
-    return f"The nomination of {nomination.contact_name} is still waiting for a decision."
+        return f"The nomination of {escape(nomination.contact_name)} was merged into an earlier one; decide on that one."
+    return f"The nomination of {escape(nomination.contact_name)} is still waiting for a decision."
 
 
 def require_pending(*, session: Session, nomination_id: int, is_admin: bool) -> Nomination:
@@ -568,18 +572,17 @@ def reject(
 
 
 def _tell_decision(session: Session, nomination: Nomination, points: int) -> None:
-    """Edit every reviewer's DM and the nominator's confirmation in place; a new DM notifies the nominator."""
+    """Edit every reviewer's DM in place; the nominator gets one new DM (it notifies them), and their
+    confirmation stays as it was: one message per decision. Every Home tab that lists it is refreshed."""
     card = card_of(session=session, nomination=nomination, points=points)
     status = card.status.value
     text, blks = blocks.review_dm(card)
+    reviewers = []
     for review_key in _review_keys(session, nomination.id):
         enqueue(session=session, key=f"{review_key}:{status}", channel=None, method="chat.update",
                 update_of=review_key, text=text, blocks=blks)
-    submitted_key = f"nomination:{nomination.id}:submitted"
-    if session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == submitted_key)) is not None:
-        text, blks = blocks.submitted_dm(card, reviewers=0)
-        enqueue(session=session, key=f"{submitted_key}:{status}", channel=None, method="chat.update",
-                update_of=submitted_key, text=text, blocks=blks)
+        reviewers.append(review_key.rsplit(":", 1)[-1])
     text, blks = blocks.decided_dm(card)
     enqueue(session=session, key=f"nomination:{nomination.id}:{status}", channel=nomination.nominator_id, text=text,
             blocks=blks)
+    touch_homes(session, nomination.nominator_id, nomination.reviewed_by, *reviewers, admins=True)

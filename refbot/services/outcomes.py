@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from refbot.blocks import debriefs as blocks
+from refbot.blocks.kit import escape
 from refbot.domain import OpportunityOutcome, PointsReason
 from refbot.domain import RequestStatus as S
 from refbot.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
@@ -91,14 +92,14 @@ def deal_card(*, session: Session, opportunity: Opportunity) -> blocks.DealCard:
 
 def _already(opp: Opportunity) -> str:
     by = f" by <@{opp.outcome_by}>" if opp.outcome_by else ""
-    return f"{opp.prospect_company} is already recorded as {OpportunityOutcome(opp.outcome).value}{by}."
+    return f"{escape(opp.prospect_company)} is already recorded as {OpportunityOutcome(opp.outcome).value}{by}."
 
 
 def open_deal(*, session: Session, opportunity_id: int, user_id: str, is_admin: bool) -> blocks.DealCard:
     """One open deal the user may record an outcome for (the follow-up's Won button)."""
     opp = get_opportunity(session=session, opportunity_id=opportunity_id)
     if not can_record(session=session, opportunity=opp, user_id=user_id, is_admin=is_admin):
-        raise NotAllowed(f"Only the seller of {opp.prospect_company} or a program manager can record its outcome.")
+        raise NotAllowed(f"Only the seller of {escape(opp.prospect_company)} or a program manager can record its outcome.")
     if opp.outcome is not OpportunityOutcome.open:
         raise InvalidTransition(_already(opp))
     return deal_card(session=session, opportunity=opp)
@@ -126,7 +127,8 @@ def followup_key(opportunity_id: int, close_date: dt.date, user_id: str) -> str:
 
 
 def due_followups(*, session: Session, today: dt.date) -> list[int]:
-    """Open deals that used references and whose expected close date has passed."""
+    """Open deals that used references and whose expected close date has passed. Deals the CRM sync
+    keeps are left out: their outcome comes from the CRM, so nobody is asked."""
     helped = sa.select(ReferenceRequest.opportunity_id).where(ReferenceRequest.status.in_(list(HELPED_STATUSES)))
     return list(
         session.scalars(
@@ -135,6 +137,7 @@ def due_followups(*, session: Session, today: dt.date) -> list[int]:
                 Opportunity.outcome == OpportunityOutcome.open,
                 Opportunity.expected_close_date.is_not(None),
                 Opportunity.expected_close_date < today,
+                Opportunity.crm_synced_at.is_(None),
                 Opportunity.id.in_(helped),
             )
             .order_by(Opportunity.id)
@@ -146,6 +149,8 @@ def send_followup(*, session: Session, opportunity_id: int, today: dt.date) -> b
     """Ask the seller "won or lost?" once per expected close date. False when not due or already asked."""
     opp = session.get(Opportunity, opportunity_id)
     if opp is None or opp.outcome is not OpportunityOutcome.open or opp.expected_close_date is None:
+        return False
+    if opp.crm_synced_at is not None:  # the CRM tells the outcome
         return False
     if opp.expected_close_date >= today:
         return False
@@ -170,19 +175,23 @@ class OutcomeResult:
 
 def record_outcome(
     *, session: Session, opportunity_id: int, outcome: OpportunityOutcome, user_id: str, is_admin: bool,
-    amount: int | None, now: dt.datetime, tz_name: str | None,
+    amount: int | None, now: dt.datetime, tz_name: str | None, from_crm: bool = False,
 ) -> OutcomeResult:
     """Record won / lost once. Won: the seller's points, and every account owner whose customer helped is
-    told which customer helped close which deal and for how much."""
+    told which customer helped close which deal and for how much.
+
+    `from_crm`: the CRM sync saw the deal close; nobody clicked, so no permission check, no "recorded by",
+    and no confirmation DM (follow-ups already sent are still updated)."""
     outcome = OpportunityOutcome(outcome)
     if outcome is OpportunityOutcome.open:
         raise ValidationFailed("Choose won or lost.", {"outcome": "Choose won or lost."})
     if amount is not None and amount < 0:
         raise ValidationFailed("The amount can't be negative.", {"amount": "The amount can't be negative."})
     opp = get_opportunity(session=session, opportunity_id=opportunity_id)
-    if not can_record(session=session, opportunity=opp, user_id=user_id, is_admin=is_admin):
-        raise NotAllowed(f"Only the seller of {opp.prospect_company} or a program manager can record its outcome.")
-    values: dict = {"outcome": outcome, "outcome_at": now, "outcome_by": user_id, "updated_at": now}
+    if not from_crm and not can_record(session=session, opportunity=opp, user_id=user_id, is_admin=is_admin):
+        raise NotAllowed(f"Only the seller of {escape(opp.prospect_company)} or a program manager can record its outcome.")
+    values: dict = {"outcome": outcome, "outcome_at": now, "outcome_by": None if from_crm else user_id,
+                    "updated_at": now}
     if outcome is OpportunityOutcome.won and amount is not None:
         values["amount"] = amount
     result = session.execute(
@@ -208,7 +217,7 @@ def record_outcome(
                           user_id=deal.seller_id, note=f"Won {opp.prospect_company}", now=now)
             points = entry.points if entry is not None else 0
         told = _tell_owners(session, deal, tz_name=tz_name)
-    if user_id not in asked:  # no follow-up DM of theirs to edit: confirm in a DM
+    if not from_crm and user_id not in asked:  # no follow-up DM of theirs to edit: confirm in a DM
         text, blks = blocks.outcome_confirmation(deal, owners_told=told)
         enqueue(session=session, key=f"opportunity:{opp.id}:outcome:{user_id}", channel=user_id, text=text, blocks=blks)
     return OutcomeResult(True, deal, told, points)

@@ -53,8 +53,9 @@ def test_a_heavy_user_with_every_role_stays_within_slacks_limits():
     assert validate_view(view) == []
     assert len(view["blocks"]) <= 100
     text = "\n".join(texts_of(view))
-    assert "…and 492 more: `/reference my` lists them all" in text
-    assert "…and 495 more" in text
+    # a cut list says how much is left and leads there: Next / Previous republish the tab at that page
+    assert "Showing 1–8 of 500 open requests" in text and "Next 8 ›" in text
+    assert "Showing 1–5 of 500 approvals" in text
     assert "Your open requests (500)" in text and "Approvals waiting for you (500)" in text
     assert "*1 point*" not in text and "*7 points* this quarter (Q4 2026) · rank 1 of 1" in text
     assert "1 reference ask seen" in text
@@ -73,3 +74,24 @@ def test_cap_blocks_says_what_was_left_out():
     blocks = [{"type": "divider"}] * 130
     capped = cap_blocks(blocks)
     assert len(capped) == 100 and "31 more items" in capped[-1]["elements"][0]["text"]
+
+
+def test_rows_read_as_plain_words_for_each_role():
+    fresh = RequestLine(id=1, status=S.pending_approval, requester_id="USELLER", owner_id="UADMIN",
+                        contact_name="Dana Scully", account_name="Globex", prospect="Initech",
+                        activity=ActivityType.call, needed_by=dt.date(2026, 12, 1), created_at=NOW,
+                        flagged=True, justification="Only CFO on <SAP>", can_suggest=True)
+    home = HomeData(
+        user_id="UADMIN", now=NOW, today=NOW.date(), seller=SellerHome(quarter="Q4 2026"),
+        owner=OwnerHome(accounts=1, approvals=(fresh,), approvals_total=1),
+        admin=AdminHome(aging_hours=24, at_limit=(LimitLine("Kenji", "Dalen", 3, 1), LimitLine("Ana", "Dalen", 2, 2)),
+                        at_limit_total=2, quarter="Q4 2026"),
+    )
+    text = "\n".join(texts_of(home_view(home)))
+    assert "waiting under an hour" in text and "0 hours" not in text
+    assert "Only CFO on &lt;SAP&gt;" in text and "is resting or busy" in text
+    assert "3 uses, limit 1" in text and "2 of 2 uses" in text and "3 of 1" not in text
+    assert "Black-market" not in text and "pending_approval" not in text
+    assert "Flagged requests*\nNone" in text  # the section is there even when empty
+    # Approvals of someone else's request come before the reader's own requests
+    assert text.index("Approvals waiting for you") < text.index("Your open requests")

@@ -59,3 +59,15 @@ def test_the_nominator_never_sees_the_email_and_points_are_pluralised():
 
 def test_the_reject_form_fits_slack():
     assert validate_view(b.reject_modal(CARD, metadata='{"nomination_id": 7}')) == []
+
+
+def test_nomination_messages_say_why_and_never_show_stored_state_words():
+    text, blocks = b.review_dm(CARD)
+    shown = "\n".join(texts_of(blocks))
+    assert "You get this because you review nominations" in shown and "Ask the customer first" in shown
+    pending = b.submitted_dm(CARD, reviewers=1)[0]
+    assert "waiting for review" in pending and "pending" not in pending
+    merged = b.NominationCard(**{**CARD.__dict__, "status": N.merged})
+    assert "merged" not in b.review_dm(merged)[0] and "already nominated" in b.review_dm(merged)[0]
+    accepted = b.NominationCard(**{**CARD.__dict__, "status": N.accepted, "reviewed_by": "UADMIN"})
+    assert "`/reference search`" in "\n".join(texts_of(b.decided_dm(accepted)[1]))

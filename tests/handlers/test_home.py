@@ -85,7 +85,7 @@ def test_each_role_sees_its_part_within_100_blocks_even_with_500_requests(bolt_a
     assert slack_api.failed("views.publish") == []
     assert len(view["blocks"]) <= 100
     text = shown(view)
-    assert "Your open requests (500)" in text and "`/reference my` lists them all" in text
+    assert "Your open requests (500)" in text and "Showing 1–8 of 500 open requests" in text
     assert "Debriefs waiting (" in text and "debrief_happened" in buttons(view)
     assert "Program manager" in text and "Nominations to review (1)" in text and "Gavin Belson" in text
     assert "dana@globex.example" not in text and "+49" not in text

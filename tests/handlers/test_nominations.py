@@ -124,7 +124,9 @@ def test_nominate_accept_and_the_double_click(bolt_app, slack_api, session, glob
 
     updated = slack_api.message(ADMIN, review.response["ts"])
     assert "Accepted by <@UADMIN>" in text_of(updated) and not [b for b in updated["blocks"] if b["type"] == "actions"]
-    assert "was accepted" in text_of(slack_api.message(SELLER, receipt.response["ts"]))
+    # One DM per decision (issue 16): the confirmation stays as it was; the news comes in one new DM.
+    assert "Thanks!" in text_of(slack_api.message(SELLER, receipt.response["ts"]))
+    assert len(slack_api.messages_to(SELLER)) == 2 and slack_api.calls("chat.update", channel=SELLER) == []
     told = slack_api.last_message_to(SELLER)
     assert "now a reference customer" in text_of(told) and "10 points" in text_of(told)
     assert "Nominations to review" in text_of({"blocks": slack_api.home(ADMIN)["blocks"]})

@@ -159,7 +159,9 @@ def test_accepting_a_new_customer_creates_account_and_contact_and_awards_the_nom
     rows = outbox(session)
     assert rows[f"nomination:{nomination.id}:review:UADMIN:accepted"].update_of == f"nomination:{nomination.id}:review:UADMIN"
     assert "Accepted by <@UADMIN>" in row_text(rows[f"nomination:{nomination.id}:review:UPM2:accepted"])
-    assert "+10 points" in row_text(rows[f"nomination:{nomination.id}:submitted:accepted"])
+    # One DM per decision (issue 16): the nominator's confirmation is not edited as well.
+    assert f"nomination:{nomination.id}:submitted:accepted" not in rows
+    assert "10 points" in row_text(rows[f"nomination:{nomination.id}:accepted"])
     assert rows[f"nomination:{nomination.id}:accepted"].channel == "USELLER"
 
     with pytest.raises(InvalidTransition, match=r"already accepted by <@UADMIN>"):

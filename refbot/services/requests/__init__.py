@@ -46,6 +46,7 @@ from refbot.services.requests.cards import (
     my_requests,
 )
 from refbot.services.requests.create import CreateResult, create_request, find_by_token, upsert_opportunity
+from refbot.services.requests.deals import my_open_deals, picked_deal
 from refbot.services.requests.decide import approve, cancel, decline
 from refbot.services.requests.env import (
     LIMITS,
@@ -76,8 +77,9 @@ from refbot.services.requests.validate import (
 )
 
 __all__ = [
-    "LIMITS", "MAX_TOPICS", "answer_suggestion", "SCHEDULE_PAST_LIMIT", "SUGGESTED_REASON", "CreateResult", "RequestEnv",
-    "RequestInput", "ValidRequest", "add_business_days", "alternative_contacts", "approve", "approvers",
+    "LIMITS", "MAX_TOPICS", "SCHEDULE_PAST_LIMIT", "SUGGESTED_REASON", "CreateResult", "RequestEnv",
+    "RequestInput", "ValidRequest", "add_business_days", "answer_suggestion", "my_open_deals", "picked_deal",
+    "alternative_contacts", "approve", "approvers",
     "business_days_between", "can_decide", "can_schedule", "cancel", "card_of", "check_schedule_time",
     "contact_choices", "contact_options", "contact_details", "create_request", "decline", "due_sla_steps", "escalate", "expire",
     "find_by_token", "follow_owner_changes", "get_request", "load_policy", "mark_scheduled", "my_requests", "parse_topics",

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from refbot.blocks import requests as blocks
 from refbot.blocks.kit import escape
+from refbot.db import touch_homes
 from refbot.domain import RequestStatus
 from refbot.errors import InvalidTransition, NotAllowed
 from refbot.models import Account, OutboxMessage, ReferenceRequest, RequestEvent
@@ -42,7 +43,7 @@ def require_second_person(*, session: Session, env: RequestEnv, account: Account
         return
     if account.owner_id is None:
         raise NotAllowed(
-            f"{account.name} has no account owner and RefBot has no program managers to approve "
+            f"{escape(account.name)} has no account owner and RefBot has no program managers to approve "
             "requests. Ask your Slack admin to set REFBOT_ADMINS."
         )
     raise NotAllowed(
@@ -89,6 +90,7 @@ def ask_approvers(
         text, blks = blocks.approval_dm(card, reader_tz=env.tz(session, uid), can_suggest=can_suggest, lead=top,
                                         reader_id=uid)
         enqueue(session=session, key=key(i, uid), channel=uid, text=text, blocks=blks)
+    touch_homes(session, request.requester_id, *to, admins=request.flagged)
     return card
 
 
@@ -102,16 +104,20 @@ def notify_created(*, session: Session, env: RequestEnv, request: ReferenceReque
         enqueue(session=session, key=f"request:{request.id}:created:seller", channel=request.requester_id,
                 text=text, blocks=blks)
     if request.flagged:
-        flag_to_program_managers(session=session, env=env, request=request, card=card)
+        flag_to_program_managers(session=session, env=env, request=request, card=card, asked=to)
 
 
 def flag_to_program_managers(
-    *, session: Session, env: RequestEnv, request: ReferenceRequest, card: blocks.RequestCard | None = None
+    *, session: Session, env: RequestEnv, request: ReferenceRequest, card: blocks.RequestCard | None = None,
+    asked: list[str] | None = None,
 ) -> None:
-    """Tell every program manager about a request for a resting or busy contact."""
+    """Tell every program manager about a request for a resting or busy contact. One message per person: a
+    program manager in `asked` has the decision DM already."""
     card = card or card_of(session=session, request=request, today=env.today(session))
-    text, blks = blocks.flagged_dm(card)
     for pm in env.admins(session):
+        if pm in (asked or []):
+            continue
+        text, blks = blocks.flagged_dm(card, can_decide=pm != request.requester_id)
         enqueue(session=session, key=f"request:{request.id}:flagged:{pm}", channel=pm, text=text, blocks=blks)
 
 
@@ -201,13 +207,13 @@ def require_pending(request: ReferenceRequest, to: RequestStatus) -> None:
 
 
 def update_button_dms(*, session: Session, env: RequestEnv, request: ReferenceRequest, step: str = "") -> set[str]:
-    """Edit every DM that carried decision buttons for `request`: show the outcome, remove the buttons.
-    `step` names a later edit of the same outcome (e.g. the seller answered a suggestion). Returns whose DMs
-    were edited (they need no other message about it)."""
-    prefix = f"request:{request.id}:approval_dm"
+    """Edit every DM that carried decision buttons for `request` (approval DMs, the program managers'
+    flagged-request DMs): show the outcome, remove the buttons. `step` names a later edit of the same outcome
+    (e.g. the seller answered a suggestion). Returns whose DMs were edited (they need no other message)."""
+    prefixes = (f"request:{request.id}:approval_dm", f"request:{request.id}:flagged:")
     rows = session.execute(
         sa.select(OutboxMessage.dedupe_key, OutboxMessage.channel).where(
-            OutboxMessage.dedupe_key.startswith(prefix, autoescape=True),
+            sa.or_(*(OutboxMessage.dedupe_key.startswith(p, autoescape=True) for p in prefixes)),
             OutboxMessage.method == "chat.postMessage",
         ).order_by(OutboxMessage.id)
     ).all()
@@ -216,8 +222,11 @@ def update_button_dms(*, session: Session, env: RequestEnv, request: ReferenceRe
     card = card_of(session=session, request=request)
     edited = set()
     for key, channel in rows:
-        text, blks = blocks.decided_dm(card, reader_tz=env.tz(session, channel) if channel else None,
-                                       reader_id=channel)
+        tz = env.tz(session, channel) if channel else None
+        if key.startswith(prefixes[1]):
+            text, blks = blocks.flagged_dm(card, reader_tz=tz)
+        else:
+            text, blks = blocks.decided_dm(card, reader_tz=tz, reader_id=channel)
         enqueue(session=session, key=f"{key}:update:{S(request.status).value}{':' + step if step else ''}",
                 channel=None, method="chat.update", update_of=key, text=text, blocks=blks)
         if channel:

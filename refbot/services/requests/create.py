@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from refbot.domain import OpportunityOutcome
+from refbot.errors import ValidationFailed
 from refbot.models import (
     Opportunity,
     ReferenceRequest,
@@ -19,6 +20,7 @@ from refbot.models import (
 )
 from refbot.services.availability import Availability
 from refbot.services.requests.approvals import notify_created
+from refbot.services.requests.deals import FOREIGN_DEAL, may_use_deal
 from refbot.services.requests.env import RequestEnv, S
 from refbot.services.requests.validate import (
     RequestInput,
@@ -41,7 +43,10 @@ def upsert_opportunity(
     country: str | None,
 ) -> Opportunity:
     """The deal by CRM id (updated with what the seller just typed), else this seller's open deal with
-    the same company and no CRM id, else a new one."""
+    the same company and no CRM id, else a new one.
+
+    A CRM id typed by one seller never changes or joins another seller's deal (ValidationFailed), and a
+    deal the CRM sync keeps is never changed by what anyone types: the CRM owns its facts."""
     opp: Opportunity | None
     if crm_id:
         opp = session.scalar(sa.select(Opportunity).where(Opportunity.crm_id == crm_id))
@@ -66,6 +71,10 @@ def upsert_opportunity(
             opp = session.scalar(sa.select(Opportunity).where(Opportunity.crm_id == crm_id))
             if opp is None:
                 raise
+    if not may_use_deal(session=session, opportunity=opp, seller_id=owner_id):
+        raise ValidationFailed(FOREIGN_DEAL, {"crm_id": FOREIGN_DEAL})
+    if opp.crm_synced_at is not None:
+        return opp
     opp.prospect_company = prospect_company
     if opp.owner_id is None:
         opp.owner_id = owner_id

@@ -58,6 +58,7 @@ def request_form(
         contact_topics=tuple(contact.topics or ()),
         prefill=prefill,
         notice=notice,
+        crm_deals=env.settings.crm_enabled,
     )
 
 

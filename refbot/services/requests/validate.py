@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.orm import Session
 
 from refbot.blocks.format import date_text, plural
+from refbot.blocks.kit import escape
 from refbot.domain import (
     MAX_EMPLOYEES,
     SALES_STAGES,
@@ -24,6 +25,7 @@ from refbot.models import Contact
 from refbot.services.availability import Availability, contact_availability
 from refbot.services.policy import load_policy
 from refbot.services.requests.approvals import require_second_person
+from refbot.services.requests.deals import crm_id_problem, picked_deal
 from refbot.services.requests.env import LIMITS, MAX_TOPICS, RequestEnv, first_name
 
 
@@ -78,6 +80,7 @@ class RequestInput:
     urgent: bool | None = False  # None (the form): urgent when the date is inside the lead time, with a reason
     urgent_reason: str = ""
     justification: str | None = None
+    deal_id: str | None = None  # with a CRM connected: the picked deal (its facts replace the typed ones)
 
 
 @dataclass(frozen=True)
@@ -106,16 +109,49 @@ def requestable_contact(*, session: Session, contact_id: int) -> Contact:
         raise NotFound("That reference contact doesn't exist (anymore). Run `/reference search` again.")
     if contact.status != ContactStatus.active:
         state = str(contact.status).replace("_", " ")
-        raise NotAllowed(f"{contact.name} isn't available for references ({state}). Try another contact.")
+        raise NotAllowed(f"{escape(contact.name)} isn't available for references ({state}). Try another contact.")
     if contact.account.status != AccountStatus.active:
         raise NotAllowed(
-            f"{contact.account.name} isn't taking reference requests right now ({contact.account.status}). "
+            f"{escape(contact.account.name)} isn't taking reference requests right now ({contact.account.status}). "
             "Try another customer."
         )
     return contact
 
 
+# The form fields a picked CRM deal fills; their errors show on the deal picker.
+DEAL_FIELDS = ("prospect", "crm_id", "stage", "amount", "industry", "employees", "country")
+
+
 def validate_request(
+    *, session: Session, env: RequestEnv, requester_id: str, contact_id: int, data: RequestInput
+) -> ValidRequest:
+    """Check the form; with a CRM connected, the deal's facts come from the picked CRM deal (stage through
+    the stage mapping), and problems with them show on the deal picker (`deal`)."""
+    if not env.settings.crm_enabled:
+        return _validate(session=session, env=env, requester_id=requester_id, contact_id=contact_id, data=data)
+    opp, problem = picked_deal(session=session, seller_id=requester_id, deal_id=data.deal_id)
+    if opp is not None:
+        if opp.stage is None:
+            problem = (f"Its Salesforce stage '{opp.crm_stage or 'none'}' has no RefBot stage yet: ask a program "
+                       "manager to map it (refbot crm mapping set).")
+        data = replace(data, prospect_company=opp.prospect_company, crm_id=opp.crm_id or "", stage=opp.stage,
+                       amount=str(opp.amount) if opp.amount is not None else "", industry=opp.industry or "",
+                       employees=str(opp.employees) if opp.employees is not None else "",
+                       country=opp.country or "")
+    try:
+        valid = _validate(session=session, env=env, requester_id=requester_id, contact_id=contact_id, data=data)
+    except ValidationFailed as exc:
+        errors = {k: v for k, v in exc.field_errors.items() if k not in DEAL_FIELDS}
+        deal_errors = [v for k, v in exc.field_errors.items() if k in DEAL_FIELDS]
+        if problem or deal_errors:
+            errors["deal"] = problem or deal_errors[0]
+        raise ValidationFailed(exc.message, errors) from None
+    if problem:
+        raise ValidationFailed(problem, {"deal": problem})
+    return valid
+
+
+def _validate(
     *, session: Session, env: RequestEnv, requester_id: str, contact_id: int, data: RequestInput
 ) -> ValidRequest:
     """Check the form against the policies. Raises ValidationFailed with errors keyed by form field
@@ -137,6 +173,10 @@ def validate_request(
     if not prospect and "prospect" not in errors:
         errors["prospect"] = "Which company is the prospect?"
     crm_id = text("crm_id", data.crm_id) or None
+    if crm_id and "crm_id" not in errors:
+        problem = crm_id_problem(session=session, crm_id=crm_id, seller_id=requester_id)
+        if problem:
+            errors["crm_id"] = problem
     industry = text("industry", data.industry) or None
     topics_raw = text("topics", data.topics)
     note = text("note", data.note)

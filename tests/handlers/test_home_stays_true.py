@@ -1,0 +1,170 @@
+"""Issue 16: every Home tab a decision concerns is republished, wherever the decision was made; the owner's
+and the program manager's rows say what they need to decide; cut lists lead somewhere; the flagged-request DM
+has buttons. Through the real Bolt app and the Slack stand-in, asserting what each person sees."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+from refbot.domain import RequestStatus as S
+from refbot.models import ReferenceRequest
+from refbot.playground.slack_api import texts_of
+from refbot.services.requests import RequestEnv
+from refbot.services.requests.approvals import notify_created
+from tests import loop_data as data
+from tests.support.payloads import app_home_opened, block_actions, dispatch, plain_value, view_submission
+
+NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
+PM2 = "UPM2"
+
+
+@pytest.fixture(autouse=True)
+def people(slack_api):
+    slack_api.add_user(data.SELLER, "Sam Seller", tz="America/New_York")
+    slack_api.add_user(data.OWNER, "Olivia Owner", tz="Europe/Berlin")
+    slack_api.add_user(data.ADMIN, "Pat Manager", tz="Europe/Berlin")
+
+
+def open_home(app, slack_api, user):
+    assert dispatch(app, app_home_opened(user, view=slack_api.home(user))).status == 200
+    return slack_api.home(user)
+
+
+def shown(view) -> str:
+    return "\n".join(texts_of(view["blocks"]))
+
+
+def buttons(view, block_prefix: str = "") -> list[str]:
+    return [el["text"]["text"] for b in view["blocks"] if b["type"] == "actions"
+            and b.get("block_id", "").startswith(block_prefix) for el in b["elements"]]
+
+
+def asked(ctx, session, *, flagged=False, requester=data.SELLER, minutes=20, contacts=1):
+    """A pending request for the owner's Globex account, notified as a real one would be."""
+    account = data.account(session, "Globex")
+    contact = data.contact(session, account)
+    for i in range(contacts - 1):
+        data.contact(session, account, f"Other Person {i}")
+    request = data.request(session, scheduled_at=None, status=S.pending_approval, contact_=contact,
+                           requester_id=requester, created_at=NOW - dt.timedelta(minutes=minutes))
+    request.needed_by = dt.date(2026, 12, 10)
+    if flagged:
+        request.flagged, request.justification = True, "The only CFO on <this> core system"
+    session.commit()
+    with ctx.db.unit_of_work() as s:
+        notify_created(session=s, env=RequestEnv.from_ctx(ctx), request=s.get(ReferenceRequest, request.id),
+                       tell_seller=False)
+    return request
+
+
+def test_approving_from_the_dm_takes_the_request_off_the_owners_home_and_updates_the_others(
+        bolt_app, slack_api, session, ctx):
+    request = asked(ctx, session)
+    home = open_home(bolt_app, slack_api, data.OWNER)
+    assert "Approvals waiting for you (1)" in shown(home) and "waiting under an hour" in shown(home)
+    assert "waiting 0 hours" not in shown(home)
+    seller_before = open_home(bolt_app, slack_api, data.SELLER)
+    assert "Pending approval" in shown(seller_before) or "waiting for <@UOWNER>" in shown(seller_before)
+
+    dm = slack_api.last_message_to(data.OWNER)
+    assert dispatch(bolt_app, block_actions("request_approve", user_id=data.OWNER, message=dm)).status == 200
+
+    owner_home = slack_api.home(data.OWNER)  # republished without the owner opening it again
+    assert "Approvals waiting for you (0)" in shown(owner_home) and f"#{request.id}" not in shown(
+        owner_home).split("Your accounts")[0]
+    assert "Mark scheduled" in [b["accessory"]["text"]["text"] for b in slack_api.home(data.SELLER)["blocks"]
+                                if b.get("accessory")]
+
+
+def test_a_program_manager_deciding_refreshes_the_owners_home(bolt_app, slack_api, session, ctx):
+    request = asked(ctx, session, flagged=True)
+    open_home(bolt_app, slack_api, data.OWNER)
+    pm_home = open_home(bolt_app, slack_api, data.ADMIN)
+    assert "Flagged requests (1)" in shown(pm_home)
+    dispatch(bolt_app, block_actions("request_decline", str(request.id), data.ADMIN, view=pm_home))
+    form = slack_api.last_view()
+    assert form["callback_id"] == "request_decline_modal"
+    dispatch(bolt_app, view_submission("request_decline_modal", {"reason": {"value": plain_value("Resting")}},
+                                       user_id=data.ADMIN, private_metadata=form["private_metadata"]))
+    assert session.scalar(sa.select(ReferenceRequest.status).where(ReferenceRequest.id == request.id)) is S.declined
+    assert "Approvals waiting for you (0)" in shown(slack_api.home(data.OWNER))
+    assert "Flagged requests (1)" not in shown(slack_api.home(data.ADMIN))
+
+
+def test_the_owners_row_shows_the_resting_flag_the_sellers_reason_and_suggest(bolt_app, slack_api, session, ctx):
+    request = asked(ctx, session, flagged=True, contacts=2)
+    home = open_home(bolt_app, slack_api, data.OWNER)
+    text = shown(home)
+    assert "Dana is resting or busy" in text and "The only CFO on &lt;this&gt; core system" in text
+    assert buttons(home, f"home_approval_{request.id}") == ["Approve", "Decline", "Suggest another contact"]
+    assert "You own these accounts" in text  # why the reader sees it
+    dispatch(bolt_app, block_actions("request_suggest", str(request.id), data.OWNER, view=home))
+    assert slack_api.last_view()["callback_id"] == "request_suggest_modal"
+
+
+def test_the_flagged_dm_has_open_approve_decline_and_never_for_the_requester(bolt_app, slack_api, session, ctx,
+                                                                               settings):
+    request = asked(ctx, session, flagged=True)
+    dm = slack_api.last_message_to(data.ADMIN)
+    assert "Flagged request" in shown(dm)
+    assert buttons(dm) == ["Open", "Approve", "Decline"]
+    dispatch(bolt_app, block_actions("request_open", user_id=data.ADMIN, message=dm))
+    details = slack_api.last_view()
+    assert details["title"]["text"] == f"Request #{request.id}" and "Dana Scully" in shown(details)
+    assert "dana@" not in shown(details)
+    dispatch(bolt_app, block_actions("request_approve", user_id=data.ADMIN, message=dm))
+    assert session.scalar(sa.select(ReferenceRequest.status).where(ReferenceRequest.id == request.id)) is S.approved
+    edited = slack_api.message(dm["channel"], dm["ts"])
+    assert buttons(edited) == [] and "Approved by <@UADMIN>" in shown(edited)
+    # a stranger clicking Open learns privately it is not theirs
+    dispatch(bolt_app, block_actions("request_open", str(request.id), "USTRANGER"))
+    assert slack_api.last_view()["title"]["text"] == f"Request #{request.id}"  # no new modal for the stranger
+
+
+def test_a_program_manager_who_asked_gets_no_decision_buttons(bolt_app, slack_api, session, ctx, settings):
+    settings.refbot_admins = [data.ADMIN, PM2]
+    slack_api.add_user(PM2, "Quinn Manager", tz="Europe/Berlin")
+    request = asked(ctx, session, flagged=True, requester=data.ADMIN)
+    dm = slack_api.last_message_to(data.ADMIN)
+    assert buttons(dm) == [] and "You asked for it" in shown(dm)
+    assert buttons(slack_api.last_message_to(PM2)) == ["Open", "Approve", "Decline"]
+    home = open_home(bolt_app, slack_api, data.ADMIN)
+    assert buttons(home, f"home_flagged_{request.id}") == []
+
+
+def test_the_program_managers_queues_come_before_their_own_requests(bolt_app, slack_api, session, ctx):
+    asked(ctx, session, flagged=True)
+    text = shown(open_home(bolt_app, slack_api, data.ADMIN))
+    order = [text.index(t) for t in ("Program manager", "Nominations to review", "Flagged requests",
+                                     "Your own points and requests", "Your open requests (0)",
+                                     "How the program is doing")]
+    assert order == sorted(order)
+    assert "Black-market" not in text and "Reference asks in channels" in text
+    assert "run the reference program" in text
+
+
+def test_next_and_previous_page_through_a_cut_list(bolt_app, slack_api, session):
+    contact = data.contact(session, data.account(session, "Globex"))
+    for i in range(12):
+        data.request(session, scheduled_at=None, status=S.pending_approval, contact_=contact,
+                     created_at=NOW - dt.timedelta(hours=12 - i))
+    session.commit()
+    home = open_home(bolt_app, slack_api, data.OWNER)
+    assert "Showing 1–5 of 12 approvals" in shown(home)
+    dispatch(bolt_app, block_actions("home_page", "approvals:5", data.OWNER, view=home))
+    page = slack_api.home(data.OWNER)
+    assert "Showing 6–10 of 12 approvals" in shown(page) and buttons(page, "home_page_approvals") == [
+        "‹ Previous", "Next 2 ›"]
+    dispatch(bolt_app, block_actions("home_page", "approvals:999", data.OWNER, view=page))  # stale: page one
+    assert "Showing 1–5 of 12 approvals" in shown(slack_api.home(data.OWNER))
+
+
+def test_full_report_opens_in_a_modal_for_program_managers_only(bolt_app, slack_api):
+    home = open_home(bolt_app, slack_api, data.ADMIN)
+    dispatch(bolt_app, block_actions("home_report", user_id=data.ADMIN, view=home))
+    report = slack_api.last_view()
+    assert report["title"]["text"] == "Program report" and "no decisions yet" in shown(report)
+    assert "— (0 of 0)" not in shown(report)
