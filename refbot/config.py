@@ -55,6 +55,19 @@ HINTS: dict[str, str] = {
     "refbot_leaderboard_channel": (
         "REFBOT_LEADERBOARD_CHANNEL must be a channel id (C…) or a channel name such as #sales."
     ),
+    "refbot_digest_channel": (
+        "REFBOT_DIGEST_CHANNEL must be a channel id such as C0123ABCD (channel details > About; file uploads "
+        "need the id, not the name)."
+    ),
+    "refbot_sales_leaders": (
+        "REFBOT_SALES_LEADERS must list each sales leader and their team as LEADER=MEMBER,MEMBER and separate "
+        "leaders with ';' — Slack user ids (U…) or emails, and Slack user group ids (S…) for a whole team, e.g. "
+        "U0LEAD=U0AE1,U0AE2;maria@acme.com=S0EMEA."
+    ),
+    "refbot_digest_recipients": (
+        "REFBOT_DIGEST_RECIPIENTS must be a comma-separated list of Slack user ids (U…) or emails of the "
+        "executives who get the monthly digest as a DM."
+    ),
     "salesforce_instance_url": (
         "SALESFORCE_INSTANCE_URL must be your org's https My Domain URL, like https://acme.my.salesforce.com "
         "(Setup > My Domain)."
@@ -102,6 +115,9 @@ class CoreSettings(BaseSettings):
     refbot_timezone: str = "UTC"
     refbot_admins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     refbot_leaderboard_channel: str | None = None
+    refbot_digest_channel: str | None = None
+    refbot_digest_recipients: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    refbot_sales_leaders: Annotated[dict[str, list[str]], NoDecode] = Field(default_factory=dict)
     log_level: str = "WARNING"
     log_format: str = "text"
 
@@ -121,7 +137,7 @@ class CoreSettings(BaseSettings):
             raise ValueError("unknown log format")
         return v
 
-    @field_validator("slack_bot_token", "refbot_leaderboard_channel", mode="before")
+    @field_validator("slack_bot_token", "refbot_leaderboard_channel", "refbot_digest_channel", mode="before")
     @classmethod
     def _blank_is_none(cls, v: Any) -> Any:
         if isinstance(v, str) and not v.strip():
@@ -164,11 +180,18 @@ class CoreSettings(BaseSettings):
         v = v.strip() or "UTC"
         try:
             zoneinfo.ZoneInfo(v)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
             raise ValueError("unknown timezone") from None
         return v
 
-    @field_validator("refbot_admins", mode="before")
+    @field_validator("refbot_digest_channel")
+    @classmethod
+    def _digest_channel(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"[CG][A-Z0-9]{6,}", v):
+            raise ValueError("must be a channel id")
+        return v
+
+    @field_validator("refbot_admins", "refbot_digest_recipients", mode="before")
     @classmethod
     def _admins(cls, v: Any) -> Any:
         if v is None:
@@ -183,6 +206,28 @@ class CoreSettings(BaseSettings):
             out.append(item.lower() if "@" in item else item)
         return out
 
+    @field_validator("refbot_sales_leaders", mode="before")
+    @classmethod
+    def _leaders(cls, v: Any) -> Any:
+        """'U0LEAD=U0AE1,U0AE2;maria@acme.com=S0EMEA' -> {"U0LEAD": ["U0AE1", "U0AE2"], "maria@acme.com": ["S0EMEA"]}."""
+        if v is None or isinstance(v, dict):
+            return v or {}
+        person = r"[UW][A-Z0-9]{2,}|[^@\s=,;]+@[^@\s=,;]+\.[^@\s=,;]+"
+        out: dict[str, list[str]] = {}
+        for entry in (e.strip() for e in str(v).split(";")):
+            if not entry:
+                continue
+            leader, sep, team = (part.strip() for part in entry.partition("="))
+            if not sep or not re.fullmatch(person, leader):
+                raise ValueError(f"'{entry}' is not LEADER=MEMBER,MEMBER")
+            members = [m.strip() for m in team.split(",") if m.strip()]
+            for m in members:
+                if not (re.fullmatch(person, m) or re.fullmatch(r"S[A-Z0-9]{2,}", m)):
+                    raise ValueError(f"'{m}' is neither a Slack user id, an email nor a user group id")
+            key = leader.lower() if "@" in leader else leader
+            out.setdefault(key, [])
+            out[key] += [m.lower() if "@" in m else m for m in members if m not in out[key]]
+        return out
     # Salesforce (all optional: without SALESFORCE_INSTANCE_URL there is no CRM and the forms ask sellers).
     salesforce_instance_url: str | None = None
     salesforce_login_url: str = "https://login.salesforce.com"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -211,3 +212,39 @@ def head_revision(url: str) -> str | None:
 
 def pending_migrations(url: str) -> bool:
     return current_revision(url) != head_revision(url)
+
+
+_REVISION_LINE = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+?)\s*$", re.MULTILINE)
+
+
+def declared_head() -> str | None:
+    """The latest revision as the migration files declare it (`revision = ...`, `down_revision = ...`), read
+    without importing Alembic; None unless they form one chain with one head (then ask Alembic)."""
+    revisions: set[str] = set()
+    parents: set[str | None] = set()
+    for path in MIGRATIONS_DIR.glob("versions/*.py"):
+        found = dict(_REVISION_LINE.findall(path.read_text(encoding="utf-8")))
+        values = [found.get(key, "").strip("'\"") for key in ("revision", "down_revision")]
+        if not values[0] or not values[1] or "," in values[1] or "(" in values[1]:
+            return None
+        revisions.add(values[0])
+        parents.add(None if values[1] == "None" else values[1])
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def at_declared_head(url: str) -> bool:
+    """True when the database's stored revision is `declared_head()`: the quick check that lets offline
+    commands skip Alembic (its import and environment cost more than the command). False means "ask Alembic"."""
+    head = declared_head()
+    if head is None:
+        return False
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            stored = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all()
+    except DBAPIError:  # no alembic_version table yet (an empty database), or unreachable: Alembic says which
+        return False
+    finally:
+        engine.dispose()
+    return stored == [head]

@@ -114,6 +114,8 @@ class RequestStatus(StrEnum):
 OPEN_REQUEST_STATUSES = frozenset(
     {RequestStatus.pending_approval, RequestStatus.approved, RequestStatus.scheduled}
 )
+# Requests whose call took place: they helped their deal (influenced revenue, outcome follow-ups).
+HELPED_STATUSES = (RequestStatus.completed, RequestStatus.debriefed)
 
 
 class OpportunityOutcome(StrEnum):

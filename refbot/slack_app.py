@@ -26,7 +26,14 @@ SURFACES: list[str] = [
     "refbot.handlers.debriefs",
     "refbot.handlers.nominations",
     "refbot.handlers.leaderboard",
+    "refbot.handlers.coverage",
+    "refbot.handlers.wishes",
+    "refbot.handlers.follows",
+    "refbot.handlers.contests",
+    "refbot.handlers.welcome",
     "refbot.handlers.home",
+    "refbot.handlers.leaders",
+    "refbot.handlers.stories",
 ]
 
 

@@ -15,4 +15,6 @@ BOT_SCOPES: dict[str, str] = {
     "channels:read": "checking a channel (shared, archived) before posting, finding a channel by name",
     "groups:history": "reference asks in private channels RefBot was invited to",
     "groups:read": "checking private channels before posting, finding one by name",
+    "files:write": "the monthly digest's charts (files.getUploadURLExternal / completeUploadExternal)",
+    "usergroups:read": "sales leaders' teams given as Slack user groups",
 }

@@ -12,8 +12,9 @@ from refbot.domain import OpportunityOutcome
 from refbot.domain import RequestStatus as S
 from tests import loop_data as data
 
-KEYS = {"version", "generated_at", "since", "timezone", "requests", "approval", "debriefs", "thank_yous", "outcomes",
-        "top_advocates", "contacts_at_limit", "accounts_never_used", "unmatched_searches", "channel_asks"}
+KEYS = {"version", "generated_at", "since", "until", "timezone", "requests", "approval", "time_to_call", "served",
+        "debriefs", "thank_yous", "outcomes", "win_rate", "top_advocates", "top_sellers", "contacts_at_limit",
+        "accounts_never_used", "unmatched_searches", "channel_asks"}
 
 
 @pytest.fixture

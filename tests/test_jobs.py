@@ -70,3 +70,34 @@ def test_jobs_keep_running_through_a_database_outage_and_catch_up_after_it(
         assert len(slack_api.calls("chat.postMessage")) == 1
     finally:
         scheduler.shutdown(wait=True)
+
+
+def test_the_light_job_catalogue_and_the_real_registry_agree():
+    from refbot.jobs.catalog import CATALOG
+
+    jobs = load_jobs()
+    assert list(CATALOG) == list(jobs)  # same names, same (sorted) order
+    for name, spec in jobs.items():
+        info = CATALOG[name]
+        assert (spec.every_seconds, spec.description, spec.at_start) == (
+            info.every_seconds, info.description, info.at_start), name
+        assert spec.func.__module__ == info.module, name  # the module `load_jobs` imports registers it
+
+
+def test_refbot_jobs_list_and_help_do_not_import_the_app(tmp_path):
+    """`refbot jobs list` reads the catalogue; `--help` only the parser: neither loads the database layer,
+    Slack's SDK or the job bodies (bench/bench_startup.py measures how fast they start)."""
+    import subprocess
+    import sys
+
+    heavy = ["sqlalchemy", "slack_sdk", "slack_bolt", "pydantic", "pycountry", "alembic", "refbot.jobs.loop",
+             "refbot.models"]
+    probe = ("import sys\nfrom refbot.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+             f"print('LOADED', [m for m in {heavy!r} if m in sys.modules])")
+    for argv in (["jobs", "list"], ["--help"], ["search", "--help"], ["report", "--help"]):
+        out = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True, text=True, check=True,
+                             cwd=tmp_path).stdout
+        assert "LOADED []" in out, (argv, out[-300:])
+    listed = subprocess.run([sys.executable, "-c", probe, "jobs", "list"], capture_output=True, text=True,
+                            check=True, cwd=tmp_path).stdout
+    assert "outbox" in listed and "every 10 s" in listed and "leaderboard" in listed

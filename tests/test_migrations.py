@@ -88,3 +88,14 @@ def test_constraints_keep_bad_data_out(empty_url):
                 conn.execute(sa.text(bad))
     finally:
         engine.dispose()
+
+
+def test_the_quick_head_check_agrees_with_alembic(empty_url):
+    """Offline commands skip Alembic when the stored revision is the head the migration files declare."""
+    assert dbmod.declared_head() == dbmod.head_revision(empty_url)
+    assert not dbmod.at_declared_head(empty_url)  # empty: no alembic_version yet
+    dbmod.upgrade(empty_url, "0001")
+    assert not dbmod.at_declared_head(empty_url)  # behind
+    dbmod.upgrade(empty_url)
+    assert dbmod.at_declared_head(empty_url)
+    assert not dbmod.pending_migrations(empty_url)

@@ -148,7 +148,7 @@ def _when(card: CallCard, reader_tz: str | None) -> str:
 def _local_date(when: dt.datetime, tz_name: str | None) -> dt.date:
     try:
         tz: dt.tzinfo = zoneinfo.ZoneInfo(tz_name) if tz_name else dt.UTC
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         tz = dt.UTC
     return when.astimezone(tz).date()
 

@@ -57,7 +57,7 @@ def _tz(tz_name: str | None) -> dt.tzinfo:
     if tz_name:
         try:
             return zoneinfo.ZoneInfo(tz_name)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
             pass
     return dt.UTC
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from refbot.blocks import growth as growth_blocks
 from refbot.blocks import kit
 from refbot.blocks import requests as request_blocks
 from refbot.blocks.format import (
@@ -500,7 +501,8 @@ def program_health(home: HomeData, r: Render) -> list[dict[str, Any]]:
 
 
 # The tab, in reading order. Features add their section by inserting its builder here.
-SECTIONS: list[Section] = [top, program_queues, owner_approvals, seller, owner_accounts, program_health]
+SECTIONS: list[Section] = [growth_blocks.welcome_section, top, program_queues, owner_approvals, seller,
+                           growth_blocks.seller_section, owner_accounts, program_health, growth_blocks.admin_section]
 
 
 def home_view(home: HomeData, *, reader_tz: str | None = None, max_items: int = 5,

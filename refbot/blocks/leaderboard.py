@@ -64,10 +64,13 @@ class Board:
     deals: tuple[WonDeal, ...] = ()
     more_deals: int = 0
     totals: ProgramTotals = ProgramTotals()
+    # Approved success stories: {"title", "text"} with text already escaped (refbot.blocks.stories)
+    stories: tuple[dict[str, str], ...] = ()
 
     @property
     def empty(self) -> bool:
-        return not (self.nominators or self.debriefers or self.advocates or self.deals) and self.totals.empty
+        return (not (self.nominators or self.debriefers or self.advocates or self.deals or self.stories)
+                and self.totals.empty)
 
 
 def _places(leaders: tuple[Leader, ...]) -> list[int]:
@@ -134,5 +137,7 @@ def leaderboard_message(board: Board) -> tuple[str, list[dict[str, Any]]]:
         if board.more_deals:
             lines.append(f"…and {plural(board.more_deals, 'more deal')}")
         blocks.append(kit.section("*Deals won with references*\n" + "\n".join(lines)))
+    for story in board.stories[:2]:
+        blocks.append(kit.section(f"*Success story: {escape(story['title'])}*\n{truncate(story['text'], 900)}"))
     blocks.append(kit.context(f"Program: {totals_line(board.totals)}"))
     return truncate(f"RefBot leaderboard · {board.title}: {totals_line(board.totals)}", 3000), blocks

@@ -68,6 +68,21 @@ def status_lines(report: dict[str, Any]) -> list[str]:
     return [f"{s.label}: {by.get(s.value, 0):,}" for s in STATUS_ORDER if by.get(s.value, 0)]
 
 
+def win_rate_text(win: dict[str, Any]) -> str:
+    """'Win rate 60% with references (3 of 5) vs 40% without (4 of 10) · small sample', or what is known."""
+    w, wo = win["with_references"], win["without_references"]
+    with_refs = f"{_pct(w['rate'])} with references ({w['won']} of {w['closed']})"
+    if not win["comparable"]:
+        return f"{with_refs}; no closed deals {'without' if w['closed'] else 'with'} references to compare"
+    note = " · small sample, read with care" if win["small_sample"] else ""
+    return f"{with_refs} vs {_pct(wo['rate'])} without ({wo['won']} of {wo['closed']}){note}"
+
+
+def served_text(srv: dict[str, Any]) -> str:
+    return (f"{srv['served']} served · {srv['declined']} declined · {srv['expired']} expired"
+            + (f" · {srv['cancelled']} cancelled" if srv["cancelled"] else ""))
+
+
 def _more(total: int, shown: int, word: str) -> list[str]:
     return [f"…and {plural(total - shown, word)} more"] if total > shown else []
 
@@ -85,7 +100,8 @@ def report_message(report: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
             fields=[
                 f"*{plural(req['total'], 'request')}*\n{statuses}",
                 f"*Approval*\nMedian wait: {_hours(appr['median_hours'])}\n"
-                f"Approved within 48 h: {_within_48h(appr)}",
+                f"Approved within 48 h: {_within_48h(appr)}\n"
+                f"Asked to call: {_hours(report['time_to_call']['median_hours'])}",
                 f"*Debriefs*\n{_pct(deb['completion_rate'])} filed ({deb['filed']} of {deb['due']})\n"
                 f"On time: {deb['on_time']} · missing: {len(deb['missing'])}",
                 f"*Thank-yous*\n{thx['sent']} of {thx['due']} sent",
@@ -93,6 +109,8 @@ def report_message(report: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
                 f"{plural(out['won'], 'won deal')}\n{plural(out['lost'], 'lost deal')}",
                 f"*Demand signals*\n{plural(report['unmatched_searches']['count'], 'unmatched search', 'unmatched searches')}\n"
                 f"{plural(report['channel_asks']['count'], 'ask')} in channels",
+                f"*Win rate*\n{win_rate_text(report['win_rate'])}",
+                f"*Served vs refused*\n{served_text(report['served'])}",
             ],
         ),
     ]
@@ -104,6 +122,12 @@ def report_message(report: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
         lines = [f"{i}. {escape(a['contact'])} ({escape(a['account'])}) · {plural(a['activities'], 'activity')}"
                  for i, a in enumerate(adv, 1)]
         blocks.append(kit.section("*Top advocates*\n" + "\n".join(lines)))
+    sellers = [s for s in report["top_sellers"] if s["requests"] or s["won_deals"]]
+    if sellers:
+        lines = [f"{i}. <@{s['user_id']}> · {plural(s['requests'], 'request')}"
+                 + (f" · {money(s['influenced_revenue'])} won" if s["won_deals"] else "")
+                 for i, s in enumerate(sellers, 1)]
+        blocks.append(kit.section("*Top sellers*\n" + "\n".join(lines)))
     if deb["missing"]:
         items = deb["missing"]
         lines = [f"• #{m['request_id']} <@{m['requester_id']}> — {escape(m['contact'])} ({escape(m['account'])}) "
@@ -140,6 +164,9 @@ def report_text(report: dict[str, Any]) -> str:
         f"Requests: {req['total']:,}",
         *(f"  {line}" for line in status_lines(report)),
         f"Median time to approval: {_hours(appr['median_hours'])}",
+        f"Median time from asking to the call: {_hours(report['time_to_call']['median_hours'])} "
+        f"({plural(report['time_to_call']['calls'], 'call')})",
+        f"Requests: {served_text(report['served'])}",
         f"Approved within 48 h: {_within_48h(appr)}",
         f"Debriefs filed: {_pct(deb['completion_rate'])} ({deb['filed']} of {deb['due']}, {deb['on_time']} on time)",
         f"Thank-yous sent: {thx['sent']} of {thx['due']}",
@@ -148,6 +175,7 @@ def report_text(report: dict[str, Any]) -> str:
         f"Unmatched searches: {report['unmatched_searches']['count']:,} of "
         f"{plural(report['unmatched_searches']['total_searches'], 'search', 'searches')}",
         f"Asks in channels: {report['channel_asks']['count']:,}",
+        f"Win rate: {win_rate_text(report['win_rate'])}",
     ]
     for d in out["won_deals"]:
         amount = money(d["amount"]) if d["amount"] else "amount unknown"
@@ -156,6 +184,16 @@ def report_text(report: dict[str, Any]) -> str:
         lines += ["", "Top advocates:"]
         lines += [f"  {i}. {a['contact']} ({a['account']}): {plural(a['activities'], 'activity')}"
                   for i, a in enumerate(report["top_advocates"], 1)]
+    reasons = report["served"]["decline_reasons"]
+    if reasons:
+        lines += ["", "Why requests were declined:"]
+        lines += [f"  {r['reason']}: {r['count']}" for r in reasons]
+    sellers = [s for s in report["top_sellers"] if s["requests"] or s["won_deals"]]
+    if sellers:
+        lines += ["", "Top sellers:"]
+        lines += [f"  {i}. {s['user_id']}: {plural(s['requests'], 'request')}, "
+                  f"{money(s['influenced_revenue'])} from {plural(s['won_deals'], 'won deal')}"
+                  for i, s in enumerate(sellers, 1)]
     if deb["missing"]:
         lines += ["", f"Debriefs missing ({len(deb['missing'])}):"]
         lines += [f"  #{m['request_id']} {m['requester_id']}: {m['contact']} ({m['account']}) for {m['prospect']}, "

@@ -631,7 +631,7 @@ def _contact_timezone(details: ContactDetails, now: dt.datetime | None) -> str:
         return "unknown"
     try:
         tz = zoneinfo.ZoneInfo(details.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         return escape(details.timezone)
     if now is None:
         return escape(details.timezone)

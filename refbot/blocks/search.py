@@ -7,6 +7,7 @@ from typing import Any
 
 from refbot.blocks import kit
 from refbot.blocks.format import date_text, employees, escape, money, plural, relative_days, truncate
+from refbot.blocks.no_match import no_match_actions
 from refbot.domain import ActivityType, Persona, Region, Seniority
 from refbot.geo import country_name, place_groups, region_name
 from refbot.matching.criteria import Criteria
@@ -86,6 +87,7 @@ def results_message(
         blocks.append(_nominate_hint())
         if search_id is not None:
             blocks.append(_footer(search_id))
+            blocks.append(no_match_actions(search_id))
         return text, blocks
     head = f"*{plural(len(matches), 'reference')} for* {escape(summary)}"
     if result.good_count == 0:
@@ -112,6 +114,8 @@ def results_message(
         blocks.append(_nominate_hint())
     if search_id is not None:
         blocks.append(_footer(search_id))
+        if result.good_count == 0:
+            blocks.append(no_match_actions(search_id))
     names = ", ".join(m.candidate.account_name for m in matches)
     lead = "No good match" if result.good_count == 0 else plural(len(matches), "reference")
     text = truncate(escape(f"{lead} for {summary}: {names}"), 3000)

@@ -6,16 +6,14 @@ for each failure. Exit code 0 when every check passed, 1 otherwise."""
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from refbot.cli import core as cli
 
 OK, FAIL, SKIP = "ok", "FAIL", "skip"
 
 
-@dataclass
-class Item:
+class Item(NamedTuple):  # not a dataclass: `refbot --help` imports this module, dataclasses costs start-up
     status: str
     what: str
     detail: str = ""

@@ -73,7 +73,9 @@ def _open_db(settings: CoreSettings, *, migrate: bool = True) -> dbmod.Database:
     from refbot import db as dbmod
 
     check_sqlite_folder(settings.database_url)
-    if migrate and settings.is_sqlite:
+    if dbmod.at_declared_head(settings.database_url):
+        pass  # up to date: no need to load Alembic
+    elif migrate and settings.is_sqlite:
         dbmod.upgrade(settings.database_url)
     elif dbmod.pending_migrations(settings.database_url):
         raise CLIError(
@@ -172,17 +174,17 @@ def _job_context():  # -> AppContext
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:
-    from refbot.jobs import load_jobs, run_job
+    from refbot.jobs.catalog import CATALOG  # names, intervals, descriptions: not the jobs nor the app
 
-    jobs = load_jobs()
     if args.jobs_command == "list":
-        width = max(len(n) for n in jobs)
-        for name, spec in jobs.items():
-            every = f"every {spec.every_seconds // 60} min" if spec.every_seconds >= 60 else f"every {spec.every_seconds} s"
-            print(f"{name:<{width}}  {every:<14}  {spec.description}")
+        width = max(len(n) for n in CATALOG)
+        for name, info in CATALOG.items():
+            print(f"{name:<{width}}  {info.every:<14}  {info.description}")
         return 0
-    if args.name not in jobs:
-        raise CLIError(f"There is no job named '{args.name}'. Known jobs: {', '.join(jobs)}.")
+    if args.name not in CATALOG:
+        raise CLIError(f"There is no job named '{args.name}'. Known jobs: {', '.join(CATALOG)}.")
+    from refbot.jobs import run_job
+
     ctx = _job_context()
     try:
         summary = run_job(ctx, args.name)
@@ -242,33 +244,25 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("start", help="start the bot (Socket Mode when SLACK_APP_TOKEN is set, else HTTP on PORT)")
     p.set_defaults(func=cmd_start)
 
-    p = sub.add_parser("db", help="database migrations")
-    dbsub = p.add_subparsers(dest="db_command", metavar="ACTION")
-    dbsub.required = True
+    dbsub = add_group(sub, "db", help="database migrations", func=cmd_db)
     up = dbsub.add_parser("upgrade", help="apply pending migrations")
     up.add_argument("revision", nargs="?", default="head", help="target revision (default: head, the latest)")
     down = dbsub.add_parser("downgrade", help="revert migrations down to REVISION (see `refbot db current`)")
     down.add_argument("revision", help="the revision to go back to, e.g. 0001; `base` drops every table (needs --yes)")
     down.add_argument("--yes", action="store_true", help="confirm `base`: drop every RefBot table and its data")
     dbsub.add_parser("current", help="show the schema revision")
-    p.set_defaults(func=cmd_db)
 
-    p = sub.add_parser("jobs", help="list scheduled jobs or run one now")
-    jsub = p.add_subparsers(dest="jobs_command", metavar="ACTION")
-    jsub.required = True
+    jsub = add_group(sub, "jobs", help="list scheduled jobs or run one now", func=cmd_jobs)
     jsub.add_parser("list", help="list every scheduled job")
     run = jsub.add_parser("run", help="run one job now (same exactly-once rules as the scheduler)")
     run.add_argument("name", help="the job's name, from `refbot jobs list`")
-    p.set_defaults(func=cmd_jobs)
 
-    p = sub.add_parser("policy", help="show or change program policies (lead time, fatigue, SLAs, points)")
-    psub = p.add_subparsers(dest="policy_command", metavar="ACTION")
-    psub.required = True
+    psub = add_group(sub, "policy", help="show or change program policies (lead time, fatigue, SLAs, points)",
+                     func=cmd_policy)
     psub.add_parser("show", help="print the policies in force")
     pset = psub.add_parser("set", help="change policies: refbot policy set min_gap_days=21 points.deal_won=20")
     pset.add_argument("assignments", nargs="+", metavar="KEY=VALUE",
                       help="one or more settings, e.g. min_gap_days=21 points.deal_won=20 (see `refbot policy show`)")
-    p.set_defaults(func=cmd_policy)
 
     import importlib
 
@@ -277,11 +271,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def add_group(sub: argparse._SubParsersAction, name: str, *, help: str, func: Command) -> argparse._SubParsersAction:  # noqa: A002 - argparse's word
+    """A command with required actions (`refbot NAME ACTION ...`) run by `func`: returns the actions' subparsers;
+    the chosen one is in `args.<name>_command`."""
+    p = sub.add_parser(name, help=help)
+    p.set_defaults(func=func)
+    actions = p.add_subparsers(dest=f"{name}_command", metavar="ACTION")
+    actions.required = True
+    return actions
+
+
 # Command groups beyond the core ones: each module has `register(sub)` adding its subparser(s).
 _COMMAND_MODULES: list[str] = [
     "refbot.cli.data",
     "refbot.cli.search",
     "refbot.cli.report",
+    "refbot.cli.gaps",
+    "refbot.cli.digest",
     "refbot.cli.crm",
     "refbot.cli.vocabulary",
     "refbot.cli.asks",

@@ -4,11 +4,15 @@ fields (needs DATABASE_URL and the SALESFORCE_* settings; SLACK_BOT_TOKEN to mat
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
+from typing import TYPE_CHECKING
 
 from refbot.cli import core as cli
-from refbot.config import CoreSettings
+
+if TYPE_CHECKING:  # `refbot --help` imports this module: no pydantic at parser time
+    import datetime as dt
+
+    from refbot.config import CoreSettings
 
 
 def _settings() -> CoreSettings:
@@ -163,5 +167,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     msub.add_parser("show", help="print the mapping in force")
     ms = msub.add_parser("set", help="refbot crm mapping set accounts.industry=Industry__c "
                                      "'stages.Needs Analysis=evaluation'")
-    ms.add_argument("assignments", nargs="+", metavar="OBJECT.FIELD=CRM_FIELD")
+    ms.add_argument("assignments", nargs="+", metavar="OBJECT.FIELD=CRM_FIELD",
+                    help="accounts.industry=Sector__c, or \"stages.Needs Analysis=evaluation\" (empty value: drop)")
     m.set_defaults(func=cmd_mapping)

@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +15,9 @@ CONNECT_HINT = ("To connect a real Slack workspace: create the app from manifest
 
 
 def cmd_playground(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
     from refbot.playground import server
 
     present = server.slack_settings_present()

@@ -4,13 +4,18 @@ token needed). The JSON keys are stable (README.md, "Program report"); the text 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
+from typing import TYPE_CHECKING
 
 from refbot.cli import core as cli
 
+if TYPE_CHECKING:
+    import datetime as dt
+
 
 def _since(value: str | None, tz: dt.tzinfo, today: dt.date) -> dt.datetime | None:
+    import datetime as dt
+
     from refbot.periods import since_day
 
     try:

@@ -6,13 +6,14 @@ import argparse
 import json
 
 from refbot.cli import core as cli
-from refbot.domain import ActivityType, Persona, Seniority, parse_enum, parse_quantity
-from refbot.geo import place_groups, resolve_country, resolve_region
 
 MAX_LIMIT = 50
 
 
 def _criteria_from_args(args: argparse.Namespace, base: dict) -> dict:
+    from refbot.domain import ActivityType, Persona, Seniority, parse_enum
+    from refbot.geo import resolve_region
+
     data = dict(base)
     try:
         if args.industry:
@@ -51,6 +52,8 @@ def _criteria_from_args(args: argparse.Namespace, base: dict) -> dict:
 
 def _place(text: str) -> dict[str, object]:
     """--country: a country, a list ("DE,AT"), or a named group ("DACH", "the Nordics")."""
+    from refbot.geo import place_groups, resolve_country
+
     key = " ".join(text.lower().split())
     group = next((g for g in place_groups() if key in (g.name.lower(), *g.words) and g.countries), None)
     if group is not None:
@@ -66,6 +69,8 @@ def _place(text: str) -> dict[str, object]:
 
 def _size(text: str, kind: str) -> dict[str, object]:
     """--employees/--revenue: a number, or bounds the search box reads ("2000+", "under 500", "1k-5k")."""
+    from refbot.domain import parse_quantity
+
     try:
         return {"employees" if kind == "employees" else "annual_revenue": parse_quantity(text)}
     except ValueError:

@@ -6,13 +6,17 @@ their forms) don't import each other."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session
 
 from refbot.blocks import home as blocks
 from refbot.context import AppContext
+from refbot.handlers.welcome import first_home
 from refbot.services import home as home_service
 from refbot.services.users import admin_ids, get_user, is_admin, profile_is_fresh, user_tz
 
@@ -27,6 +31,7 @@ def publish_home(ctx: AppContext, client: WebClient, user_id: str, *, pages: Map
     if not fresh:  # about once a day per user: ask Slack for the profile (timezone, email) and cache it
         with ctx.db.unit_of_work() as session:
             get_user(session=session, client=client, slack_id=user_id)
+    first, example = first_home(ctx, user_id)
     # Everything else only reads: on SQLite it neither waits for nor holds up the writer.
     with ctx.db.unit_of_work(read_only=True) as session:
         admin = is_admin(settings=ctx.settings, session=session, client=None, slack_id=user_id)
@@ -34,7 +39,27 @@ def publish_home(ctx: AppContext, client: WebClient, user_id: str, *, pages: Map
         data = home_service.build_home(session=session, user_id=user_id, is_admin=admin, now=ctx.clock.now(),
                                        tz=ctx.settings.tz, reader_tz=reader_tz,
                                        default_channel=ctx.settings.refbot_leaderboard_channel, pages=pages)
-    client.views_publish(user_id=user_id, view=blocks.home_view(data, reader_tz=reader_tz))
+        team = leader_blocks(ctx, session, client, user_id)
+    growth = data.extra.get("growth")
+    if first and growth is not None:  # the first-run welcome goes on top (refbot.handlers.welcome)
+        data.extra["growth"] = dataclasses.replace(growth, welcome=True, example=example)
+    view = blocks.home_view(data, reader_tz=reader_tz)
+    if team:  # a sales leader's team section goes just above the footer
+        view["blocks"] = blocks.cap_blocks(view["blocks"][:-1] + team + view["blocks"][-1:])
+    client.views_publish(user_id=user_id, view=view)
+
+
+def leader_blocks(ctx: AppContext, session: Session, client: WebClient, user_id: str) -> list[dict[str, Any]]:
+    """The team section of a sales leader's Home tab ([] for everyone else)."""
+    from refbot.blocks.leaders import team_home_blocks
+    from refbot.services import leaders
+
+    team = leaders.team_of(settings=ctx.settings, session=session, client=client, user_id=user_id)
+    if team is None:
+        return []
+    now = ctx.clock.now()
+    view = leaders.team_view(session=session, team=team, now=now, tz_name=ctx.settings.refbot_timezone)
+    return team_home_blocks(view, now=now)
 
 
 def refresh_home(ctx: AppContext, client: WebClient, user_id: str) -> None:

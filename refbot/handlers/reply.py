@@ -14,7 +14,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from refbot.context import AppContext
-from refbot.errors import RefBotError
+from refbot.errors import RefBotError, ValidationFailed
 from refbot.handlers import payload
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,17 @@ def reason_errors(reason: str, *, limit: int, reader: str) -> dict[str, str]:
     return {}
 
 
+def refused_inline(ack: Any, check: Callable[[], object]) -> bool:
+    """Run a modal's check before ack(); when it raises ValidationFailed, answer with its inline errors (by
+    block id) and return True."""
+    try:
+        check()
+    except ValidationFailed as exc:
+        ack(response_action="errors", errors={k: v[:150] for k, v in exc.field_errors.items()})
+        return True
+    return False
+
+
 def tell_user(body: Any, client: WebClient, respond: Any, text: str) -> None:
     """Reply privately through the response URL, else an ephemeral message, else a DM. Never raises."""
     user_id, channel_id = payload.maybe_user_id(body), payload.channel_id(body)
@@ -88,5 +99,5 @@ def zone(name: str, ctx: AppContext) -> zoneinfo.ZoneInfo:
     """The timezone a form's metadata names, else the program's."""
     try:
         return zoneinfo.ZoneInfo(name or ctx.settings.refbot_timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         return ctx.settings.tz

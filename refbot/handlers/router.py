@@ -41,6 +41,8 @@ class CommandRequest:
 
 
 Handler = Callable[[CommandRequest], None]
+# Runs before every subcommand (keep it to a quick read); what it returns runs after the subcommand.
+Greeter = Callable[[CommandRequest], Callable[[], None] | None]
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class CommandRouter:
     subcommands: dict[str, Subcommand] = field(default_factory=dict)
     default: str | None = None  # run for `/reference` with no text
     fallback: str | None = None  # run with the whole text when the first word is not a subcommand
+    greeters: list[Greeter] = field(default_factory=list)  # e.g. the first-run welcome (refbot.handlers.welcome)
 
     def add(
         self,
@@ -137,10 +140,14 @@ def on_command(ctx: AppContext, router: CommandRouter, ack: Ack, body: dict[str,
         ctx=ctx, body=body, user_id=payload.maybe_user_id(body), channel_id=payload.channel_id(body) or None, text=rest,
         trigger_id=payload.text(body.get("trigger_id")) or None, respond=respond, client=client, subcommand=sub.name,
     )
+    after = [g(request) for g in router.greeters]
     try:
         sub.handler(request)
     except RefBotError as exc:
         respond(response_type="ephemeral", text=exc.message)
+    for then in after:
+        if then is not None:
+            then()
 
 
 def register(app: App, ctx: AppContext, router: CommandRouter) -> None:

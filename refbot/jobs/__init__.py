@@ -1,6 +1,7 @@
 """Scheduled jobs: reminders, escalations, debrief prompts, leaderboard, outbox delivery.
 
-Every job is a function `run(ctx) -> str` (a one-line summary) registered in JOBS. Jobs are
+Every job is a function `run(ctx) -> str` (a one-line summary) registered in JOBS under a name declared,
+with its interval and description, in `refbot.jobs.catalog` (read without importing the jobs). Jobs are
 reconcilers: each run does whatever is due *now* and records what it did (outbox dedupe keys,
 ScheduledRun rows), so running a job twice, from two instances, or late after downtime, does the
 work exactly once. `refbot jobs run NAME` runs one on demand under the same rules.
@@ -9,20 +10,22 @@ work exactly once. `refbot jobs run NAME` runs one on demand under the same rule
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from refbot.jobs.catalog import CATALOG
 
-from refbot.context import AppContext
-from refbot.models import ScheduledRun
+if TYPE_CHECKING:  # the package stays light: `refbot jobs list` imports it (refbot.jobs.catalog)
+    from sqlalchemy.orm import Session
+
+    from refbot.context import AppContext
 
 log = logging.getLogger(__name__)
 
-JobFunc = Callable[[AppContext], str]
+JobFunc = Callable[["AppContext"], str]
 
 
 @dataclass(frozen=True)
@@ -37,12 +40,14 @@ class Job:
 JOBS: dict[str, Job] = {}
 
 
-def job(name: str, *, every_seconds: int, description: str, at_start: bool = False) -> Callable[[JobFunc], JobFunc]:
-    """Register a job. Modules that define jobs are imported by `load_jobs()`."""
+def job(name: str) -> Callable[[JobFunc], JobFunc]:
+    """Register the job `name` of the catalogue (its interval and description). Its module, named there,
+    is imported by `load_jobs()`."""
+    info = CATALOG[name]
 
     def decorator(func: JobFunc) -> JobFunc:
-        JOBS[name] = Job(name=name, func=func, every_seconds=every_seconds, description=description,
-                         at_start=at_start)
+        JOBS[name] = Job(name=name, func=func, every_seconds=info.every_seconds, description=info.description,
+                         at_start=info.at_start)
         return func
 
     return decorator
@@ -53,6 +58,11 @@ def claim_run(*, session: Session, job_name: str, run_key: str, instance: str | 
 
     The claim commits or rolls back with the caller's transaction, so the work and its claim are atomic.
     """
+    import sqlalchemy as sa
+    from sqlalchemy.exc import IntegrityError
+
+    from refbot.models import ScheduledRun
+
     exists = session.scalar(
         sa.select(ScheduledRun.id).where(ScheduledRun.job == job_name, ScheduledRun.run_key == run_key)
     )
@@ -66,29 +76,16 @@ def claim_run(*, session: Session, job_name: str, run_key: str, instance: str | 
     return True
 
 
-# At start too: messages queued before a crash or a restart go out at once, not 10 s later.
-@job("outbox", every_seconds=10, description="Deliver queued Slack messages and retry failed deliveries",
-     at_start=True)
+@job("outbox")
 def deliver_outbox(ctx: AppContext) -> str:
     return ctx.deliverer.deliver().summary()
 
 
 def load_jobs() -> dict[str, Job]:
-    """Import every module that registers jobs, then return the registry."""
-    import importlib
-
-    for module in _JOB_MODULES:
+    """Import every module that registers jobs (the catalogue names them), then return the registry."""
+    for module in sorted({info.module for info in CATALOG.values()}):
         importlib.import_module(module)
     return dict(sorted(JOBS.items()))
-
-
-# Modules whose import registers jobs (each feature adds its own).
-_JOB_MODULES: list[str] = [
-    "refbot.jobs.requests",
-    "refbot.jobs.loop",
-    "refbot.jobs.engagement",
-    "refbot.jobs.crm",
-]
 
 
 def run_job(ctx: AppContext, name: str) -> str:

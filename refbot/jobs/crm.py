@@ -15,13 +15,14 @@ import sqlalchemy as sa
 
 from refbot.context import AppContext
 from refbot.jobs import claim_run, job
+from refbot.jobs.catalog import CATALOG
 from refbot.models import ScheduledRun
 from refbot.services import crm_sync
 
 log = logging.getLogger(__name__)
 
 CRM_JOB = "crm_sync"
-EVERY = 600
+EVERY = CATALOG[CRM_JOB].every_seconds  # 600: the slots below are this long
 LEASE = dt.timedelta(minutes=30)
 
 
@@ -31,7 +32,7 @@ def slot_key(now: dt.datetime) -> str:
     return start.strftime("%Y-%m-%dT%H:%MZ")
 
 
-@job(CRM_JOB, every_seconds=EVERY, description="Sync accounts, contacts, owners and deals from the CRM (incremental)")
+@job(CRM_JOB)
 def crm_sync_job(ctx: AppContext) -> str:
     if not ctx.settings.crm_enabled:
         return "no CRM configured"

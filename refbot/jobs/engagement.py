@@ -17,7 +17,7 @@ from refbot.blocks.leaderboard import leaderboard_message
 from refbot.context import AppContext
 from refbot.jobs import claim_run, job
 from refbot.models import ScheduledRun
-from refbot.services import leaderboard
+from refbot.services import contests, leaderboard
 from refbot.services.outbox import enqueue
 from refbot.services.policy import load_policy
 
@@ -26,8 +26,7 @@ log = logging.getLogger(__name__)
 LEADERBOARD_JOB = "leaderboard"
 
 
-@job(LEADERBOARD_JOB, every_seconds=300,
-     description="Post the weekly leaderboard to the sales channel once per week (late if the app was down)")
+@job(LEADERBOARD_JOB)
 def post_leaderboard(ctx: AppContext) -> str:
     now = ctx.clock.now()
     tz = ctx.settings.tz
@@ -47,6 +46,7 @@ def post_leaderboard(ctx: AppContext) -> str:
             result = "nothing happened that week: not posted"
         else:
             text, blocks = leaderboard_message(board)
+            blocks += contests.weekly_post_blocks(session=session, now=now, tz=tz)
             enqueue(session=session, key=f"leaderboard:{run_key}", channel=channel, text=text, blocks=blocks)
             result = f"posted to {channel}"
         session.execute(

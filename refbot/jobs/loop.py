@@ -42,8 +42,7 @@ def _each(ctx: AppContext, ids: list[int], send: Callable[[Session, int], bool],
     return done
 
 
-@job(DEBRIEF_JOB, every_seconds=300,
-     description="Ask sellers for their debrief after each call, remind once, then tell the program managers")
+@job(DEBRIEF_JOB)
 def debrief_prompts(ctx: AppContext) -> str:
     now = ctx.clock.now()
     tz_name = ctx.settings.refbot_timezone
@@ -76,8 +75,7 @@ def debrief_prompts(ctx: AppContext) -> str:
             f"escalated {plural(escalated, 'missing debrief')}")
 
 
-@job(OUTCOME_JOB, every_seconds=3600,
-     description="Ask sellers won or lost once a deal that used references passes its expected close date")
+@job(OUTCOME_JOB)
 def outcome_followups(ctx: AppContext) -> str:
     today = ctx.clock.today(ctx.settings.tz)
     with ctx.db.unit_of_work() as session:

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 JOB_NAME = "approval_reminders"
 
 
-@job(JOB_NAME, every_seconds=300, description="Remind owners of pending approvals, escalate, expire late requests")
+@job(JOB_NAME)
 def run(ctx: AppContext) -> str:
     env = svc.RequestEnv.from_ctx(ctx)
     with ctx.db.unit_of_work() as session:

@@ -45,7 +45,9 @@ from refbot.playground.slack_base import (
     dm_channel_id,
     is_user_id,
 )
+from refbot.playground.slack_files import UPLOAD_PATH, FileUploadMethods
 from refbot.playground.slack_methods import WebAPIMethods
+from refbot.playground.slack_usergroups import UserGroupMethods
 from refbot.slack_scopes import BOT_SCOPES
 
 # What a token installed from manifest.yml is granted (sent in X-OAuth-Scopes).
@@ -124,7 +126,7 @@ def active_stub() -> SlackAPIStub | None:
 Responder = dict[str, Any] | Callable[[dict[str, Any]], dict[str, Any]]
 
 
-class SlackAPIStub(WebAPIMethods):
+class SlackAPIStub(FileUploadMethods, UserGroupMethods, WebAPIMethods):
     """A local Slack Web API. See the module docstring; every public method is thread-safe."""
 
     def __init__(
@@ -159,6 +161,8 @@ class SlackAPIStub(WebAPIMethods):
         self._homes: dict[str, str] = {}
         self._used_triggers: set[str] = set()
         self._response_urls: dict[str, dict[str, Any]] = {}
+        self._uploads: dict[str, dict[str, Any]] = {}
+        self._usergroups: dict[str, dict[str, Any]] = {}
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
         self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
@@ -183,6 +187,8 @@ class SlackAPIStub(WebAPIMethods):
             "views.update": self._views_update,
             "views.publish": self._views_publish,
             "reactions.add": self._reactions_add,
+            **self._file_handlers(),
+            **self._usergroup_handlers(),
         }
         # Slack sends the token's granted scopes in an X-OAuth-Scopes header on every answer; None: no header.
         self.scopes: list[str] | None = list(GRANTED_SCOPES)
@@ -604,6 +610,7 @@ class SlackAPIStub(WebAPIMethods):
             self._homes.clear()
             self._used_triggers.clear()
             self._response_urls.clear()
+            self._uploads.clear()
             self._cond.notify_all()
 
     # -- request handling ---------------------------------------------------------------------------
@@ -643,16 +650,20 @@ class SlackAPIStub(WebAPIMethods):
             method = parts.path[5:].strip("/")
         elif parts.path.startswith("/response/") and len(parts.path) > 10:
             method = "response_url"
+        elif parts.path.startswith(UPLOAD_PATH) and len(parts.path) > len(UPLOAD_PATH):
+            method = "upload"
         else:
             return 404, {"Content-Type": "text/plain"}, b"Not Found"
         started = time.time()
         parse_error: SlackAPIError | None = None
         try:
-            args = self._parse(raw, content_type, parts.query)
+            args = {} if method == "upload" else self._parse(raw, content_type, parts.query)
         except SlackAPIError as exc:
             args, parse_error = {}, exc
         token = None
-        if method != "response_url":
+        if method == "upload":  # the upload URL is signed by its path, like Slack's: no token
+            args["id"] = parts.path[len(UPLOAD_PATH):].strip("/")
+        elif method != "response_url":
             bearer = authorization[7:].strip() if authorization.lower().startswith("bearer ") else ""
             form_token = args.pop("token", None)
             token = bearer or (str(form_token) if form_token else None)
@@ -685,6 +696,8 @@ class SlackAPIStub(WebAPIMethods):
             return self._json(call, parse_error.status, body)
         if method == "response_url":
             return self._post_response_url(call)
+        if method == "upload":
+            return self._serve_upload(call, raw)
         if not token:
             return self._json(call, 200, {"ok": False, "error": "not_authed"})
         if method == "apps.connections.open":

@@ -101,7 +101,7 @@ def get_debrief(*, session: Session, request_id: int) -> Debrief | None:
 def _tz(tz_name: str | None) -> dt.tzinfo:
     try:
         return zoneinfo.ZoneInfo(tz_name) if tz_name else dt.UTC
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         return dt.UTC
 
 

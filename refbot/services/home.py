@@ -39,6 +39,7 @@ from refbot.models import (
 )
 from refbot.models.search import NOT_SELLER_SOURCES
 from refbot.services import availability, leaderboard
+from refbot.services.growth import growth_home
 from refbot.services.points import rank, ranked_count
 from refbot.services.policy import Policy, load_policy
 
@@ -291,7 +292,7 @@ def admin_home(*, session: Session, now: dt.datetime, tz: dt.tzinfo, default_cha
 def reader_zone(reader_tz: str | None, default: dt.tzinfo) -> dt.tzinfo:
     try:
         return zoneinfo.ZoneInfo(reader_tz) if reader_tz else default
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         return default
 
 
@@ -308,4 +309,5 @@ def build_home(*, session: Session, user_id: str, is_admin: bool, now: dt.dateti
         owner=owner_home(session=session, user_id=user_id, now=now, tz=tz, pages=pages),
         admin=admin_home(session=session, now=now, tz=tz, default_channel=default_channel, pages=pages)
         if is_admin else None,
+        extra={"growth": growth_home(session=session, user_id=user_id, is_admin=is_admin, now=now, tz=tz)},
     )

@@ -17,7 +17,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from refbot.blocks.format import date_text
 from refbot.blocks.leaderboard import Advocate, Board, Leader, ProgramTotals, WonDeal
-from refbot.domain import ActivityType, NominationStatus, OpportunityOutcome
+from refbot.domain import HELPED_STATUSES, ActivityType, NominationStatus, OpportunityOutcome
 from refbot.domain import RequestStatus as S
 from refbot.errors import ValidationFailed
 from refbot.models import (
@@ -33,7 +33,6 @@ from refbot.models import (
 from refbot.services.policy import load_policy, update_policy
 
 # A request "helped" a deal once its reference call took place (same rule as the outcome loop).
-HELPED_STATUSES = (S.completed, S.debriefed)
 TOP = 5
 TOP_ADVOCATES = 8
 TOP_DEALS = 5
@@ -250,7 +249,14 @@ def build_board(
         deals=tuple(deals),
         more_deals=more_deals,
         totals=program_totals(session=session, since=since, until=until, tz=tz),
+        stories=tuple(_stories(session, since, until)),
     )
+
+
+def _stories(session: Session, since: dt.datetime, until: dt.datetime) -> list[dict[str, str]]:
+    from refbot.services import stories  # stories -> outcomes -> ... never imports the leaderboard back
+
+    return stories.approved(session=session, since=since, until=until, limit=2)
 
 
 def board_for(*, session: Session, period: Period, now: dt.datetime, tz: dt.tzinfo) -> Board:

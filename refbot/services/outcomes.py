@@ -15,16 +15,13 @@ from sqlalchemy.orm import Session
 
 from refbot.blocks import debriefs as blocks
 from refbot.blocks.kit import escape
-from refbot.domain import OpportunityOutcome, PointsReason
-from refbot.domain import RequestStatus as S
+from refbot.domain import HELPED_STATUSES, OpportunityOutcome, PointsReason
 from refbot.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from refbot.models import Opportunity, OutboxMessage, ReferenceRequest
 from refbot.services import lifecycle
 from refbot.services.debriefs import call_at, owner_of
 from refbot.services.outbox import enqueue
 from refbot.services.points import award
-
-HELPED_STATUSES = (S.completed, S.debriefed)
 
 
 def get_opportunity(*, session: Session, opportunity_id: int) -> Opportunity:
@@ -217,6 +214,9 @@ def record_outcome(
                           user_id=deal.seller_id, note=f"Won {opp.prospect_company}", now=now)
             points = entry.points if entry is not None else 0
         told = _tell_owners(session, deal, tz_name=tz_name)
+        from refbot.services import stories  # stories builds on this module
+
+        stories.invite(session=session, opportunity_id=opp.id, now=now)
     if not from_crm and user_id not in asked:  # no follow-up DM of theirs to edit: confirm in a DM
         text, blks = blocks.outcome_confirmation(deal, owners_told=told)
         enqueue(session=session, key=f"opportunity:{opp.id}:outcome:{user_id}", channel=user_id, text=text, blocks=blks)

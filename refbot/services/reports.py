@@ -1,8 +1,10 @@
 """The program report (`/reference stats`, `refbot report`): one plain dict with stable keys, documented
 in README_report.md. Slack blocks and the CLI text both render this dict, so they always agree.
 
-Period figures count what happened since `since` (all time when None); snapshot figures (contacts at
-their limit, accounts never used) describe the program as of `now`.
+Period figures count what happened in [since, until) (open ends when None); snapshot figures (contacts
+at their limit, accounts never used) describe the program as of `now`. The monthly digest and the sales
+leaders' view read the same dict (or the same private computations, per month and per team), so they always
+agree with `refbot report` for the same period.
 """
 
 from __future__ import annotations
@@ -10,12 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 import zoneinfo
+from collections.abc import Collection
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from refbot.domain import AccountStatus, OpportunityOutcome
+from refbot.domain import HELPED_STATUSES, AccountStatus, OpportunityOutcome
 from refbot.domain import RequestStatus as S
 from refbot.models import (
     Account,
@@ -30,7 +33,6 @@ from refbot.models import (
 )
 from refbot.models.search import NOT_SELLER_SOURCES
 from refbot.services import availability
-from refbot.services.outcomes import HELPED_STATUSES
 from refbot.services.policy import Policy, load_policy
 
 REPORT_VERSION = 1
@@ -47,32 +49,38 @@ def _call_time(request: ReferenceRequest) -> dt.datetime | None:
 
 
 def build_report(
-    *, session: Session, now: dt.datetime, since: dt.datetime | None = None, tz_name: str = "UTC",
-    policy: Policy | None = None, top: int = 5,
+    *, session: Session, now: dt.datetime, since: dt.datetime | None = None, until: dt.datetime | None = None,
+    tz_name: str = "UTC", policy: Policy | None = None, top: int = 5, team: Collection[str] | None = None,
 ) -> dict[str, Any]:
-    """Every figure of the program report, as JSON-ready data."""
+    """Every figure of the program report, as JSON-ready data. `until` (exclusive) closes the period (a
+    month of the digest); without it the period runs up to now. `team` (Slack ids) narrows every period
+    figure to a sales leader's team (see `window`); the snapshot figures stay the program's."""
     policy = policy or load_policy(session=session)
     try:
         tz: dt.tzinfo = zoneinfo.ZoneInfo(tz_name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         tz = dt.UTC
     today = now.astimezone(tz).date()
     since_day = since.astimezone(tz).date() if since is not None else None
-
-    def after(column: Any) -> Any:
-        return column >= since if since is not None else sa.true()
+    until_day = until.astimezone(tz).date() if until is not None else None
+    after = window(since, until, team)
 
     report: dict[str, Any] = {
         "version": REPORT_VERSION,
         "generated_at": now.astimezone(dt.UTC).isoformat(),
         "since": since.astimezone(dt.UTC).isoformat() if since is not None else None,
+        "until": until.astimezone(dt.UTC).isoformat() if until is not None else None,
         "timezone": tz_name,
     }
     report["requests"] = _requests(session, after)
     report["approval"] = _approval(session, after, now)
-    report["debriefs"], report["thank_yous"] = _debriefs(session, since, now, policy)
+    report["time_to_call"] = time_to_call(session, after)
+    report["served"] = served(session, after)
+    report["debriefs"], report["thank_yous"] = _debriefs(session, since, now, policy, until, team)
     report["outcomes"] = _outcomes(session, after)
-    report["top_advocates"] = _top_advocates(session, since_day, top)
+    report["win_rate"] = win_rate(session, after)
+    report["top_advocates"] = _top_advocates(session, since_day, top, until_day)
+    report["top_sellers"] = top_sellers(session, after, top)
     report["contacts_at_limit"] = _contacts_at_limit(session, today, policy)
     report["accounts_never_used"] = _accounts_never_used(session)
     report["unmatched_searches"] = _searches(session, after)
@@ -80,6 +88,36 @@ def build_report(
         "count": int(session.scalar(sa.select(sa.func.count(ChannelAsk.id)).where(after(ChannelAsk.created_at))) or 0)
     }
     return report
+
+
+def window(since: dt.datetime | None, until: dt.datetime | None, team: Collection[str] | None = None) -> Any:
+    """`within(column)`: the SQL condition "column falls in [since, until)" (an open end when None) and,
+    for a sales leader's `team` (Slack ids), "the row is the team's": a request they asked for, an ask or a
+    search they made, a deal one of them owns or asked a reference for. Every period figure goes through
+    it, so a team's figures are the program's figures computed over the team's rows."""
+    members = sorted(set(team)) if team is not None else None
+
+    def mine(column: Any) -> Any:
+        if members is None:
+            return sa.true()
+        owner = getattr(column, "class_", None)
+        if owner is ReferenceRequest:
+            return ReferenceRequest.requester_id.in_(members)
+        if owner is ChannelAsk:
+            return ChannelAsk.user_id.in_(members)
+        if owner is SearchLog:
+            return SearchLog.user_id.in_(members)
+        if owner is Opportunity:
+            asked = sa.select(ReferenceRequest.opportunity_id).where(ReferenceRequest.requester_id.in_(members))
+            return sa.or_(Opportunity.owner_id.in_(members), Opportunity.id.in_(asked))
+        raise TypeError(f"no team scope for {column!r}")
+
+    def within(column: Any) -> Any:
+        return sa.and_(column >= since if since is not None else sa.true(),
+                       column < until if until is not None else sa.true(), mine(column))
+
+    within.team = members  # type: ignore[attr-defined]
+    return within
 
 
 def _requests(session: Session, after: Any) -> dict[str, Any]:
@@ -125,7 +163,8 @@ def _approval(session: Session, after: Any, now: dt.datetime) -> dict[str, Any]:
 
 
 def _debriefs(
-    session: Session, since: dt.datetime | None, now: dt.datetime, policy: Policy
+    session: Session, since: dt.datetime | None, now: dt.datetime, policy: Policy, until: dt.datetime | None = None,
+    team: Collection[str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Debriefs due (call at least `debrief_delay_hours` ago and not missed), filed, on time, missing."""
     cutoff = now - dt.timedelta(hours=policy.debrief_delay_hours)
@@ -142,6 +181,10 @@ def _debriefs(
     )
     if since is not None:
         stmt = stmt.where(when >= since)
+    if until is not None:
+        stmt = stmt.where(when < until)
+    if team is not None:
+        stmt = stmt.where(ReferenceRequest.requester_id.in_(sorted(set(team))))
     due = filed = on_time = thanked = debriefed = 0
     missing = []
     for request, debrief in session.execute(stmt).all():
@@ -216,7 +259,9 @@ def _outcomes(session: Session, after: Any) -> dict[str, Any]:
     }
 
 
-def _top_advocates(session: Session, since_day: dt.date | None, top: int) -> list[dict[str, Any]]:
+def _top_advocates(
+    session: Session, since_day: dt.date | None, top: int, until_day: dt.date | None = None
+) -> list[dict[str, Any]]:
     uses = sa.func.count(Activity.id).label("uses")
     stmt = (
         sa.select(Contact.id, Contact.name, Account.name, uses)
@@ -228,6 +273,8 @@ def _top_advocates(session: Session, since_day: dt.date | None, top: int) -> lis
     )
     if since_day is not None:
         stmt = stmt.where(Activity.occurred_on >= since_day)
+    if until_day is not None:
+        stmt = stmt.where(Activity.occurred_on < until_day)
     return [
         {"contact_id": cid, "contact": name, "account": account, "activities": int(n)}
         for cid, name, account, n in session.execute(stmt).all()
@@ -271,3 +318,149 @@ def _searches(session: Session, after: Any) -> dict[str, Any]:
         if len(recent) >= RECENT_QUERIES:
             break
     return {"count": int(unmatched), "total_searches": int(total), "recent": recent}
+
+
+# ------------------------------------------------------------------ figures for the people who fund the program
+
+SMALL_SAMPLE = 10  # fewer closed deals than this on either side: say so next to the win rates
+NO_REASON = "no reason given"
+CALL_STATUSES = (S.scheduled, S.completed, S.debriefed)
+
+
+def time_to_call(session: Session, after: Any) -> dict[str, Any]:
+    """Median hours from asking to the call (its scheduled time, else when it was recorded as done), over
+    requests of the period whose call is scheduled or took place."""
+    rows = session.execute(
+        sa.select(ReferenceRequest.created_at, ReferenceRequest.scheduled_at, ReferenceRequest.completed_at)
+        .where(after(ReferenceRequest.created_at), ReferenceRequest.status.in_(list(CALL_STATUSES)))
+    ).all()
+    waits = [((call or done) - created).total_seconds() / 3600
+             for created, call, done in rows if (call or done) is not None]
+    waits = [w for w in waits if w >= 0]
+    return {"calls": len(waits), "median_hours": round(statistics.median(waits), 1) if waits else None}
+
+
+def served(session: Session, after: Any, top: int = 5) -> dict[str, Any]:
+    """Requests of the period served (approved at some point) against refused (declined, expired,
+    cancelled), and the owners' reasons for declining, most common first."""
+    approved = (
+        sa.select(RequestEvent.request_id)
+        .where(RequestEvent.to_status == S.approved, RequestEvent.from_status == S.pending_approval)
+    )
+    n_served = int(session.scalar(
+        sa.select(sa.func.count(ReferenceRequest.id))
+        .where(after(ReferenceRequest.created_at), ReferenceRequest.id.in_(approved))
+    ) or 0)
+    counts: dict[S, int] = dict(session.execute(
+        sa.select(ReferenceRequest.status, sa.func.count(ReferenceRequest.id))
+        .where(after(ReferenceRequest.created_at),
+               ReferenceRequest.status.in_([S.declined, S.expired, S.cancelled]))
+        .group_by(ReferenceRequest.status)
+    ).tuples().all())
+    reasons: dict[str, list[Any]] = {}  # the same reason typed differently counts once, as first typed
+    for reason in session.scalars(
+        sa.select(ReferenceRequest.decline_reason)
+        .where(after(ReferenceRequest.created_at), ReferenceRequest.status == S.declined)
+        .order_by(ReferenceRequest.id)
+    ):
+        text = " ".join((reason or "").split()) or NO_REASON
+        reasons.setdefault(text.lower(), [text, 0])[1] += 1
+    ranked = sorted(reasons.values(), key=lambda kv: (-kv[1], kv[0].lower()))[:top]
+    declined, expired, cancelled = (int(counts.get(s, 0)) for s in (S.declined, S.expired, S.cancelled))
+    return {
+        "served": n_served,
+        "declined": declined,
+        "expired": expired,
+        "cancelled": cancelled,
+        "refused": declined + expired,
+        "served_share": _share(n_served, n_served + declined + expired),
+        "decline_reasons": [{"reason": r, "count": n} for r, n in ranked],
+    }
+
+
+def _closed(won: int, lost: int) -> dict[str, Any]:
+    return {"won": won, "lost": lost, "closed": won + lost, "rate": _share(won, won + lost)}
+
+
+def win_rate(session: Session, after: Any) -> dict[str, Any]:
+    """Win rate of deals closed in the period that used references (a call took place) against those that
+    didn't; `comparable` only when both sides have closed deals, `small_sample` when either has fewer than
+    SMALL_SAMPLE (so nobody over-reads three deals)."""
+    helped = sa.select(ReferenceRequest.opportunity_id).where(ReferenceRequest.status.in_(list(HELPED_STATUSES)))
+    used = sa.case((Opportunity.id.in_(helped), True), else_=False).label("used")
+    rows = session.execute(
+        sa.select(used, Opportunity.outcome, sa.func.count(Opportunity.id))
+        .where(Opportunity.outcome.in_([OpportunityOutcome.won, OpportunityOutcome.lost]),
+               after(Opportunity.outcome_at))
+        .group_by(used, Opportunity.outcome)
+    ).all()
+    tally = {(bool(u), o): int(n) for u, o, n in rows}
+    with_refs = _closed(tally.get((True, OpportunityOutcome.won), 0), tally.get((True, OpportunityOutcome.lost), 0))
+    without = _closed(tally.get((False, OpportunityOutcome.won), 0), tally.get((False, OpportunityOutcome.lost), 0))
+    comparable = with_refs["closed"] > 0 and without["closed"] > 0
+    return {
+        "with_references": with_refs,
+        "without_references": without,
+        "comparable": comparable,
+        "difference": round(with_refs["won"] / with_refs["closed"] - without["won"] / without["closed"], 3)
+        if comparable else None,
+        "small_sample": comparable and min(with_refs["closed"], without["closed"]) < SMALL_SAMPLE,
+    }
+
+
+def top_sellers(session: Session, after: Any, top: int = 5) -> list[dict[str, Any]]:
+    """Sellers ranked by influenced revenue won in the period, then by requests made in the period. A won
+    deal counts for its opportunity owner, else the seller of its first reference call (the leaderboard's
+    rule)."""
+    stats: dict[str, dict[str, Any]] = {}
+
+    def row(uid: str) -> dict[str, Any]:
+        return stats.setdefault(uid, {"user_id": uid, "requests": 0, "won_deals": 0, "influenced_revenue": 0})
+
+    for uid, n in session.execute(
+        sa.select(ReferenceRequest.requester_id, sa.func.count(ReferenceRequest.id))
+        .where(after(ReferenceRequest.created_at))
+        .group_by(ReferenceRequest.requester_id)
+    ):
+        row(uid)["requests"] = int(n)
+    helped = sa.select(ReferenceRequest.opportunity_id).where(ReferenceRequest.status.in_(list(HELPED_STATUSES)))
+    won = list(session.scalars(
+        sa.select(Opportunity).where(Opportunity.id.in_(helped), Opportunity.outcome == OpportunityOutcome.won,
+                                     after(Opportunity.outcome_at))
+    ))
+    first_seller: dict[int, str] = {}
+    if won:
+        for opp_id, requester in session.execute(
+            sa.select(ReferenceRequest.opportunity_id, ReferenceRequest.requester_id)
+            .where(ReferenceRequest.opportunity_id.in_([o.id for o in won]),
+                   ReferenceRequest.status.in_(list(HELPED_STATUSES)))
+            .order_by(ReferenceRequest.id)
+        ):
+            first_seller.setdefault(opp_id, requester)
+    for opp in won:
+        uid = opp.owner_id or first_seller.get(opp.id)
+        if uid:
+            r = row(uid)
+            r["won_deals"] += 1
+            r["influenced_revenue"] += opp.amount or 0
+    team = getattr(after, "team", None)
+    ranked = sorted((r for r in stats.values() if team is None or r["user_id"] in team),
+                    key=lambda r: (-r["influenced_revenue"], -r["requests"], r["user_id"]))
+    return ranked[:top]
+
+
+def period_figures(
+    *, session: Session, since: dt.datetime, until: dt.datetime, now: dt.datetime, team: Collection[str] | None = None
+) -> dict[str, Any]:
+    """The figures the digest's charts plot per month — the report's own computations, so a month's bar is
+    the number `refbot report` shows for that month."""
+    after = window(since, until, team)
+    return {"requests": _requests(session, after), "approval": _approval(session, after, now),
+            "outcomes": _outcomes(session, after), "served": served(session, after)}
+
+
+def is_empty(report: dict[str, Any]) -> bool:
+    """Nothing happened in the period: no request, no closed deal, no activity, no ask in a channel."""
+    return (report["requests"]["total"] == 0 and report["outcomes"]["won"] + report["outcomes"]["lost"] == 0
+            and report["win_rate"]["without_references"]["closed"] == 0 and not report["top_advocates"]
+            and report["channel_asks"]["count"] == 0)

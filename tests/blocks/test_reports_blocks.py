@@ -29,6 +29,14 @@ REPORT = {
     "accounts_never_used": [{"account_id": 3, "account": "Umbrella"}],
     "unmatched_searches": {"count": 2, "total_searches": 9, "recent": ["mining in Chile", "airline 50k"]},
     "channel_asks": {"count": 1},
+    "until": None,
+    "time_to_call": {"calls": 4, "median_hours": 96.0},
+    "served": {"served": 4, "declined": 1, "expired": 0, "cancelled": 0, "refused": 1, "served_share": 0.8,
+               "decline_reasons": [{"reason": "customer is in a renewal", "count": 1}]},
+    "win_rate": {"with_references": {"won": 1, "lost": 1, "closed": 2, "rate": 0.5},
+                 "without_references": {"won": 1, "lost": 3, "closed": 4, "rate": 0.25},
+                 "comparable": True, "difference": 0.25, "small_sample": True},
+    "top_sellers": [{"user_id": "USELLER", "requests": 5, "won_deals": 1, "influenced_revenue": 250000}],
 }
 
 
@@ -48,6 +56,10 @@ def test_stats_message_shows_every_figure_within_block_kit_limits():
         "#9 <@USELLER> — Dana Scully (Globex) for Initech · 1 day since the call",
         "Dana Scully (Globex) · 2 of 2", "*Accounts never used* (1)\nUmbrella",
         "mining in Chile; airline 50k",
+        "Asked to call: 4 days",
+        "50% with references (1 of 2) vs 25% without (1 of 4) · small sample, read with care",
+        "4 served · 1 declined · 0 expired",
+        "1. <@USELLER> · 5 requests · $250K won",
     ):
         assert expected in dumped, expected
     assert "Approved: 0" not in dumped  # empty statuses are left out
@@ -56,7 +68,7 @@ def test_stats_message_shows_every_figure_within_block_kit_limits():
 
 def test_an_empty_program_renders_without_dashes_breaking_anything():
     empty = copy.deepcopy(REPORT)
-    empty.update(since=None, top_advocates=[], contacts_at_limit=[], accounts_never_used=[])
+    empty.update(since=None, top_advocates=[], contacts_at_limit=[], accounts_never_used=[], top_sellers=[])
     empty["requests"] = {"total": 0, "by_status": {k: 0 for k in REPORT["requests"]["by_status"]}}
     empty["approval"] = {"approved": 0, "median_hours": None, "eligible_48h": 0, "within_48h": 0,
                          "within_48h_share": None}

@@ -168,3 +168,15 @@ def test_full_report_opens_in_a_modal_for_program_managers_only(bolt_app, slack_
     report = slack_api.last_view()
     assert report["title"]["text"] == "Program report" and "no decisions yet" in shown(report)
     assert "— (0 of 0)" not in shown(report)
+
+
+def test_a_job_escalating_a_request_puts_it_on_the_program_managers_home(bolt_app, slack_api, session, ctx):
+    from refbot.services.requests import escalate
+
+    request = asked(ctx, session, minutes=49 * 60)
+    open_home(bolt_app, slack_api, data.ADMIN)
+    publishes = len(slack_api.calls("views.publish", user_id=data.ADMIN))
+    with ctx.db.unit_of_work() as s:  # what the approval_reminders job does after 48 hours
+        assert escalate(session=s, env=RequestEnv.from_ctx(ctx), request_id=request.id) == [data.ADMIN]
+    assert len(slack_api.calls("views.publish", user_id=data.ADMIN)) == publishes + 1
+    assert f"*#{request.id}*" in shown(slack_api.home(data.ADMIN))

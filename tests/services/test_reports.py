@@ -125,3 +125,35 @@ def test_an_empty_program_has_no_rates_rather_than_zero_division(ctx):
     assert r["approval"]["median_hours"] is None and r["approval"]["within_48h_share"] is None
     assert r["debriefs"]["completion_rate"] is None and r["thank_yous"]["share"] is None
     assert r["outcomes"]["influenced_revenue"] == 0
+
+
+def test_the_figures_for_the_people_who_fund_the_program(ctx, program):
+    r = report(ctx)
+    # r1 asked 20 days before its call... 5 days: r1 and r2 120 h, r7 144 h (its call is in two days)
+    assert r["time_to_call"] == {"calls": 3, "median_hours": 120.0}
+    # served = approved at some point (r1, r2, r6, r7); r5 declined without a reason; r3, r4 still waiting
+    assert r["served"] == {"served": 4, "declined": 1, "expired": 0, "cancelled": 0, "refused": 1,
+                           "served_share": 0.8, "decline_reasons": [{"reason": "no reason given", "count": 1}]}
+    # Initech won after a call took place; Vandelay's reference call never happened: it counts as without
+    assert r["win_rate"] == {"with_references": {"won": 1, "lost": 0, "closed": 1, "rate": 1.0},
+                             "without_references": {"won": 0, "lost": 1, "closed": 1, "rate": 0.0},
+                             "comparable": True, "difference": 1.0, "small_sample": True}
+    assert r["top_sellers"] == [{"user_id": data.SELLER, "requests": 7, "won_deals": 1,
+                                 "influenced_revenue": 300_000}]
+
+
+def test_until_closes_the_period_and_reasons_are_counted(ctx, program):
+    with ctx.db.unit_of_work() as s:
+        for reason in ("Customer in renewal", "  customer   in renewal ", "Busy quarter"):
+            data.request(s, scheduled_at=None, status=S.declined, created_at=NOW - 25 * D).decline_reason = reason
+    with ctx.db.unit_of_work() as s:
+        month = build_report(session=s, now=NOW, since=NOW - 31 * D, until=NOW - 12 * D, tz_name="UTC")
+    assert month["until"] == "2026-11-11T09:00:00+00:00"
+    assert month["requests"]["total"] == 5  # r1, r5 and the three declined; r2 (10 days ago) is after the end
+    assert month["served"]["declined"] == 4 and month["served"]["served"] == 1
+    # the same reason typed differently is one reason, shown as first typed
+    assert month["served"]["decline_reasons"] == [
+        {"reason": "Customer in renewal", "count": 2}, {"reason": "Busy quarter", "count": 1},
+        {"reason": "no reason given", "count": 1}]
+    assert month["outcomes"]["won"] == 0  # Initech was won 2 days ago: after the period
+    assert [a["contact"] for a in month["top_advocates"]] == ["Dana Scully"]  # the call 15 days ago

@@ -64,7 +64,7 @@ class RequestEnv:
         tz_name = self.tz(session, user_id) if user_id else self.settings.refbot_timezone
         try:
             return self.now.astimezone(zoneinfo.ZoneInfo(tz_name)).date()
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
             return self.now.astimezone(self.settings.tz).date()
 
     def is_admin(self, session: Session, user_id: str) -> bool:

@@ -1,0 +1,61 @@
+"""Coverage gaps on the program manager's Home tab, and "Ask the owner to nominate", through the real Bolt app."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from refbot.models import Account, SearchLog
+from refbot.playground.slack_api import texts_of
+from tests import loop_data as data
+from tests.support.payloads import app_home_opened, block_actions, dispatch
+
+NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def people(slack_api):
+    slack_api.add_user(data.SELLER, "Sam Seller", tz="America/New_York")
+    slack_api.add_user(data.OWNER, "Olivia Owner", tz="Europe/Berlin")
+    slack_api.add_user(data.ADMIN, "Pat Manager", tz="Europe/Berlin")
+
+
+def home(app, slack_api, user):
+    assert dispatch(app, app_home_opened(user, view=slack_api.home(user))).status == 200
+    return slack_api.home(user)
+
+
+def test_gaps_on_home_and_the_owner_is_asked_once(bolt_app, slack_api, session):
+    session.add(SearchLog(user_id=data.SELLER, query="bank in <!channel> Germany",
+                          criteria={"industry": "Banking", "country": "DE"}, unmatched=True,
+                          created_at=NOW - dt.timedelta(days=1)))
+    session.add(Account(external_id="A1", name="Beispielbank", industry="Banking", country="DE", owner_id=data.OWNER))
+    session.commit()
+    seller_view = home(bolt_app, slack_api, data.SELLER)
+    assert "Coverage gaps" not in "\n".join(texts_of(seller_view["blocks"]))
+
+    view = home(bolt_app, slack_api, data.ADMIN)
+    text = "\n".join(texts_of(view["blocks"]))
+    assert "Coverage gaps (1)" in text and "Financial Services · Germany" in text
+    assert "&lt;!channel&gt;" in text and "<!channel>" not in text
+    assert "Not a reference yet: *Beispielbank*" in text
+
+    assert dispatch(bolt_app, block_actions("coverage_ask_nominate", user_id=data.ADMIN, view=view)).status == 200
+    [dm] = slack_api.messages_to(data.OWNER)
+    assert "Beispielbank" in dm.args["text"] and "nominate_open" in str(dm.args["blocks"])
+    refreshed = slack_api.home(data.ADMIN)
+    assert "was asked to nominate" in "\n".join(texts_of(refreshed["blocks"]))
+    # the old Home (button still there) clicked again: no second DM
+    assert dispatch(bolt_app, block_actions("coverage_ask_nominate", user_id=data.ADMIN, view=view)).status == 200
+    assert len(slack_api.messages_to(data.OWNER)) == 1
+
+
+def test_only_program_managers_can_ask(bolt_app, slack_api, session):
+    session.add(SearchLog(user_id=data.SELLER, query="bank in Germany", criteria={"industry": "Banking", "country": "DE"},
+                          unmatched=True, created_at=NOW - dt.timedelta(days=1)))
+    session.add(Account(external_id="A1", name="Beispielbank", industry="Banking", country="DE", owner_id=data.OWNER))
+    session.commit()
+    view = home(bolt_app, slack_api, data.ADMIN)
+    dispatch(bolt_app, block_actions("coverage_ask_nominate", user_id=data.SELLER, view=view))
+    assert slack_api.messages_to(data.OWNER) == []
