@@ -12,6 +12,7 @@ import zoneinfo
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
+from urllib.parse import quote
 
 from refbot.blocks import kit
 from refbot.blocks.format import date_text, escape, money, plural, relative_days, slack_datetime, truncate
@@ -23,6 +24,7 @@ HAPPENED_ACTION = "debrief_happened"
 NOT_HAPPENED_ACTION = "debrief_not_happened"
 RESCHEDULED_ACTION = "debrief_rescheduled"
 THANK_YOU_ACTION = "thank_you_open"
+THANK_YOU_EMAIL_ACTION = "thank_you_email"  # the Open email (mailto:) button: Slack opens the url
 WON_ACTION = "outcome_won"
 LOST_ACTION = "outcome_lost"
 DEBRIEF_MODAL = "debrief_modal"
@@ -345,32 +347,58 @@ def owner_debrief_dm(
     return text, blocks
 
 
-def thank_you_draft(card: CallCard, *, insights: str, sender_name: str, tz_name: str | None) -> str:
-    """A short, editable note with the deal context: prospect, activity, what the prospect valued."""
+def thank_you_draft(card: CallCard, *, sender_name: str, tz_name: str | None) -> str:
+    """A short, editable note to the customer: the prospect, the activity, the date, signed with the owner's
+    name. It goes outside the company, so nothing from the seller's debrief (buyer insights, concerns,
+    notes are internal) is ever in it."""
     when = f" on {_short_date(_local_date(card.call_at, tz_name))}" if card.call_at else ""
-    valued = insights.strip().splitlines()[0].strip().rstrip(".") if insights.strip() else ""
     lines = [
         f"Hi {card.first_name},",
         "",
         f"Thank you for the {card.activity_name} with {card.prospect_company}{when}.",
+        "Your time and honesty make a real difference to them and to us.",
+        "",
+        "Best,",
     ]
-    if valued:
-        lines.append(f"They especially valued: {truncate(valued, 200)}.")
-    lines += ["Your time and honesty make a real difference.", "", "Best,"]
     if sender_name.strip():
         lines.append(sender_name.strip())
     return "\n".join(lines)
 
 
-def thank_you_modal(card: CallCard, *, draft: str, metadata: str) -> dict[str, Any]:
-    return kit.modal(
-        "Thank-you note", callback_id=THANK_YOU_MODAL, submit="Mark as sent", metadata=metadata,
-        blocks=[
-            kit.section(f"Edit the note, send it to {who(card)} (email or your usual channel), "
-                     "then click *Mark as sent*."),
-            kit.input_block("note", "Thank-you note", _note_input(draft, max_length=NOTE_MAX), optional=False),
-        ],
-    )
+def mailto_url(email: str, *, subject: str, body: str, limit: int = kit.URL_MAX) -> str:
+    """mailto: with the subject and body url-encoded, within Slack's url length (the body is shortened at a
+    line or word boundary when it would not fit)."""
+    def url(text: str) -> str:
+        return f"mailto:{quote(email, safe='@')}?subject={quote(subject, safe='')}&body={quote(text, safe='')}"
+
+    text = body
+    while len(url(text)) > limit and text:
+        cut = max(text.rfind("\n", 0, len(text) - 1), text.rfind(" ", 0, len(text) - 1))
+        text = text[:cut].rstrip() if cut > 0 else ""
+    return url(text)
+
+
+def thank_you_subject(card: CallCard) -> str:
+    return f"Thank you for the {card.activity_name} with {card.prospect_company}"
+
+
+def thank_you_modal(card: CallCard, *, draft: str, metadata: str, email: str | None = None) -> dict[str, Any]:
+    """The editable note; with the contact's email, an *Open email* button (the draft in a new email)."""
+    blocks: list[dict[str, Any]] = []
+    if email:
+        blocks.append(kit.section(
+            f"Send {who(card)} a thank-you: *Open email* starts one to {escape(email)} with this note, or use "
+            "your usual channel. Then click *Mark as sent*.",
+            accessory=kit.button("Open email", THANK_YOU_EMAIL_ACTION, str(card.request_id),
+                                 url=mailto_url(email, subject=thank_you_subject(card), body=draft)),
+        ))
+    else:
+        blocks.append(kit.section(f"Edit the note, send it to {who(card)} (RefBot has no email for them: use "
+                                  "your usual channel), then click *Mark as sent*."))
+    blocks.append(kit.input_block("note", "Thank-you note", _note_input(draft, max_length=NOTE_MAX), optional=False,
+                                  hint="It goes to the customer: keep the seller's debrief out of it."))
+    return kit.modal("Thank-you note", callback_id=THANK_YOU_MODAL, submit="Mark as sent", metadata=metadata,
+                     blocks=blocks)
 
 
 def missed_owner_dm(card: CallCard, *, by: str) -> tuple[str, list[dict[str, Any]]]:

@@ -22,6 +22,7 @@ from refbot.geo import country_name
 FROM_SEARCH_ACTION = "request_from_search"
 REQUEST_MODAL = "request_modal"
 PICK_MODAL = "request_pick_modal"
+PICK_ACTION = "request_pick_contact"  # the picker's external_select (unique app-wide)
 DECLINE_MODAL = "request_decline_modal"
 SUGGEST_MODAL = "request_suggest_modal"
 SCHEDULE_MODAL = "request_schedule_modal"
@@ -30,6 +31,8 @@ DECLINE_ACTION = "request_decline"
 SUGGEST_ACTION = "request_suggest"
 MARK_SCHEDULED_ACTION = "request_mark_scheduled"
 CANCEL_ACTION = "request_cancel"
+TAKE_SUGGESTION_ACTION = "request_take_suggestion"
+PASS_SUGGESTION_ACTION = "request_pass_suggestion"
 SEARCH_AGAIN_ACTION = "search_again"
 OPEN_ACTION = "request_open"  # a request's details in a modal (refbot.handlers.home)
 # Every input element in these modals uses this action id; the block id names the field.
@@ -73,6 +76,9 @@ class RequestCard:
     suggested_from_id: int | None = None
     usage: str = ""  # how often the contact was used recently
     unavailable_reason: str = ""  # why the contact is resting/busy ('' when available)
+    suggested_contact: str = ""  # declined in favour of this contact (the owner's suggestion)
+    suggestion_answer: str = ""  # the seller's answer to that suggestion: "taken", "passed" or ""
+    awaiting_seller: bool = False  # an owner's suggestion (approved by them) the seller hasn't taken yet
 
 
 @dataclass(frozen=True)
@@ -117,6 +123,9 @@ class RequestForm:
     contact_topics: tuple[str, ...] = ()
     prefill: RequestPrefill = field(default_factory=RequestPrefill)
     notice: str = ""
+    default_needed_by: dt.date | None = None  # about two weeks out (never before `earliest`)
+    stages: tuple[str, ...] = ()  # the stages the gate accepts (empty: all)
+    show_details: bool = False  # amount, CRM id, industry, employees, country as inputs
     crm_deals: bool = False  # the CRM is connected: pick one of your deals instead of typing it
 
 
@@ -180,8 +189,17 @@ def topics_text(topics: tuple[str, ...] | list[str]) -> str:
     return ", ".join(escape(t) for t in topics) if topics else "—"
 
 
+def person(user_id: str | None, reader_id: str | None, *, capital: bool = False) -> str:
+    """A Slack mention, or "you" when the reader is that person."""
+    if user_id and user_id == reader_id:
+        return "You" if capital else "you"
+    return f"<@{user_id}>" if user_id else "RefBot"
+
+
 def next_step(card: RequestCard) -> str:
     s = card.status
+    if card.awaiting_seller:
+        return "take the contact the owner suggested, or pass (see my DM)"
     if s is RequestStatus.pending_approval:
         return f"waiting for <@{card.owner_id}>" if card.owner_id else "waiting for a program manager"
     if s is RequestStatus.approved:
@@ -193,22 +211,40 @@ def next_step(card: RequestCard) -> str:
     return ""
 
 
-def decision_line(card: RequestCard, reader_tz: str | None) -> str:
-    """Who decided what, and when (replaces the buttons of an approval DM)."""
+def decision_line(card: RequestCard, reader_tz: str | None, reader_id: str | None = None) -> str:
+    """Who decided what, and when (replaces the buttons of an approval DM); "you" to the person who did."""
     when = f" · {slack_datetime(card.decided_at, reader_tz)}" if card.decided_at else ""
-    by = f"<@{card.decided_by}>" if card.decided_by else "RefBot"
+    by = person(card.decided_by, reader_id)
     s = card.status
     if s is RequestStatus.pending_approval:
         return ":hourglass_flowing_sand: Waiting for approval"
     if s is RequestStatus.declined and card.decline_reason == SUGGESTED_REASON:
-        return f":twisted_rightwards_arrows: {by} suggested another contact{when}"
+        instead = f"*{escape(card.suggested_contact)}*" if card.suggested_contact else "another contact"
+        who_ = person(card.decided_by, reader_id, capital=True)
+        seller = person(card.requester_id, reader_id)
+        answer = {"taken": f"{seller} took them.", "passed": f"{seller} passed; nothing more to do."}.get(
+            card.suggestion_answer, f"{seller} takes them or passes; I'll tell you.")
+        return f":twisted_rightwards_arrows: {who_} suggested {instead} instead{when}. {answer}"
     if s is RequestStatus.declined:
         return f":x: Declined by {by}{when}"
     if s is RequestStatus.cancelled:
-        return f":no_entry_sign: Cancelled by {by}{when}"
+        return f":no_entry_sign: Cancelled by {by}{when}. Nothing more to do."
     if s is RequestStatus.expired:
         return f":hourglass: Expired: not approved by {date_text(card.needed_by)}"
     return f":white_check_mark: Approved by {by}{when}"
+
+
+def already_decided(card: RequestCard, *, reader_id: str, reader_tz: str | None) -> str:
+    """The private answer to a click on a request someone already decided: who, what and when."""
+    verb = {RequestStatus.declined: "declined", RequestStatus.cancelled: "cancelled",
+            RequestStatus.expired: "expired"}.get(card.status, "approved")
+    if card.status is RequestStatus.declined and card.decline_reason == SUGGESTED_REASON:
+        verb = "answered with another contact"
+    if card.status is RequestStatus.expired:
+        return f"Request #{card.id} expired on {date_text(card.needed_by)}: nobody approved it in time. Nothing changed."
+    by = person(card.decided_by, reader_id)
+    when = f" on {datetime_text(card.decided_at, reader_tz)}" if card.decided_at else ""
+    return f"Request #{card.id} was already {verb} by {by}{when}. Nothing changed."
 
 
 SUGGESTED_REASON = "suggested another contact"
@@ -217,124 +253,174 @@ SUGGESTED_REASON = "suggested another contact"
 # ------------------------------------------------------------------ the request form
 
 
-URGENT_OPTION = "urgent"
+URGENT_OPTION = "urgent"  # the checkbox of forms opened before the urgency question replaced it
+DETAILS_ACTION = "request_deal_details"  # "Edit deal details" inside the request form
+NEEDED_BY_BLOCK = "needed_by"  # its datepicker dispatches: the urgency question appears inside the lead time
+MAX_FORM_INPUTS = 7  # inputs on screen by default (a resting contact's "Why …?" included)
 
 
-def request_modal(form: RequestForm, *, metadata: str) -> dict[str, Any]:
-    """The request form for one contact. Shows a justification field only when the contact is resting/busy."""
+def _first(form: RequestForm) -> str:
+    return form.contact_name.split(" ")[0] if form.contact_name else "they"
+
+
+def inside_lead_time(form: RequestForm, day: dt.date | None) -> bool:
+    return day is not None and day < form.earliest
+
+
+def prospect_facts(p: RequestPrefill) -> str:
+    """'Banking · 5,000 employees · Germany' (what the search said about the prospect)."""
+    return " · ".join(escape(x) for x in (p.industry, f"{p.employees} employees" if p.employees else "", p.country)
+                      if x)
+
+
+def deal_blocks(form: RequestForm) -> list[dict[str, Any]]:
+    """The prospect and deal part of the request form, in one place: company and stage always; amount, CRM
+    opportunity and the prospect's industry, size and country behind *Edit deal details* (prefilled from the
+    search and shown as context until then)."""
     p = form.prefill
-    first = form.contact_name.split(" ")[0] if form.contact_name else "they"
-    head = f"Request *{escape(form.contact_name)}*"
-    if form.contact_title:
-        head += f", {escape(form.contact_title)}"
-    head += f" at *{escape(form.account_name)}*.\nThe account owner decides; keep it short."
-    blocks: list[dict[str, Any]] = [kit.section(head)]
-    if form.notice:
-        blocks.append(kit.context(f":warning: {escape(form.notice)}"))
-    if form.unavailable_reason:
-        blocks.append(
-            kit.context(
-                f":warning: *{escape(first)} is resting:* {escape(form.unavailable_reason)}. "
-                "You can still ask; say below why this deal needs them. The program managers are told."
-            )
-        )
-    stages = [(STAGE_LABELS[s], s) for s in SALES_STAGES]
-    activities = list(form.activities) or list(ActivityType)
-    activity_initial = p.activity if p.activity in {a.value for a in activities} else activities[0].value
-    needed_hint = (
-        f"At least {plural(form.lead_time_days, 'business day')} ahead ({date_text(form.earliest)} or later), "
-        "unless urgent."
-    )
-    topics_hint = "What the prospect wants to hear about."
-    if form.contact_topics:
-        topics_hint += f" {first} speaks to: {', '.join(form.contact_topics[:12])}."
-    if form.crm_deals:
-        deal_inputs = [kit.input_block(
+    if form.crm_deals:  # the CRM is connected: the deal comes from it (prospect, stage, amount)
+        return [kit.input_block(
             "deal", "Deal", {**kit.external_select(placeholder="Type to find your deal", min_query_length=0),
                              "action_id": DEAL_ACTION},
             optional=False, hint="Your open Salesforce deals (yours, or you are on the team). Prospect, stage and "
                                  "amount come from Salesforce.")]
-    else:
-        deal_inputs = [
+    stages = form.stages or SALES_STAGES
+    blocks = [
         kit.input_block("prospect", "Prospect company", kit.text_input(p.prospect_company, placeholder="e.g. Initech"),
-               optional=False),
-        kit.input_block("crm_id", "CRM opportunity ID", kit.text_input(p.crm_id, placeholder="e.g. 0065g00000XyZab",
-                                                             max_length=100),
-               optional=True, hint="Links the request to the deal for influenced-revenue reports."),
-        kit.input_block("stage", "Sales stage", kit.static_select(stages, p.stage, placeholder="Pick the deal's stage"), optional=False,
-               hint=f"References start at {STAGE_LABELS.get(form.min_stage, form.min_stage)}."),
-        kit.input_block("amount", "Deal amount", kit.text_input(p.amount, placeholder="e.g. 250k or $1.2M", max_length=30),
-               optional=True),
-        kit.input_block("industry", "Prospect industry", kit.text_input(p.industry, placeholder="e.g. Banking",
-                                                              max_length=100), optional=True),
-        kit.input_block("employees", "Prospect employees", kit.text_input(p.employees, placeholder="e.g. 5000 or 5k",
-                                                                max_length=30), optional=True),
-        kit.input_block("country", "Prospect country", kit.text_input(p.country, placeholder="e.g. Germany",
-                                                             max_length=60), optional=True),
-        ]
-    blocks += deal_inputs
-    blocks += [
-        kit.input_block("activity", "Activity", kit.static_select([(a.label, a.value) for a in activities],
-                                                                activity_initial, placeholder="Pick one"), optional=False),
-        kit.input_block(
-            "needed_by",
-            "Needed by",
-            kit.datepicker((p.needed_by or form.earliest).isoformat(), placeholder="Pick a date"),
-            optional=False,
-            hint=needed_hint,
-        ),
-        kit.input_block("urgent", "Urgency", _urgent_element(p.urgent), optional=True),
-        kit.input_block("urgent_reason", "Why is it urgent?", kit.text_input(p.urgent_reason,
-                                                                   placeholder="e.g. board decision on Friday",
-                                                                   max_length=300),
-               optional=True, hint="Needed only when urgent; the owner sees it."),
-        kit.input_block("topics", "Topics to cover", kit.text_input(p.topics, placeholder="e.g. migration, ROI",
-                                                          max_length=300), optional=True, hint=topics_hint),
-        kit.input_block("note", f"Note for {first}", kit.text_input(p.note, placeholder="Who will join, what they care about",
-                                                            max_length=1000, multiline=True), optional=True),
+                        optional=False),
+        kit.input_block("stage", "Sales stage", kit.static_select([(STAGE_LABELS[s], s) for s in stages],
+                                                                  p.stage if p.stage in stages else None,
+                                                                  placeholder="Pick the deal's stage"),
+                        optional=False,
+                        hint=f"References start at {STAGE_LABELS.get(form.min_stage, form.min_stage)}."),
     ]
+    if form.show_details:
+        blocks += [
+            kit.input_block("amount", "Deal amount", kit.text_input(p.amount, placeholder="e.g. 250k or $1.2M",
+                                                                    max_length=30), optional=True),
+            kit.input_block("crm_id", "CRM opportunity ID", kit.text_input(p.crm_id, placeholder="e.g. 0065g00000XyZab",
+                                                                           max_length=100),
+                            optional=True, hint="Links the request to the deal for influenced-revenue reports."),
+            kit.input_block("industry", "Prospect industry", kit.text_input(p.industry, placeholder="e.g. Banking",
+                                                                            max_length=100), optional=True),
+            kit.input_block("employees", "Prospect employees", kit.text_input(p.employees, placeholder="e.g. 5000 or 5k",
+                                                                              max_length=30), optional=True),
+            kit.input_block("country", "Prospect country", kit.text_input(p.country, placeholder="e.g. Germany",
+                                                                          max_length=60), optional=True),
+        ]
+        return blocks
+    facts = prospect_facts(p)
+    known = [f"*Prospect:* {facts} (from your search)"] if facts else []
+    if p.amount or p.crm_id:
+        known.append(" · ".join(x for x in (escape(p.amount), escape(p.crm_id)) if x))
+    lead = " · ".join(known) if known else "Add the deal amount, CRM opportunity ID and the prospect's industry, size and country"
+    blocks.append(kit.section(lead + ".", block_id="deal_details",
+                              accessory=kit.button("Edit deal details", DETAILS_ACTION, "details")))
+    return blocks
+
+
+def request_modal(form: RequestForm, *, metadata: str) -> dict[str, Any]:
+    """The request form for one contact, on a diet: at most MAX_FORM_INPUTS inputs by default. A resting
+    contact's "Why …?" comes first; the urgency question only when the date is inside the lead time."""
+    p = form.prefill
+    first = _first(form)
+    head = f"Request *{escape(form.contact_name)}*"
+    if form.contact_title:
+        head += f", {escape(form.contact_title)}"
+    head += f" at *{escape(form.account_name)}*. The account owner decides; keep it short."
+    blocks: list[dict[str, Any]] = [kit.section(head)]
+    if form.notice:
+        blocks.append(kit.context(f":warning: {escape(form.notice)}"))
     if form.unavailable_reason:
-        blocks.append(
+        blocks += [
+            kit.context(f":warning: *{escape(first)} is resting:* {escape(form.unavailable_reason)}. You can still "
+                        "ask; say why this deal needs them. The program managers are told."),
             kit.input_block("justification", f"Why {first}?", kit.text_input(
                 p.justification, placeholder="e.g. the only reference on this core system", max_length=500,
-                multiline=True), optional=False, hint="Required: this contact is resting or busy.")
-        )
+                multiline=True), optional=False, hint="Required: this contact is resting or busy."),
+        ]
+    blocks += deal_blocks(form)
+    activities = list(form.activities) or list(ActivityType)
+    activity_initial = p.activity if p.activity in {a.value for a in activities} else activities[0].value
+    needed_by = p.needed_by or form.default_needed_by or form.earliest
+    topics_hint = "What the prospect wants to hear about."
+    if form.contact_topics:
+        topics_hint += f" {first} speaks to: {', '.join(form.contact_topics[:12])}."
+    blocks += [
+        kit.input_block("activity", "Activity", kit.static_select([(a.label, a.value) for a in activities],
+                                                                  activity_initial, placeholder="Pick one"),
+                        optional=False),
+        kit.input_block(
+            NEEDED_BY_BLOCK, "Needed by", kit.datepicker(needed_by.isoformat(), placeholder="Pick a date"),
+            optional=False, dispatch=True,
+            hint=f"Requests need {plural(form.lead_time_days, 'business day')} ({date_text(form.earliest)} or "
+                 "later); an earlier date asks why it's urgent.",
+        ),
+    ]
+    if inside_lead_time(form, needed_by) or p.urgent_reason:
+        blocks.append(kit.input_block(
+            "urgent_reason", "Why is this urgent?",
+            kit.text_input(p.urgent_reason, placeholder="e.g. board decision on Friday", max_length=300),
+            optional=True, hint=f"The date is inside the lead time ({plural(form.lead_time_days, 'business day')}); "
+                                "the account owner sees why."))
+    blocks += [
+        kit.input_block("topics", "Topics to cover", kit.text_input(p.topics, placeholder="e.g. migration, ROI",
+                                                                    max_length=300), optional=True, hint=topics_hint),
+        kit.input_block("note", f"Note for {first}", kit.text_input(p.note, placeholder="Who will join, what they care about",
+                                                                    max_length=1000, multiline=True), optional=True),
+    ]
     return kit.modal(
         "Request a reference", callback_id=REQUEST_MODAL, submit="Send request", metadata=metadata,
         blocks=blocks,
     )
 
 
-def _urgent_element(checked: bool) -> dict[str, Any]:
-    option = kit.option("Urgent: shorter than the usual lead time", URGENT_OPTION)
-    return kit.checkboxes([option], initial=[option] if checked else [])
+@dataclass(frozen=True)
+class ContactChoice:
+    """One answer of the contact picker's type-ahead."""
+
+    contact_id: int
+    name: str
+    title: str
+    account_name: str
+    state: str  # "available", "resting" or "busy"
+    until: dt.date | None = None  # resting until (None: not resting, or no end in sight)
 
 
-def pick_contact_modal(
-    options: list[tuple[str, list[tuple[str, str]]]], *, total: int, query: str, metadata: str
-) -> dict[str, Any]:
-    """`/reference request` without a search: pick the contact first. `options` = [(account, [(label, id)])]."""
-    shown = sum(len(o) for _, o in options)
-    if shown == 0:
-        text = (
-            f"No active reference contact matches *{escape(query)}*." if query
-            else "There are no active reference contacts yet."
-        ) + " Try `/reference search` or ask your program manager."
-        return kit.modal(
-            "Request a reference", callback_id=PICK_MODAL, close="Close", metadata=metadata,
-            blocks=[kit.section(text)],
-        )
-    element = kit.grouped_select(options, placeholder="Contact or company")
-    blocks: list[dict[str, Any]] = [
-        kit.section("Who should the prospect talk to? Not sure? Run `/reference search` to find the best fit."),
-        kit.input_block("contact", "Reference contact", element, optional=False),
-    ]
-    if total > shown:
-        blocks.append(kit.context(f"Showing {shown} of {plural(total, 'contact')}. Narrow it down: "
-                               "`/reference request globex`."))
+def availability_word(choice: ContactChoice) -> str:
+    """'available', 'resting until 5 Jan', 'busy'."""
+    if choice.state == "resting":
+        return f"resting until {choice.until.day} {choice.until:%b}" if choice.until else "resting"
+    return choice.state
+
+
+def contact_option_list(choices: list[ContactChoice]) -> list[dict[str, Any]]:
+    """Options for the contact picker: 'Dana Scully, VP Finance (Globex) · available' (at most 75 characters,
+    the availability always shown)."""
+    out = []
+    for c in choices[:MAX_OPTIONS]:
+        tail = f" · {availability_word(c)}"
+        who_ = f"{c.name}, {c.title} ({c.account_name})" if c.title else f"{c.name} ({c.account_name})"
+        out.append(kit.option(truncate(who_, 75 - len(tail)) + tail, str(c.contact_id)))
+    return out
+
+
+def pick_contact_modal(*, query: str, matches: int, metadata: str) -> dict[str, Any]:
+    """`/reference request [words]` with no single match: a type-ahead over every contact (block_suggestion)."""
+    if query and matches == 0:
+        text = (f"No active reference contact matches *{escape(query)}*. Type another name below, or run "
+                "`/reference search` to find the best fit.")
+    elif query:
+        text = f"{plural(matches, 'contact')} match *{escape(query)}*: type a name, title or company below to pick one."
+    else:
+        text = "Who should the prospect talk to? Type a name, title or company. Not sure? `/reference search` finds the best fit."
+    element = {**kit.external_select(placeholder="Name, title or company", min_query_length=1),
+               "action_id": PICK_ACTION}
     return kit.modal(
         "Request a reference", callback_id=PICK_MODAL, submit="Next", metadata=metadata,
-        blocks=blocks,
+        blocks=[kit.section(text),
+                kit.input_block("contact", "Reference contact", element, optional=False,
+                                hint="Each contact shows whether they are available, resting or busy.")],
     )
 
 
@@ -383,12 +469,17 @@ def _ask_line(card: RequestCard) -> str:
 
 
 def approval_dm(
-    card: RequestCard, *, reader_tz: str | None, can_suggest: bool = True, lead: str | None = None
+    card: RequestCard, *, reader_tz: str | None, can_suggest: bool = True, lead: str | None = None,
+    reader_id: str | None = None,
 ) -> tuple[str, list[dict[str, Any]]]:
-    """The account owner's DM with Approve / Decline / Suggest another contact. `lead` prefixes reminders."""
+    """The account owner's DM with Approve / Decline / Suggest another contact. `lead` prefixes reminders
+    (and says why a program manager got it); to the owner, a line says why: they own the account."""
     top = _ask_line(card)
     if lead:
         top = f"{lead}\n{top}"
+    elif reader_id is not None and reader_id == card.owner_id:
+        top += (f"\nYou own {escape(card.account_name)}, so you decide: approve, decline, or suggest someone "
+                "else there.")
     blocks = _summary_blocks(card, lead=top)
     buttons = [
         kit.button("Approve", APPROVE_ACTION, str(card.id), style="primary"),
@@ -405,21 +496,35 @@ def approval_dm(
     return text, blocks
 
 
-def decided_dm(card: RequestCard, *, reader_tz: str | None) -> tuple[str, list[dict[str, Any]]]:
+def decided_dm(
+    card: RequestCard, *, reader_tz: str | None, reader_id: str | None = None
+) -> tuple[str, list[dict[str, Any]]]:
     """The approval DM after the decision: same facts, buttons replaced by who decided and when."""
     blocks = _summary_blocks(card, lead=_ask_line(card))
-    line = decision_line(card, reader_tz)
+    line = decision_line(card, reader_tz, reader_id)
     if card.status is RequestStatus.declined and card.decline_reason and card.decline_reason != SUGGESTED_REASON:
         line += f"\n*Reason:* {escape(card.decline_reason)}"
     blocks.append(kit.section(line))
     blocks.append(kit.context(f"Request #{card.id} · asked {slack_datetime(card.created_at, reader_tz)}"))
-    return f"Request #{card.id} from <@{card.requester_id}>: {card.status.label.lower()}.", blocks
+    seller = f"<@{card.requester_id}>"
+    if card.status is RequestStatus.cancelled:
+        text = f"{seller} cancelled request #{card.id} for {escape(who(card))}. Nothing more to do."
+    elif card.status is RequestStatus.declined and card.decline_reason == SUGGESTED_REASON:
+        text = f"Request #{card.id} from {seller}: you suggested {escape(card.suggested_contact or 'another contact')}."
+    else:
+        text = f"Request #{card.id} from {seller}: {_STATUS_WORDS.get(card.status, 'decided')}."
+    return text, blocks
+
+
+_STATUS_WORDS = {RequestStatus.approved: "approved", RequestStatus.declined: "declined",
+                 RequestStatus.expired: "expired: not approved by its needed-by date"}
 
 
 def owner_cancelled_dm(card: RequestCard) -> tuple[str, list[dict[str, Any]]]:
+    """To an approver who had no DM about the request to update (one message per event)."""
     text = f"<@{card.requester_id}> cancelled request #{card.id} for {escape(who(card))}. Nothing more to do."
     return text, [kit.section(f":no_entry_sign: <@{card.requester_id}> cancelled request #{card.id} for "
-                           f"*{escape(card.contact_name)}* ({escape(card.account_name)}). Nothing more to do.")]
+                              f"*{escape(card.contact_name)}* ({escape(card.account_name)}). Nothing more to do.")]
 
 
 def owner_scheduled_dm(card: RequestCard, *, reader_tz: str | None) -> tuple[str, list[dict[str, Any]]]:
@@ -485,12 +590,28 @@ def details_modal(card: RequestCard, *, reader_tz: str | None, can_decide: bool)
 # ------------------------------------------------------------------ the seller's side
 
 
-def seller_created_dm(card: RequestCard, *, approvers: list[str]) -> tuple[str, list[dict[str, Any]]]:
-    names = ", ".join(f"<@{a}>" for a in approvers) or "a program manager"
+def answer_time_text(hours: float | None, *, sla_hours: int) -> str:
+    """'usually answers within about 3 hours' (the approver's median), else the reminder SLA."""
+    if hours is None:
+        return f"I'll remind them if there's no answer within {plural(sla_hours, 'hour')}"
+    if hours < 1:
+        return "they usually answer within the hour"
+    if hours < 36:
+        return f"they usually answer within about {plural(round(hours), 'hour')}"
+    return f"they usually answer within about {plural(round(hours / 24), 'day')}"
+
+
+def seller_created_dm(
+    card: RequestCard, *, approvers: list[str], usual_hours: float | None = None, sla_hours: int = 24
+) -> tuple[str, list[dict[str, Any]]]:
+    """The seller's confirmation: what was sent, who decides (and why them), when to expect the answer."""
+    names = " or ".join(f"<@{a}>" for a in approvers) or "a program manager"
+    role = "the account owner" if approvers == [card.owner_id] else "a program manager"
     lines = [
         f":outbox_tray: *Request #{card.id} sent:* {escape(who(card))} for {deal_text(card)}, "
         f"needed by {date_text(card.needed_by)}.",
-        f"*Status:* {card.status.label}: {names} decides. I'll DM you the answer.",
+        f"*{card.status.label}:* {names} ({role}) decides; {answer_time_text(usual_hours, sla_hours=sla_hours)}. "
+        "I'll DM you the answer.",
     ]
     if card.urgent:
         lines.append(":rotating_light: Marked urgent.")
@@ -518,9 +639,10 @@ def _contact_timezone(details: ContactDetails, now: dt.datetime | None) -> str:
 
 
 def seller_approved_dm(
-    card: RequestCard, details: ContactDetails, *, now: dt.datetime | None = None
+    card: RequestCard, details: ContactDetails, *, now: dt.datetime | None = None, reader_tz: str | None = None
 ) -> tuple[str, list[dict[str, Any]]]:
-    """The first message that reveals the contact's email and phone, with the next steps."""
+    """The first message that reveals the contact's email and phone, with the next steps. Once the call is
+    scheduled (the message is edited then), *Mark scheduled* gives way to when it is."""
     first = details.name.split(" ")[0] if details.name else "them"
     by = f"<@{card.decided_by}>" if card.decided_by else "The account owner"
     email = f"<mailto:{details.email}|{escape(details.email)}>" if details.email else "—"
@@ -540,9 +662,13 @@ def seller_approved_dm(
         kit.section(f":white_check_mark: {by} *approved request #{card.id}*: you can contact "
                  f"*{escape(details.name)}* at {escape(card.account_name)} for {escape(card.prospect_company)}."),
         kit.section(fields=fields),
-        kit.section(steps),
-        _seller_button(card, "Mark scheduled", MARK_SCHEDULED_ACTION),
     ]
+    if card.scheduled_at is not None and card.status is not RequestStatus.approved:
+        blocks.append(kit.section(
+            f":calendar: *Scheduled* for {slack_datetime(card.scheduled_at, reader_tz)}. I'll ask for your debrief "
+            "after the call. Changed plans? *Reschedule* in `/reference my`."))
+    else:
+        blocks += [kit.section(steps), _seller_button(card, "Mark scheduled", MARK_SCHEDULED_ACTION)]
     text = f"Request #{card.id} approved: contact {escape(details.name)} ({escape(details.email or 'no email on file')})."
     return text, blocks
 
@@ -559,24 +685,42 @@ def seller_declined_dm(card: RequestCard) -> tuple[str, list[dict[str, Any]]]:
 
 
 def seller_suggested_dm(old: RequestCard, new: RequestCard, *, reason: str) -> tuple[str, list[dict[str, Any]]]:
+    """The owner answered with another contact, approved by their click: the seller takes them or passes."""
     by = f"<@{old.decided_by}>" if old.decided_by else "The account owner"
-    approver = f"<@{new.owner_id}>" if new.owner_id else "a program manager"
+    first = new.contact_name.split(" ")[0] if new.contact_name else "them"
     lines = [
-        f":twisted_rightwards_arrows: {by} suggested *{escape(new.contact_name)}*"
+        f":twisted_rightwards_arrows: {by} suggests *{escape(new.contact_name)}*"
         + (f" ({escape(new.contact_title)})" if new.contact_title else "")
-        + f" instead of {escape(old.contact_name)} for request #{old.id}.",
+        + f" instead of {escape(old.contact_name)} for your {new.activity_type.label.lower()} with "
+        f"{escape(new.prospect_company)} (request #{old.id}), and has approved them.",
     ]
     if reason:
         lines.append(f"*Why:* {escape(reason)}")
-    lines.append(f"New request #{new.id} is waiting for {approver}. I'll DM you the answer.")
-    text = f"Request #{old.id}: {escape(new.contact_name)} was suggested instead of {escape(old.contact_name)}."
-    return text, [kit.section("\n".join(lines))]
+    lines.append(f"*Next:* take {escape(first)} to get their contact details, or pass.")
+    blocks = [
+        kit.section("\n".join(lines)),
+        kit.actions(kit.button(f"Take {truncate(first, 60)}", TAKE_SUGGESTION_ACTION, str(new.id), style="primary"),
+                    kit.button("No thanks", PASS_SUGGESTION_ACTION, str(new.id)), block_id=f"suggested_{new.id}"),
+        kit.context(f"You asked for {escape(old.contact_name)} at {escape(old.account_name)}; request #{new.id}."),
+    ]
+    text = (f"Request #{old.id}: {by} suggests {escape(new.contact_name)} instead of {escape(old.contact_name)}. "
+            "Take them or pass.")
+    return text, blocks
+
+
+def seller_passed_dm(card: RequestCard) -> tuple[str, list[dict[str, Any]]]:
+    """The suggestion DM after the seller passed on it."""
+    text = f"You passed on {escape(card.contact_name)} (request #{card.id}); the account owner was told."
+    return text, [kit.section(f":heavy_minus_sign: {text} Try another reference:"),
+                  _seller_button(card, "Search again", SEARCH_AGAIN_ACTION)]
 
 
 def seller_reminded_dm(card: RequestCard, *, hours: int) -> tuple[str, list[dict[str, Any]]]:
+    """Built from escaped parts (the mention stays a mention): nothing for the seller to do yet."""
     approver = f"<@{card.owner_id}>" if card.owner_id else "the program managers"
-    text = f"Request #{card.id} is still waiting for approval after {plural(hours, 'hour')}; I reminded {approver}."
-    return text, [kit.section(f":hourglass_flowing_sand: {escape(text)}")]
+    text = (f"Request #{card.id} ({escape(card.contact_name)}) is still waiting for approval after "
+            f"{plural(hours, 'hour')}; I reminded {approver}. Nothing for you to do yet.")
+    return text, [kit.section(f":hourglass_flowing_sand: {text}")]
 
 
 def seller_escalated_dm(card: RequestCard, *, hours: int) -> tuple[str, list[dict[str, Any]]]:
@@ -638,7 +782,7 @@ def my_requests_message(
     for card in open_cards[:MAX_OPEN_LISTED]:
         blocks.append(kit.section(_my_line(card, reader_tz), block_id=f"my_{card.id}"))
         buttons = []
-        if card.status in (RequestStatus.approved, RequestStatus.scheduled):
+        if card.status in (RequestStatus.approved, RequestStatus.scheduled) and not card.awaiting_seller:
             label = "Mark scheduled" if card.status is RequestStatus.approved else "Reschedule"
             buttons.append(kit.button(label, MARK_SCHEDULED_ACTION, str(card.id)))
         confirm = kit.confirm_dialog(
@@ -685,7 +829,8 @@ def suggest_modal(card: RequestCard, options: list[tuple[str, str]], *, metadata
         "Suggest a contact", callback_id=SUGGEST_MODAL, submit="Suggest", close="Back", metadata=metadata,
         blocks=[
             kit.section(f"Suggest someone else at *{escape(card.account_name)}* instead of "
-                     f"*{escape(card.contact_name)}*. A new request for them comes back to you to approve."),
+                     f"*{escape(card.contact_name)}*. Your suggestion counts as your approval: "
+                     f"<@{card.requester_id}> takes them (and gets their details) or passes."),
             kit.input_block("contact", "Contact", kit.static_select(options, placeholder="Pick a contact"), optional=False),
             kit.input_block("reason", "Why them?", kit.text_input("", placeholder="e.g. ran the migration themselves",
                                                         max_length=500, multiline=True), optional=True),

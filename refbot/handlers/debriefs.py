@@ -240,8 +240,14 @@ def on_thank_you_open(ctx: AppContext, ack: Ack, body: dict[str, Any], client: W
             tell_user(body, client, respond,
                       f"The thank-you to {escape(draft.card.contact_name)} was already marked sent by {by}.")
             return
-        view = blocks.thank_you_modal(draft.card, draft=draft.note, metadata=payload.dump(request_id=request_id))
+        view = blocks.thank_you_modal(draft.card, draft=draft.note, metadata=payload.dump(request_id=request_id),
+                                      email=draft.email)
         client.views_open(trigger_id=payload.trigger_id(body), view=view)
+
+
+def on_open_email(ack: Ack) -> None:
+    """The Open email button is a link (Slack opens the mailto: url); its click only needs an answer."""
+    ack()
 
 
 def on_thank_you_submit(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient,
@@ -341,3 +347,4 @@ def register(app: App, ctx: AppContext, commands: CommandRouter) -> None:
                blocks.RESCHEDULE_MODAL: on_reschedule_submit, blocks.THANK_YOU_MODAL: on_thank_you_submit,
                blocks.OUTCOME_MODAL: on_outcome_submit},
     )
+    app.action(blocks.THANK_YOU_EMAIL_ACTION)(on_open_email)

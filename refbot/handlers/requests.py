@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from pydantic import ValidationError
@@ -27,7 +29,7 @@ from refbot.errors import InvalidTransition, NotAllowed, NotFound, RefBotError, 
 from refbot.handlers import payload
 from refbot.handlers.errors import TRY_AGAIN
 from refbot.handlers.payload import Values
-from refbot.handlers.reply import privately, reason_errors, register_listeners, zone
+from refbot.handlers.reply import listener, privately, reason_errors, register_listeners, zone
 from refbot.handlers.router import CommandRequest, CommandRouter
 from refbot.handlers.search import open_search_modal
 from refbot.matching.criteria import Criteria
@@ -54,20 +56,27 @@ def _env(ctx: AppContext) -> svc.RequestEnv:
     return svc.RequestEnv.from_ctx(ctx)
 
 
-def input_from_view(values: Values) -> svc.RequestInput:
+def input_from_view(values: Values, meta: dict[str, Any] | None = None) -> svc.RequestInput:
+    """The request form's answers. The prospect's industry, employees and country are inputs only after *Edit
+    deal details*; until then they are what the search said (kept in the form's metadata)."""
+    facts = meta or {}
+
+    def fact(name: str) -> str:
+        return values.text(name) if name in values else payload.clean(facts.get(name))
+
     return svc.RequestInput(
         prospect_company=values.text("prospect"),
         crm_id=values.text("crm_id"),
         stage=values.option("stage"),
         amount=values.text("amount"),
-        industry=values.text("industry"),
-        employees=values.text("employees"),
-        country=values.text("country"),
+        industry=fact("industry"),
+        employees=fact("employees"),
+        country=fact("country"),
         activity=values.option("activity"),
         needed_by=values.date("needed_by"),
         topics=values.text("topics"),
         note=values.text("note"),
-        urgent=blocks.URGENT_OPTION in values.options("urgent"),
+        urgent=(blocks.URGENT_OPTION in values.options("urgent")) if "urgent" in values else None,
         urgent_reason=values.text("urgent_reason"),
         justification=values.text("justification") if "justification" in values else None,
         deal_id=values.option("deal", blocks.DEAL_ACTION) if "deal" in values else None,
@@ -78,8 +87,11 @@ def _request_id(body: dict[str, Any]) -> int:
     return payload.action_id_value(body, OUT_OF_DATE)
 
 
-def _form_metadata(*, contact_id: int, search_id: int | None) -> str:
-    return payload.dump(contact_id=contact_id, search_id=search_id)
+def _form_metadata(form: blocks.RequestForm, *, contact_id: int, search_id: int | None) -> str:
+    """The contact, the search, and the prospect facts the form shows as context (not as inputs)."""
+    p = form.prefill
+    facts = {k: v[:100] for k, v in (("industry", p.industry), ("employees", p.employees), ("country", p.country)) if v}
+    return payload.dump(contact_id=contact_id, search_id=search_id, **facts)
 
 
 # ------------------------------------------------------------------ opening the request form
@@ -93,20 +105,29 @@ def open_request_modal(
     with ctx.db.unit_of_work() as session:
         form = svc.request_form(session=session, env=_quick_env(ctx), requester_id=user_id, contact_id=contact_id,
                                 search_id=search_id)
-    view = blocks.request_modal(form, metadata=_form_metadata(contact_id=contact_id, search_id=search_id))
+    view = blocks.request_modal(form, metadata=_form_metadata(form, contact_id=contact_id, search_id=search_id))
     client.views_open(trigger_id=trigger_id, view=view)
 
 
 def open_request_picker(ctx: AppContext, client: WebClient, *, trigger_id: str, user_id: str, query: str = "") -> None:
     """`/reference request [query]` (and a Home "Request" button): the form directly when `query` names exactly
     one contact, else a contact picker that leads to the form."""
-    with ctx.db.unit_of_work() as session:
-        choices, total = svc.contact_choices(session=session, query=query)
+    with ctx.db.unit_of_work(read_only=True) as session:
+        choices, total = svc.contact_choices(session=session, query=query, limit=1) if query else ([], 0)
     if total == 1:
         open_request_modal(ctx, client, trigger_id=trigger_id, user_id=user_id, contact_id=int(choices[0][1][0][1]))
         return
-    client.views_open(trigger_id=trigger_id,
-                      view=blocks.pick_contact_modal(choices, total=total, query=query, metadata="{}"))
+    client.views_open(trigger_id=trigger_id, view=blocks.pick_contact_modal(query=query, matches=total, metadata="{}"))
+
+
+def on_contact_suggest(ctx: AppContext, ack: Ack, body: dict[str, Any]) -> None:
+    """The contact picker's type-ahead (block_suggestion): answered within Slack's 3 s, reading only."""
+    typed = payload.text(payload.obj(body).get("value"))
+    with ctx.db.unit_of_work(read_only=True) as session:  # answers the keystroke: never wait for a writer
+        env = _quick_env(ctx)
+        choices = svc.contact_options(session=session, query=typed,
+                                      today=env.today(session, payload.maybe_user_id(body)))
+    ack(options=blocks.contact_option_list(choices))
 
 
 def _request_command(req: CommandRequest) -> None:
@@ -168,9 +189,10 @@ def on_request_from_search(ctx: AppContext, ack: Ack, body: dict[str, Any], clie
 
 
 def on_pick(ctx: AppContext, ack: Ack, body: dict[str, Any]) -> None:
-    contact_id = payload.to_int(Values(body).option("contact"))
+    values = Values(body)
+    contact_id = payload.to_int(values.option("contact", blocks.PICK_ACTION) or values.option("contact"))
     if contact_id is None:
-        ack(response_action="errors", errors={"contact": "Pick a contact."})
+        ack(response_action="errors", errors={"contact": "Pick a contact: type a name, title or company."})
         return
     try:
         with ctx.db.unit_of_work(read_only=True) as session:  # before ack: never wait for a writer
@@ -180,7 +202,7 @@ def on_pick(ctx: AppContext, ack: Ack, body: dict[str, Any]) -> None:
         ack(response_action="errors", errors={"contact": unescape(exc.message)[:150]})
         return
     ack(response_action="update",
-        view=blocks.request_modal(form, metadata=_form_metadata(contact_id=contact_id, search_id=None)))
+        view=blocks.request_modal(form, metadata=_form_metadata(form, contact_id=contact_id, search_id=None)))
 
 
 def _request_answer(ctx: AppContext, body: dict[str, Any], data: svc.RequestInput) -> dict[str, Any] | None:
@@ -195,13 +217,17 @@ def _request_answer(ctx: AppContext, body: dict[str, Any], data: svc.RequestInpu
             svc.validate_request(session=session, env=_quick_env(ctx), requester_id=user_id,
                                  contact_id=contact_id, data=data)
         except ValidationFailed as exc:
-            if "justification" not in exc.field_errors or "justification" in values:
+            missing = {"justification", "urgent_reason"} & set(exc.field_errors) - set(values.values)
+            if not missing:
                 errors = {k: v[:1000] for k, v in exc.field_errors.items() if k in values}
                 return {"response_action": "errors", "errors": errors or {"prospect": exc.message}}
-            # The contact became busy while the form was open: show it again, now with the question.
+            # A question the form didn't show (the contact became busy; the date is inside the lead time):
+            # show the form again with it, keeping what the seller typed.
+            notice = ("This contact just became busy or is resting; say why you need them."
+                      if "justification" in missing else exc.field_errors["urgent_reason"])
             form = svc.request_form(session=session, env=_quick_env(ctx), requester_id=user_id,
                                     contact_id=contact_id, prefill=svc.prefill_from_input(data),
-                                    notice="This contact just became busy or is resting; say why you need them.")
+                                    notice=notice, show_details="industry" in values)
             return {"response_action": "update",
                     "view": blocks.request_modal(form, metadata=payload.raw_metadata(body))}
         except (NotFound, NotAllowed) as exc:
@@ -210,7 +236,7 @@ def _request_answer(ctx: AppContext, body: dict[str, Any], data: svc.RequestInpu
 
 
 def on_request_submit(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-    data = input_from_view(Values(body))
+    data = input_from_view(Values(body), payload.metadata(body))
     answer = _request_answer(ctx, body, data)  # ack() after it: ack() waits for a work slot, holding no connection
     if answer is not None:
         ack(**answer)
@@ -240,6 +266,34 @@ def _create_request(ctx: AppContext, body: dict[str, Any], data: svc.RequestInpu
         raise ValidationFailed(NOT_SENT + RESUBMIT) from exc
 
 
+def _redraw_form(ctx: AppContext, body: dict[str, Any], client: WebClient, *, show_details: bool) -> None:
+    """Draw the open request form again from what the seller typed (Edit deal details; a new date)."""
+    view, values = payload.view(body), Values(body)
+    contact_id = payload.required(payload.meta_int(body, "contact_id"))
+    data = input_from_view(values, payload.metadata(body))
+    with ctx.db.unit_of_work(read_only=True) as session:
+        form = svc.request_form(session=session, env=_quick_env(ctx), requester_id=payload.user_id(body),
+                                contact_id=contact_id, prefill=svc.prefill_from_input(data),
+                                show_details=show_details)
+    client.views_update(view_id=payload.text(view.get("id")), hash=payload.text(view.get("hash")) or None,
+                        view=blocks.request_modal(form, metadata=payload.raw_metadata(body)))
+
+
+def on_deal_details(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    ack()
+    with privately(body, client, respond):
+        _redraw_form(ctx, body, client, show_details=True)
+
+
+def on_needed_by_changed(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient,
+                         respond: Respond) -> None:
+    """A new date: the urgency question appears when it is inside the lead time (and goes when it isn't)."""
+    ack()
+    with privately(body, client, respond):
+        shown = {b.get("block_id") for b in payload.view(body).get("blocks") or () if isinstance(b, dict)}
+        _redraw_form(ctx, body, client, show_details="industry" in shown)
+
+
 def on_deal_options(ctx: AppContext, ack: Ack, body: dict[str, Any]) -> None:
     """The deal picker's type-ahead (block_suggestion, answered within 3 s): the seller's own open CRM deals."""
     query = str(body.get("value") or "")[:100]
@@ -251,19 +305,37 @@ def on_deal_options(ctx: AppContext, ack: Ack, body: dict[str, Any]) -> None:
 # ------------------------------------------------------------------ the account owner's buttons
 
 
+def already_decided(ctx: AppContext, request_id: int, user_id: str) -> str:
+    """Who decided request `request_id` and when, in the reader's timezone ("you" to the one who did)."""
+    with ctx.db.unit_of_work(read_only=True) as session:
+        request = svc.get_request(session=session, request_id=request_id)
+        card = svc.card_of(session=session, request=request)
+        tz = _quick_env(ctx).tz(session, user_id)
+    return blocks.already_decided(card, reader_id=user_id, reader_tz=tz)
+
+
+@contextmanager
+def _decided_meanwhile(ctx: AppContext, request_id: int, user_id: str) -> Iterator[None]:
+    """A click on a request that is no longer waiting: the private answer says who decided it and when."""
+    try:
+        yield
+    except InvalidTransition:
+        raise InvalidTransition(already_decided(ctx, request_id, user_id)) from None
+
+
 def on_approve(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
     ack()
     with privately(body, client, respond):
-        request_id = _request_id(body)
-        with ctx.db.unit_of_work() as session:
-            svc.approve(session=session, env=_env(ctx), request_id=request_id, actor_id=payload.user_id(body))
+        request_id, user_id = _request_id(body), payload.user_id(body)
+        with _decided_meanwhile(ctx, request_id, user_id), ctx.db.unit_of_work() as session:
+            svc.approve(session=session, env=_env(ctx), request_id=request_id, actor_id=user_id)
 
 
 def _decidable(ctx: AppContext, body: dict[str, Any], to: S) -> tuple[int, blocks.RequestCard]:
-    request_id = _request_id(body)
-    with ctx.db.unit_of_work() as session:
+    request_id, user_id = _request_id(body), payload.user_id(body)
+    with _decided_meanwhile(ctx, request_id, user_id), ctx.db.unit_of_work() as session:
         request = svc.get_request(session=session, request_id=request_id)
-        svc.require_decider(session=session, env=_quick_env(ctx), request=request, user_id=payload.user_id(body))
+        svc.require_decider(session=session, env=_quick_env(ctx), request=request, user_id=user_id)
         svc.require_pending(request, to)
         return request_id, svc.card_of(session=session, request=request)
 
@@ -400,6 +472,26 @@ def on_cancel(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient
         respond(replace_original=True, text=text, blocks=blks)
 
 
+def _answer_suggestion(ctx: AppContext, body: dict[str, Any], *, take: bool) -> None:
+    with ctx.db.unit_of_work() as session:
+        svc.answer_suggestion(session=session, env=_env(ctx), request_id=_request_id(body),
+                              actor_id=payload.user_id(body), take=take)
+
+
+def on_take_suggestion(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient,
+                       respond: Respond) -> None:
+    ack()
+    with privately(body, client, respond):
+        _answer_suggestion(ctx, body, take=True)
+
+
+def on_pass_suggestion(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient,
+                       respond: Respond) -> None:
+    ack()
+    with privately(body, client, respond):
+        _answer_suggestion(ctx, body, take=False)
+
+
 def on_search_again(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
     ack()
     with privately(body, client, respond):
@@ -419,9 +511,12 @@ def register(app: App, ctx: AppContext, commands: CommandRouter) -> None:
         actions={blocks.FROM_SEARCH_ACTION: on_request_from_search, blocks.APPROVE_ACTION: on_approve,
                  blocks.DECLINE_ACTION: on_decline, blocks.SUGGEST_ACTION: on_suggest,
                  blocks.MARK_SCHEDULED_ACTION: on_mark_scheduled, blocks.CANCEL_ACTION: on_cancel,
-                 blocks.SEARCH_AGAIN_ACTION: on_search_again},
+                 blocks.SEARCH_AGAIN_ACTION: on_search_again,
+                 blocks.DETAILS_ACTION: on_deal_details, blocks.TAKE_SUGGESTION_ACTION: on_take_suggestion,
+                 blocks.PASS_SUGGESTION_ACTION: on_pass_suggestion},
         views={blocks.PICK_MODAL: on_pick, blocks.REQUEST_MODAL: on_request_submit,
                blocks.DECLINE_MODAL: on_decline_submit, blocks.SUGGEST_MODAL: on_suggest_submit,
                blocks.SCHEDULE_MODAL: on_schedule_submit},
-        options={blocks.DEAL_ACTION: on_deal_options},
+        options={blocks.PICK_ACTION: on_contact_suggest, blocks.DEAL_ACTION: on_deal_options},
     )
+    app.action({"block_id": blocks.NEEDED_BY_BLOCK, "action_id": blocks.VALUE})(listener(on_needed_by_changed, ctx))

@@ -124,3 +124,35 @@ def contacts_at_limit(*, session: Session, today: dt.date, policy: Policy) -> li
         if window.over_limit:
             out.append(AtLimit(cid, name, account, window.uses_in_window, window.limit))
     return sorted(out, key=lambda a: (-a.uses, a.contact_name, a.contact_id))
+
+
+def availabilities(
+    *, session: Session, contact_ids: list[int], today: dt.date, policy: Policy | None = None
+) -> dict[int, Availability]:
+    """`contact_availability` for many contacts in three queries (the contact picker answers keystrokes)."""
+    if not contact_ids:
+        return {}
+    policy = policy or load_policy(session=session)
+    limits: dict[int, int | None] = {
+        cid: limit for cid, limit in session.execute(
+            sa.select(Contact.id, Contact.max_per_quarter).where(Contact.id.in_(contact_ids))).all()}
+    dates: dict[int, list[dt.date]] = {}
+    for cid, day in session.execute(
+        sa.select(Activity.contact_id, Activity.occurred_on).where(
+            Activity.contact_id.in_(contact_ids), Activity.occurred_on <= today)
+    ).all():
+        dates.setdefault(cid, []).append(day)
+    busy: dict[int, int] = {cid: n for cid, n in session.execute(
+        sa.select(ReferenceRequest.contact_id, sa.func.count())
+        .where(ReferenceRequest.contact_id.in_(contact_ids),
+               ReferenceRequest.status.in_(list(OPEN_REQUEST_STATUSES)))
+        .group_by(ReferenceRequest.contact_id)
+    ).all()}
+    out = {}
+    for cid in contact_ids:
+        if cid not in limits:
+            continue
+        window = fatigue_window(activity_dates=dates.get(cid, []), today=today, policy=policy.fatigue(),
+                                contact_limit=limits[cid], open_requests=int(busy.get(cid, 0)))
+        out[cid] = Availability(contact_id=cid, **{f.name: getattr(window, f.name) for f in fields(window)})
+    return out

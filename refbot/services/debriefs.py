@@ -571,6 +571,7 @@ class ThankYouDraft:
     card: blocks.CallCard
     note: str
     sent: blocks.ThankYouView | None  # set when it was already marked sent
+    email: str | None = None  # the contact's, for the Open email button (the thanker owns the account)
 
 
 def _thanked(request: ReferenceRequest) -> blocks.ThankYouView | None:
@@ -583,17 +584,15 @@ def _thanked(request: ReferenceRequest) -> blocks.ThankYouView | None:
 def thank_you_draft(
     *, session: Session, request_id: int, user_id: str, is_admin: bool, sender_name: str, tz_name: str | None
 ) -> ThankYouDraft:
-    """The prefilled note (prospect, activity, what the prospect valued) for the thank-you modal."""
+    """The prefilled note (prospect, activity, date; never the seller's debrief) for the thank-you modal."""
     request = get_request(session=session, request_id=request_id)
     _require_thanker(request, user_id, is_admin)
     if S(request.status) not in (S.completed, S.debriefed):
         raise InvalidTransition(f"Request #{request.id} is {request.status.label.lower()}: there's no call to "
                                 "thank the contact for yet.")
-    debrief = get_debrief(session=session, request_id=request.id)
     card = card_of(request)
-    note = blocks.thank_you_draft(card, insights=debrief.insights if debrief else "", sender_name=sender_name,
-                                  tz_name=tz_name)
-    return ThankYouDraft(card, note, _thanked(request))
+    note = blocks.thank_you_draft(card, sender_name=sender_name, tz_name=tz_name)
+    return ThankYouDraft(card, note, _thanked(request), request.contact.email)
 
 
 @dataclass(frozen=True)

@@ -40,9 +40,7 @@ def get_user(
             log.info("users.info failed for %s: %s", slack_id, exc)
         else:
             profile = info.get("profile") or {}
-            user.name = (
-                profile.get("display_name") or profile.get("real_name") or info.get("real_name") or info.get("name") or ""
-            )[:200]
+            user.name = person_name(info) or user.name
             email = profile.get("email") or info.get("email")
             user.email = email.lower() if email else user.email
             user.tz = info.get("tz") or user.tz
@@ -51,6 +49,17 @@ def get_user(
             user.refreshed_at = utcnow()
     session.flush()
     return user
+
+
+def person_name(info: dict[str, object]) -> str:
+    """The name a person signs with: the profile's real name ("Olivia Owner"), else the display name, never
+    the handle ("olivia.owner") unless Slack has nothing else."""
+    profile = info.get("profile")
+    profile = profile if isinstance(profile, dict) else {}
+    for value in (profile.get("real_name"), info.get("real_name"), profile.get("display_name"), info.get("name")):
+        if isinstance(value, str) and value.strip():
+            return value.strip()[:200]
+    return ""
 
 
 def _stale(refreshed_at: dt.datetime | None) -> bool:
@@ -112,9 +121,8 @@ def resolve_email(
     if user is None:
         user = SlackUser(slack_id=uid)
         session.add(user)
-    profile = info.get("profile") or {}
     user.email = email
-    user.name = (profile.get("display_name") or profile.get("real_name") or info.get("name") or user.name or "")[:200]
+    user.name = person_name(info) or user.name or ""
     user.tz = info.get("tz") or user.tz
     user.refreshed_at = utcnow()
     session.flush()

@@ -112,14 +112,27 @@ def test_owner_summary_ends_with_the_thank_you_prompt_until_it_is_sent():
 
 
 def test_thank_you_draft_has_the_deal_context_and_stays_short():
-    note = b.thank_you_draft(CARD, insights=DEBRIEF.insights, sender_name="Olivia", tz_name="Europe/Berlin")
+    note = b.thank_you_draft(CARD, sender_name="Olivia Owner", tz_name="Europe/Berlin")
     assert note.startswith("Hi Dana,")
     assert "reference call with Initech on 24 Nov" in note
-    assert "They especially valued: Loved the migration story." in note
-    assert note.rstrip().endswith("Olivia")
+    assert note.rstrip().endswith("Best,\nOlivia Owner")
     assert len(note) < 400
-    bare = b.thank_you_draft(CARD, insights="", sender_name="", tz_name="UTC")
-    assert "valued" not in bare and bare.rstrip().endswith("Best,")
+    bare = b.thank_you_draft(CARD, sender_name="", tz_name="UTC")
+    assert bare.rstrip().endswith("Best,")
+
+
+def test_open_email_is_a_mailto_link_with_the_note_url_encoded_within_slacks_limit():
+    view = b.thank_you_modal(CARD, draft="Hi Dana,\n\nThanks & see you — Olivia", metadata="{}",
+                             email="dana@globex.example")
+    assert validate_view(view) == []
+    button = next(blk["accessory"] for blk in view["blocks"] if blk.get("accessory", {}).get("url"))
+    assert button["text"]["text"] == "Open email"
+    assert button["url"] == ("mailto:dana@globex.example?subject=Thank%20you%20for%20the%20reference%20call%20with"
+                             "%20Initech&body=Hi%20Dana%2C%0A%0AThanks%20%26%20see%20you%20%E2%80%94%20Olivia")
+    long = b.mailto_url("dana@globex.example", subject="Thanks", body="Danke schön " * 400)
+    assert 2900 < len(long) <= 3000 and long.endswith(("Danke", "sch%C3%B6n"))  # cut at a word, never inside an escape
+    without = b.thank_you_modal(CARD, draft="Hi", metadata="{}")
+    assert "url" not in json.dumps(without) and "no email" in json.dumps(without)
 
 
 def test_thank_you_modal_prefills_the_editable_note():

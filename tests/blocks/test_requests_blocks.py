@@ -87,10 +87,14 @@ def test_request_modal_is_prefilled_and_asks_for_no_justification_when_available
     assert len(view["title"]["text"]) <= 24 and len(view["submit"]["text"]) <= 24
     assert view["private_metadata"] == '{"contact_id": 7}'
     assert_within_limits(view["blocks"], max_blocks=100)
-    assert by_id(view, "industry")["element"]["initial_value"] == "Banking"
-    assert by_id(view, "country")["element"]["initial_value"] == "Germany"
+    assert "Banking · 5,000 employees · Germany (from your search)" in by_id(view, "deal_details")["text"]["text"]
+    assert by_id(view, "deal_details")["accessory"]["action_id"] == b.DETAILS_ACTION
+    assert len([blk for blk in view["blocks"] if blk["type"] == "input"]) <= b.MAX_FORM_INPUTS
+    detailed = b.request_modal(dataclasses.replace(FORM, show_details=True), metadata="{}")
+    assert by_id(detailed, "industry")["element"]["initial_value"] == "Banking"
+    assert by_id(detailed, "country")["element"]["initial_value"] == "Germany"
     assert by_id(view, "needed_by")["element"]["initial_date"] == "2026-11-26"
-    assert "3 business days ahead (Thu 26 Nov 2026 or later)" in by_id(view, "needed_by")["hint"]["text"]
+    assert "Requests need 3 business days (Thu 26 Nov 2026 or later)" in by_id(view, "needed_by")["hint"]["text"]
     activities = [o["value"] for o in by_id(view, "activity")["element"]["options"]]
     assert activities == ["call", "video"]
     assert "Dana speaks to: roi, integration" in by_id(view, "topics")["hint"]["text"]
@@ -104,6 +108,8 @@ def test_request_modal_for_a_resting_contact_requires_a_justification():
     view = b.request_modal(form, metadata="{}")
     block = by_id(view, "justification")
     assert block["optional"] is False
+    inputs = [blk["block_id"] for blk in view["blocks"] if blk["type"] == "input"]
+    assert inputs[0] == "justification" and len(inputs) <= b.MAX_FORM_INPUTS  # the question that matters first
     assert "Dana is resting" in dumps(view["blocks"])
 
 
@@ -112,20 +118,27 @@ def test_request_modal_redisplays_what_was_typed():
                                needed_by=dt.date(2026, 11, 24), activity="video")
     view = b.request_modal(dataclasses.replace(FORM, prefill=prefill), metadata="{}")
     assert by_id(view, "stage")["element"]["initial_option"]["value"] == "proposal"
-    assert by_id(view, "urgent")["element"]["initial_options"][0]["value"] == b.URGENT_OPTION
+    assert by_id(view, "urgent_reason")["element"]["initial_value"] == "Board"
     assert by_id(view, "needed_by")["element"]["initial_date"] == "2026-11-24"
     assert by_id(view, "activity")["element"]["initial_option"]["value"] == "video"
 
 
-def test_pick_contact_modal_groups_by_account_and_says_when_it_is_cut():
-    view = b.pick_contact_modal([("Globex", [("Dana Scully · VP Finance", "7")])], total=130, query="",
-                                metadata="{}")
+def test_pick_contact_modal_types_ahead_and_options_show_availability():
+    view = b.pick_contact_modal(query="", matches=0, metadata="{}")
     assert view["callback_id"] == b.PICK_MODAL
-    groups = by_id(view, "contact")["element"]["option_groups"]
-    assert groups[0]["label"]["text"] == "Globex" and groups[0]["options"][0]["value"] == "7"
-    assert "Showing 1 of 130 contacts" in dumps(view)
-    empty = b.pick_contact_modal([], total=0, query="zzz", metadata="{}")
-    assert "submit" not in empty and "No active reference contact matches *zzz*" in dumps(empty)
+    element = by_id(view, "contact")["element"]
+    assert element["type"] == "external_select" and element["action_id"] == b.PICK_ACTION
+    assert "Showing" not in dumps(view)
+    empty = b.pick_contact_modal(query="zzz", matches=0, metadata="{}")
+    assert "No active reference contact matches *zzz*" in dumps(empty)
+    options = b.contact_option_list([
+        b.ContactChoice(7, "Dana Scully", "VP Finance", "Globex", "resting", dt.date(2027, 1, 5)),
+        b.ContactChoice(8, "Bob Builder", "", "Globex", "busy"),
+        b.ContactChoice(9, "A" * 90, "Chief Executive Officer", "Initech Worldwide", "available"),
+    ])
+    texts = [o["text"]["text"] for o in options]
+    assert texts[:2] == ["Dana Scully, VP Finance (Globex) · resting until 5 Jan", "Bob Builder (Globex) · busy"]
+    assert len(texts[2]) <= 75 and texts[2].endswith(" · available")
 
 
 # ------------------------------------------------------------------ approval DMs
@@ -211,7 +224,29 @@ def test_seller_messages_use_correct_plurals():
     assert "after 24 hours; I reminded <@UOWNER>" in b.seller_reminded_dm(CARD, hours=24)[0]
     assert "waited 48 hours" in b.seller_escalated_dm(CARD, hours=48)[0]
     text, blocks = b.seller_created_dm(CARD, approvers=["UOWNER"])
-    assert "Request #12 sent" in text and "<@UOWNER> decides" in dumps(blocks)
+    assert "Request #12 sent" in text and "<@UOWNER> (the account owner) decides" in dumps(blocks)
+
+
+def test_the_reminder_to_the_seller_keeps_the_owners_mention_a_mention():
+    text, blocks = b.seller_reminded_dm(dataclasses.replace(CARD, contact_name="Dana <b>"), hours=24)
+    shown = dumps(blocks)
+    assert "<@UOWNER>" in shown and "&lt;@UOWNER&gt;" not in shown and "Dana &lt;b&gt;" in shown
+    assert "Nothing for you to do yet" in text
+
+
+def test_the_seller_learns_when_the_owner_usually_answers():
+    def said(**kw):
+        return dumps(b.seller_created_dm(CARD, approvers=["UOWNER"], **kw)[1])
+
+    assert "they usually answer within about 3 hours" in said(usual_hours=2.6)
+    assert "they usually answer within about 1 hour." in said(usual_hours=1.2)
+    assert "they usually answer within about 2 days" in said(usual_hours=50)
+    assert "I'll remind them if there's no answer within 24 hours" in said(usual_hours=None, sla_hours=24)
+
+
+def test_the_approval_dm_tells_the_owner_why_they_got_it():
+    _, blocks = b.approval_dm(CARD, reader_tz="UTC", reader_id="UOWNER")
+    assert "You own Globex, so you decide" in dumps(blocks)
 
 
 # ------------------------------------------------------------------ /reference my

@@ -120,8 +120,11 @@ def test_the_whole_loop(bolt_app, ctx, clock, slack_api, scheduled):
     click(bolt_app, data.OWNER, "thank_you_open", summary)
     modal = slack_api.last_view()
     note = next(b for b in modal["blocks"] if b.get("block_id") == "note")["element"]["initial_value"]
-    assert note.startswith("Hi Dana,") and "Initech" in note and "Loved the migration story" in note
-    assert note.rstrip().endswith("Olivia Owner")
+    assert note.startswith("Hi Dana,") and "Initech" in note
+    assert "Loved the migration story" not in note and "pricing" not in note  # the debrief stays internal
+    assert note.rstrip().endswith("Olivia Owner")  # the owner's real name, not the Slack handle
+    open_email = next(b["accessory"] for b in modal["blocks"] if b.get("accessory", {}).get("url"))
+    assert open_email["url"].startswith("mailto:") and "Hi%20Dana%2C" in open_email["url"]
     submit(bolt_app, slack_api, data.OWNER, {})  # sent as drafted
     summary = slack_api.message(summary["channel"], summary["ts"])
     assert buttons(summary) == [] and "Thank-you sent by <@UOWNER>" in text(summary)
@@ -157,8 +160,13 @@ def test_the_whole_loop(bolt_app, ctx, clock, slack_api, scheduled):
                    "$300K from 1 won deal", "1. Dana Scully (Globex) · 1 activity"):
         assert figure in shown, figure
 
-    # no message of the loop ever showed the contact's email or phone
-    assert "dana@globex.example" not in slack_api.all_text() and "1234567" not in slack_api.all_text()
+    # no message of the loop ever showed the contact's email or phone; the one view that has the email is the
+    # account owner's thank-you note (its Open email button)
+    messages = "\n".join(t for c in slack_api.calls() if c.method != "views.open" for t in texts_of(c.args))
+    assert "dana@globex.example" not in messages and "1234567" not in slack_api.all_text()
+    with_email = [c.args["view"]["callback_id"] for c in slack_api.calls("views.open")
+                  if "dana@globex.example" in json.dumps(c.args)]
+    assert with_email == ["thank_you_modal"]
 
 
 def test_double_clicks_and_double_submits_count_once(bolt_app, ctx, clock, slack_api, scheduled):

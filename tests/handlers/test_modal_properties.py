@@ -166,6 +166,14 @@ def request_form(bolt_app, slack_api, session):
     dispatch(bolt_app, block_actions("request_from_search", f":{dana.id}", SELLER))
     view = slack_api.last_view()
     assert view["callback_id"] == "request_modal" and "justification" not in input_blocks(view)
+    # Every input on screen: the deal details, and the urgency question (a date inside the lead time).
+    dispatch(bolt_app, block_actions("request_deal_details", "details", SELLER, view=view))
+    view = slack_api.last_view()
+    soon = TODAY + dt.timedelta(days=1)
+    dispatch(bolt_app, block_actions("value", soon.isoformat(), SELLER, block_id="needed_by", action_type="datepicker",
+                                     view=view, state={"needed_by": {"value": datepicker(soon)}}))
+    view = slack_api.last_view()
+    assert {"industry", "urgent_reason"} <= set(input_blocks(view))
     return view
 
 
@@ -248,11 +256,17 @@ def expected_request_errors(form: dict) -> set[str]:
     if form["activity"] not in AGREED:
         errors.add("activity")
     day = iso_date(form["needed_by"])
-    if day is None or day < TODAY or (business_days(TODAY, day) < 3 and not form["urgent"]):
+    if day is None or day < TODAY:
         errors.add("needed_by")
-    if form["urgent"] and not clean(form["urgent_reason"]):
-        errors.add("urgent_reason")
+    elif is_rushed(form) and not clean(form["urgent_reason"]):
+        errors.add("urgent_reason")  # a date inside the lead time needs a reason: that is what makes it urgent
     return errors
+
+
+def is_rushed(form: dict) -> bool:
+    """Is the needed-by date inside the lead time (3 business days)?"""
+    day = iso_date(form["needed_by"])
+    return day is not None and day >= TODAY and business_days(TODAY, day) < 3
 
 
 def valid_text(limit: int, *, required: bool = False) -> st.SearchStrategy[str | None]:
@@ -276,7 +290,6 @@ VALID_REQUEST = {
     "activity": st.sampled_from(AGREED),
     "needed_by": st.one_of(st.dates(min_value=EARLIEST, max_value=EARLIEST + dt.timedelta(days=400)),
                            st.dates(min_value=EARLIEST)).map(dt.date.isoformat),
-    "urgent": st.booleans(),
     "urgent_reason": valid_text(LIMITS["urgent_reason"], required=True),
     "topics": st.one_of(valid_text(LIMITS["topics"]),
                         st.lists(printable(max_size=70), max_size=14).map(", ".join).filter(lambda t: len(t) <= 300)),
@@ -292,7 +305,6 @@ WILD_REQUEST = {
     "country": countries,
     "activity": activities,
     "needed_by": days,
-    "urgent": st.booleans(),
     "urgent_reason": free_text(LIMITS["urgent_reason"]),
     "topics": free_text(LIMITS["topics"]),
     "note": free_text(LIMITS["note"]),
@@ -317,12 +329,11 @@ def request_values(form: dict) -> dict:
     values["stage"] = {"value": static_select(form["stage"])}
     values["activity"] = {"value": static_select(form["activity"])}
     values["needed_by"] = {"value": datepicker(form["needed_by"])}
-    values["urgent"] = {"value": checkboxes(["urgent"] if form["urgent"] else [])}
     return values
 
 
 OK_FORM = {"prospect": "Initech", "crm_id": None, "stage": "evaluation", "amount": "250k", "industry": None,
-           "employees": None, "country": None, "activity": "call", "needed_by": EARLIEST.isoformat(), "urgent": False,
+           "employees": None, "country": None, "activity": "call", "needed_by": EARLIEST.isoformat(),
            "urgent_reason": None, "topics": None, "note": None}
 
 
@@ -360,8 +371,8 @@ def test_request_modal_errors_on_the_right_blocks_or_stores_exactly_what_was_typ
     assert request.status is RequestStatus.pending_approval
     assert request.needed_by == iso_date(form["needed_by"])
     assert request.activity_type.value == form["activity"]
-    assert request.urgent is form["urgent"]
-    assert request.urgent_reason == (clean(form["urgent_reason"]) if form["urgent"] else None)
+    assert request.urgent is is_rushed(form)
+    assert request.urgent_reason == (clean(form["urgent_reason"]) if is_rushed(form) else None)
     assert request.note == clean(form["note"])
     assert request.topics == topics_of(clean(form["topics"]))
     assert opp.prospect_company == clean(form["prospect"])

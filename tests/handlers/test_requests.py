@@ -13,9 +13,10 @@ from refbot.jobs import run_job
 from refbot.models import Account, Activity, Contact, ReferenceRequest, RequestEvent, SearchLog
 from tests.support.payloads import (
     block_actions,
-    checkboxes,
+    block_suggestion,
     datepicker,
     dispatch,
+    external_select,
     plain_value,
     slash_command,
     static_select,
@@ -56,10 +57,15 @@ def ok_values(**override):
     return values
 
 
-def open_form(app, slack_api, world, contact="dana", user=SELLER):
+def open_form(app, slack_api, world, contact="dana", user=SELLER, details=True):
+    """The request form from a search result; with `details`, after *Edit deal details* (amount, CRM id...)."""
     dispatch(app, block_actions("request_from_search", f"{world['search']}:{world[contact]}", user))
     view = slack_api.last_view()
     assert view["callback_id"] == "request_modal"
+    if details:
+        assert dispatch(app, block_actions("request_deal_details", "details", user, view=view)).status == 200
+        view = slack_api.last_view()
+        assert view["callback_id"] == "request_modal"
     return view
 
 
@@ -96,14 +102,22 @@ def requested(bolt_app, slack_api, world, session):
 
 
 def test_request_button_opens_a_prefilled_form_and_submit_asks_the_owner(bolt_app, slack_api, world, session):
-    view = open_form(bolt_app, slack_api, world)
+    view = open_form(bolt_app, slack_api, world, details=False)
     inputs = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
-    assert inputs["industry"]["initial_value"] == "Banking"
-    assert inputs["employees"]["initial_value"] == "5,000"
-    assert inputs["country"]["initial_value"] == "Germany"
+    # The search's prospect facts are shown, not asked again; Edit deal details makes them inputs.
+    assert "Banking · 5,000 employees · Germany (from your search)" in json.dumps(view["blocks"], ensure_ascii=False)
+    assert "industry" not in inputs and "country" not in inputs
     assert inputs["topics"]["initial_value"] == "roi"
     assert "justification" not in inputs
-    assert json.loads(view["private_metadata"]) == {"contact_id": world["dana"], "search_id": world["search"]}
+    assert json.loads(view["private_metadata"]) == {"contact_id": world["dana"], "search_id": world["search"],
+                                                    "industry": "Banking", "employees": "5,000",
+                                                    "country": "Germany"}
+    assert len(inputs) <= 7
+    dispatch(bolt_app, block_actions("request_deal_details", "details", SELLER, view=view))
+    view = slack_api.last_view()
+    inputs = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+    assert (inputs["industry"]["initial_value"], inputs["employees"]["initial_value"],
+            inputs["country"]["initial_value"]) == ("Banking", "5,000", "Germany")
 
     assert submit(bolt_app, view, ok_values()) == {}
     (request,) = requests_in(session)
@@ -129,26 +143,79 @@ def test_the_same_submission_delivered_twice_creates_one_request(bolt_app, slack
     assert len(slack_api.messages_to(OWNER)) == 1 and len(slack_api.messages_to(SELLER)) == 1
 
 
+def input_ids(view):
+    return [b["block_id"] for b in view["blocks"] if b["type"] == "input"]
+
+
+def change_date(app, slack_api, view, day, values):
+    """The seller picks another Needed-by date (the datepicker dispatches); returns the form as redrawn."""
+    state = {k: v for k, v in values.items() if k in input_ids(view)}
+    state["needed_by"] = {"value": datepicker(day)}
+    assert dispatch(app, block_actions("value", day, SELLER, block_id="needed_by", action_type="datepicker",
+                                       view=view, state=state)).status == 200
+    return slack_api.last_view()
+
+
 def test_policy_errors_are_shown_inline_and_nothing_is_stored(bolt_app, slack_api, world, session):
     view = open_form(bolt_app, slack_api, world)
-    answer = submit(bolt_app, view, ok_values(needed_by={"value": datepicker("2026-11-25")},
-                                              stage={"value": static_select("prospecting")},
+    answer = submit(bolt_app, view, ok_values(stage={"value": static_select("evaluation")},
                                               amount={"value": plain_value("a lot")}))
     assert answer["response_action"] == "errors"
-    errors = answer["errors"]
-    assert "requests need 3 business days" in errors["needed_by"]
-    assert "References start at Discovery" in errors["stage"]
-    assert "not a number" in errors["amount"]
-    urgent = submit(bolt_app, view, ok_values(needed_by={"value": datepicker("2026-11-25")},
-                                              urgent={"value": checkboxes(["urgent"])}))
-    assert set(urgent["errors"]) == {"urgent_reason"}
+    assert "not a number" in answer["errors"]["amount"]
+    assert requests_in(session) == [] and slack_api.messages_to(OWNER) == []
+
+
+def test_the_stage_list_offers_only_stages_the_gate_accepts(bolt_app, slack_api, world):
+    view = open_form(bolt_app, slack_api, world, details=False)
+    stage = next(b for b in view["blocks"] if b.get("block_id") == "stage")
+    labels = [o["text"]["text"] for o in stage["element"]["options"]]
+    assert labels[0] == "Discovery" and "Prospecting" not in labels
+    assert "References start at Discovery" in stage["hint"]["text"]
+
+
+def test_needed_by_defaults_two_weeks_out_and_an_earlier_date_asks_why_it_is_urgent(bolt_app, slack_api, world,
+                                                                                    session):
+    view = open_form(bolt_app, slack_api, world)
+    needed = next(b for b in view["blocks"] if b.get("block_id") == "needed_by")
+    assert needed["element"]["initial_date"] == "2026-12-07"  # ten business days out, not Thu 26 Nov
+    assert "urgent_reason" not in input_ids(view) and "urgent" not in input_ids(view)
+    rushed = ok_values(needed_by={"value": datepicker("2026-11-25")})
+    view = change_date(bolt_app, slack_api, view, "2026-11-25", rushed)
+    question = next(b for b in view["blocks"] if b.get("block_id") == "urgent_reason")
+    assert question["label"]["text"] == "Why is this urgent?"
+    assert next(b for b in view["blocks"] if b.get("block_id") == "prospect")["element"]["initial_value"] == "Initech"
+    answer = submit(bolt_app, view, rushed)
+    assert set(answer["errors"]) == {"urgent_reason"}
+    assert "inside the lead time (3 business days)" in answer["errors"]["urgent_reason"]
     assert requests_in(session) == []
-    assert slack_api.messages_to(OWNER) == []
-    accepted = submit(bolt_app, view, ok_values(needed_by={"value": datepicker("2026-11-25")},
-                                                urgent={"value": checkboxes(["urgent"])},
-                                                urgent_reason={"value": plain_value("Board meets Wednesday")}))
+    accepted = submit(bolt_app, view, {**rushed, "urgent_reason": {"value": plain_value("Board meets Wednesday")}})
     assert accepted == {}
+    (request,) = requests_in(session)
+    assert request.urgent and request.urgent_reason == "Board meets Wednesday"
     assert "Board meets Wednesday" in json.dumps(slack_api.messages_to(OWNER)[0].args)
+
+
+def test_a_later_date_makes_the_urgency_question_go_and_a_reason_left_in_it_does_not_count(bolt_app, slack_api,
+                                                                                         world, session):
+    view = open_form(bolt_app, slack_api, world)
+    view = change_date(bolt_app, slack_api, view, "2026-11-25", ok_values())
+    assert "urgent_reason" in input_ids(view)
+    assert submit(bolt_app, view, ok_values(needed_by={"value": datepicker("2026-11-30")},
+                                            urgent_reason={"value": plain_value("just in case")})) == {}
+    (request,) = requests_in(session)
+    assert not request.urgent and request.urgent_reason is None
+    later = change_date(bolt_app, slack_api, open_form(bolt_app, slack_api, world), "2026-12-01", ok_values())
+    assert "urgent_reason" not in input_ids(later)
+
+
+def test_a_rushed_date_submitted_before_the_question_appeared_brings_the_form_back_with_it(bolt_app, slack_api,
+                                                                                         world, session):
+    view = open_form(bolt_app, slack_api, world)
+    answer = submit(bolt_app, view, ok_values(needed_by={"value": datepicker("2026-11-25")}))
+    assert answer["response_action"] == "update"
+    assert "urgent_reason" in input_ids(answer["view"])
+    assert "inside the lead time" in json.dumps(answer["view"]["blocks"])
+    assert requests_in(session) == []
 
 
 def test_resting_contact_needs_a_justification_and_is_flagged(bolt_app, slack_api, world, session):
@@ -182,11 +249,35 @@ def test_reference_request_command_picks_the_contact_first(bolt_app, slack_api, 
     dispatch(bolt_app, slash_command("request", user_id=SELLER))
     picker = slack_api.last_view()
     assert picker["callback_id"] == "request_pick_modal"
-    answer = submit(bolt_app, picker, {"contact": {"value": static_select(str(world["bob"]))}})
+    answer = submit(bolt_app, picker, {"contact": {"request_pick_contact": external_select(str(world["bob"]))}})
     assert answer["response_action"] == "update"
     assert "Bob Builder" in json.dumps(answer["view"]["blocks"])
     dispatch(bolt_app, slash_command("request dana", user_id=SELLER))
     assert slack_api.last_view()["callback_id"] == "request_modal"
+
+
+def test_the_contact_picker_types_ahead_over_every_contact_with_availability(bolt_app, slack_api, world, session):
+    globex = session.get(Account, session.get(Contact, world["dana"]).account_id)
+    session.add_all([Contact(external_id=f"X{i}", name=f"Alex Example {i:03}", title="CIO", account=globex)
+                     for i in range(150)])
+    session.add(Activity(contact_id=world["dana"], occurred_on=dt.date(2026, 11, 10), type="call"))
+    session.commit()
+    dispatch(bolt_app, slash_command("request", user_id=SELLER))
+    picker = slack_api.last_view()
+    assert "Showing" not in json.dumps(picker) and "/reference request globex" not in json.dumps(picker)
+
+    def typed(text):
+        response = dispatch(bolt_app, block_suggestion("request_pick_contact", text, user_id=SELLER, view=picker))
+        assert response.status == 200
+        return [o["text"]["text"] for o in json.loads(response.body)["options"]]
+
+    assert typed("dana") == ["Dana Scully, VP Finance (Globex) · resting until 10 Dec"]
+    assert typed("bob cto") == ["Bob Builder, CTO (Globex) · available"]
+    assert typed("example 149") == ["Alex Example 149, CIO (Globex) · available"]  # not cut at 100
+    assert len(typed("globex")) == 100 and all(len(t) <= 75 for t in typed("globex"))
+    view = open_form(bolt_app, slack_api, world, contact="bob")
+    assert submit(bolt_app, view, ok_values()) == {}
+    assert typed("bob") == ["Bob Builder, CTO (Globex) · busy"]
 
 
 # ------------------------------------------------------------------ deciding
@@ -198,7 +289,7 @@ def test_owner_approves_the_dm_is_updated_and_the_seller_gets_the_contact(bolt_a
     request = requests_in(session)[0]
     assert request.status is S.approved and request.decided_by == OWNER
     updated = owner_dm(slack_api)
-    assert "Approved by <@UOWNER>" in json.dumps(updated)
+    assert "Approved by you" in json.dumps(updated) and "<@UOWNER>" not in json.dumps(updated)  # the reader did
     assert not any(b["type"] == "actions" for b in updated["blocks"])
     approved = slack_api.messages_to(SELLER)[-1]
     text = json.dumps(approved.args)
@@ -222,7 +313,13 @@ def test_double_approve_is_one_transition_and_one_set_of_messages(bolt_app, slac
     assert events == ["created", "approve"]
     assert len([c for c in slack_api.messages_to(SELLER) if EMAIL in json.dumps(c.args)]) == 1
     assert len(slack_api.successful("chat.update")) == 1
-    assert f"Request #{requested} is already approved, so it can't be approved." in private_answers(slack_api)
+    # the second click: a private answer with who approved it and when, in the reader's timezone (Berlin)
+    assert (f"Request #{requested} was already approved by <@UOWNER> on Mon 23 Nov 2026, 10:00 CET. Nothing "
+            "changed." in private_answers(slack_api))
+    dispatch(bolt_app, block_actions("request_approve", user_id=OWNER, message=message))
+    assert f"Request #{requested} was already approved by you on Mon 23 Nov 2026, 10:00 CET" in private_answers(
+        slack_api)
+    assert len(slack_api.messages_to(OWNER)) == 1  # private answers, never a permanent DM
 
 
 def test_two_people_clicking_at_once_make_one_decision(bolt_app, slack_api, requested, session):
@@ -240,7 +337,7 @@ def test_two_people_clicking_at_once_make_one_decision(bolt_app, slack_api, requ
     events = session.scalars(sa.select(RequestEvent).where(RequestEvent.request_id == requested)).all()
     assert [e.action for e in events] == ["created", "approve"]
     assert len([c for c in slack_api.messages_to(SELLER) if EMAIL in json.dumps(c.args)]) == 1
-    assert "is already approved" in private_answers(slack_api)
+    assert "was already approved by <@" in private_answers(slack_api)
 
 
 def test_decline_with_a_reason_offers_search_again(bolt_app, slack_api, requested, session):
@@ -255,7 +352,7 @@ def test_decline_with_a_reason_offers_search_again(bolt_app, slack_api, requeste
     declined = slack_api.messages_to(SELLER)[-1]
     assert "Dana is on leave until January" in json.dumps(declined.args)
     assert "search_again" in json.dumps(declined.args)
-    assert "Declined by <@UOWNER>" in json.dumps(owner_dm(slack_api))
+    assert "Declined by you" in json.dumps(owner_dm(slack_api))
 
 
 def test_search_again_reruns_the_requests_search_for_the_seller(bolt_app, slack_api, requested, world, session):
@@ -287,26 +384,62 @@ def test_decline_form_of_a_request_decided_meanwhile_says_so(bolt_app, slack_api
     assert requests_in(session)[0].status is S.approved
 
 
-def test_suggest_another_contact_sends_a_new_request_to_the_owner(bolt_app, slack_api, requested, world, session):
+def suggest_bob(bolt_app, slack_api, world):
     dispatch(bolt_app, block_actions("request_suggest", user_id=OWNER, message=owner_dm(slack_api)))
     modal = slack_api.last_view()
     assert modal["callback_id"] == "request_suggest_modal"
+    assert "counts as your approval" in json.dumps(modal)
     answer = submit(bolt_app, modal, {"contact": {"value": static_select(str(world["bob"]))},
                                       "reason": {"value": plain_value("Bob ran the migration")}}, user=OWNER)
     assert answer == {}
+
+
+def seller_suggestion(slack_api):
+    call = slack_api.messages_to(SELLER)[-1]
+    return slack_api.message(SELLER, call.response["ts"])
+
+
+def test_suggest_another_contact_is_approved_by_the_owners_click_and_the_seller_takes_it(
+        bolt_app, slack_api, requested, world, session):
+    suggest_bob(bolt_app, slack_api, world)
     old, new = requests_in(session)
     assert old.status is S.declined and old.decline_reason == "suggested another contact"
-    assert new.status is S.pending_approval and new.contact_id == world["bob"] and new.suggested_from_id == old.id
-    owner_msgs = slack_api.messages_to(OWNER)
-    assert len(owner_msgs) == 2 and "Bob Builder" in json.dumps(owner_msgs[1].args)
-    assert "Bob ran the migration" in json.dumps(slack_api.messages_to(SELLER)[-1].args)
+    assert new.status is S.approved and new.decided_by == OWNER and new.suggested_from_id == old.id
+    assert len(slack_api.messages_to(OWNER)) == 1  # no second approval DM to the owner for their own suggestion
+    owner_text = json.dumps(owner_dm(slack_api))
+    assert "You suggested *Bob Builder* instead" in owner_text and "declined" not in owner_text.lower()
+    offer = seller_suggestion(slack_api)
+    shown = json.dumps(offer)
+    assert "Bob ran the migration" in shown and "suggests *Bob Builder*" in shown and "bob@globex" not in shown
+    assert [e["action_id"] for b in offer["blocks"] if b["type"] == "actions" for e in b["elements"]] == [
+        "request_take_suggestion", "request_pass_suggestion"]
+    dispatch(bolt_app, block_actions("request_take_suggestion", user_id=SELLER, message=offer))
+    dispatch(bolt_app, block_actions("request_take_suggestion", user_id=SELLER, message=offer))  # double click
+    taken = seller_suggestion(slack_api)
+    assert "bob@globex.example" in json.dumps(taken) and "request_mark_scheduled" in json.dumps(taken)
+    assert len(slack_api.messages_to(SELLER)) == 2  # sent, then the suggestion (edited in place when taken)
+    assert "<@USELLER> took them" in json.dumps(owner_dm(slack_api))
+
+
+def test_the_seller_can_pass_on_the_owners_suggestion(bolt_app, slack_api, requested, world, session):
+    suggest_bob(bolt_app, slack_api, world)
+    offer = seller_suggestion(slack_api)
+    dispatch(bolt_app, block_actions("request_pass_suggestion", user_id=STRANGER, message=offer))
+    assert requests_in(session)[1].status is S.approved  # only the seller answers
+    dispatch(bolt_app, block_actions("request_pass_suggestion", user_id=SELLER, message=offer))
+    assert requests_in(session)[1].status is S.cancelled
+    passed = seller_suggestion(slack_api)
+    assert "You passed on Bob Builder" in json.dumps(passed) and "search_again" in json.dumps(passed)
+    assert "passed; nothing more to do" in json.dumps(owner_dm(slack_api))
+    assert len(slack_api.messages_to(OWNER)) == 1
 
 
 def test_approving_a_cancelled_request_gets_a_clear_answer(bolt_app, slack_api, requested, session):
     message = owner_dm(slack_api)
     dispatch(bolt_app, block_actions("request_cancel", str(requested), SELLER, is_ephemeral=True))
     dispatch(bolt_app, block_actions("request_approve", user_id=OWNER, message=message))
-    assert f"Request #{requested} was cancelled, so it can't be approved." in private_answers(slack_api)
+    assert (f"Request #{requested} was already cancelled by <@USELLER> on Mon 23 Nov 2026, 10:00 CET. "
+            "Nothing changed." in private_answers(slack_api))
     assert requests_in(session)[0].status is S.cancelled
 
 
@@ -324,7 +457,9 @@ def test_my_requests_lists_them_and_cancel_tells_the_owner(bolt_app, slack_api, 
     assert requests_in(session)[0].status is S.cancelled
     refreshed = slack_api.calls("response_url")[-1].args
     assert refreshed["replace_original"] is True and "cancelled" in json.dumps(refreshed)
-    assert "cancelled request" in slack_api.messages_to(OWNER)[-1].args["text"]
+    # one message per event: the owner's approval DM is edited in place, no second DM
+    assert len(slack_api.messages_to(OWNER)) == 1
+    assert "cancelled request" in owner_dm(slack_api)["text"]
     assert "Cancelled by <@USELLER>" in json.dumps(owner_dm(slack_api))
 
 
@@ -343,6 +478,10 @@ def test_mark_scheduled_stores_the_call_time_from_the_sellers_timezone(bolt_app,
     assert request.scheduled_at == dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC)
     assert "scheduled the reference call with Dana Scully" in slack_api.messages_to(OWNER)[-1].args["text"]
     assert "Scheduled" in json.dumps(slack_api.messages_to(SELLER)[-1].args)
+    # Mark scheduled goes away once used: the message with the contact's details says when instead
+    after = slack_api.message(SELLER, approved_call.response["ts"])
+    assert "request_mark_scheduled" not in json.dumps(after) and "*Scheduled* for" in json.dumps(after)
+    assert EMAIL in json.dumps(after)
 
 
 def test_a_stranger_cannot_schedule(bolt_app, slack_api, requested, session):
@@ -441,3 +580,19 @@ def test_search_again_after_a_decline_never_offers_the_declined_contact(bolt_app
     blocks = json.dumps(slack_api.messages_to(SELLER)[-1].args["blocks"])
     assert f'"match_{world["bob"]}"' in blocks  # the same account's other contact is offered
     assert f'"match_{world["dana"]}"' not in blocks  # declined for this seller's deal: never again
+
+
+def test_the_seller_is_told_when_the_owner_usually_answers(bolt_app, slack_api, world, session, clock):
+    view = open_form(bolt_app, slack_api, world)
+    assert submit(bolt_app, view, ok_values()) == {}
+    first = slack_api.messages_to(SELLER)[-1].args
+    assert "I'll remind them if there's no answer within 24 hours" in json.dumps(first)  # no history yet
+    assert "(the account owner) decides" in json.dumps(first)
+    clock.advance(hours=3)
+    dispatch(bolt_app, block_actions("request_approve", user_id=OWNER, message=owner_dm(slack_api)))
+    view = open_form(bolt_app, slack_api, world, contact="bob")
+    assert submit(bolt_app, view, ok_values()) == {}
+    second = [c.args for c in slack_api.messages_to(SELLER) if "sent:" in c.args["text"]][-1]
+    assert "they usually answer within about 3 hours" in json.dumps(second)
+    owner = slack_api.messages_to(OWNER)[-1].args
+    assert "You own Globex, so you decide" in json.dumps(owner)

@@ -75,13 +75,13 @@ def test_reference_journey_from_search_to_thank_you(playground, page):
     modal.locator(".modal-submit").click()
     expect(modal).to_have_count(0, timeout=TIMEOUT)
     expect(messages).to_contain_text("Waiting for approval", timeout=TIMEOUT)
-    expect(messages).to_contain_text(f"@{OWNER.name} decides")
+    expect(messages).to_contain_text(f"@{OWNER.name} (the account owner) decides")
 
     _be(page, OWNER)
     expect(messages).to_contain_text(f"@{SELLER.name} asks for a reference call with {contact}", timeout=TIMEOUT)
     _shot(page, "3-owner-approval")
     page.locator("button[data-action=request_approve]").last.click()
-    expect(messages).to_contain_text(f"Approved by @{OWNER.name}", timeout=TIMEOUT)
+    expect(messages).to_contain_text("Approved by you", timeout=TIMEOUT)  # the owner reads it
     expect(messages).to_contain_text("(edited)")  # the approval DM was updated in place
 
     _be(page, SELLER)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import sqlalchemy as sa
 
 from refbot.domain import MetNeeds, PointsReason
 from refbot.domain import RequestStatus as S
@@ -311,7 +312,13 @@ def test_thank_you_draft_is_for_the_account_owner_with_the_deal_context(ctx, clo
     draft = uow(ctx, debriefs.thank_you_draft, request_id=request_id, user_id=data.OWNER, is_admin=False,
                 sender_name="Olivia", tz_name=TZ)
     assert draft.sent is None
-    assert "Initech" in draft.note and "reference call" in draft.note and "Loved the migration story" in draft.note
+    assert "Initech" in draft.note and "reference call" in draft.note
+    # The note goes to the customer: nothing from the seller's internal debrief reaches it.
+    with ctx.db.unit_of_work() as session:
+        debrief = session.scalars(sa.select(Debrief).where(Debrief.request_id == request_id)).one()
+        internal = [debrief.insights, debrief.concerns, debrief.notes]
+    assert [field for field in internal if field and field.strip() in draft.note] == []
+    assert all(field for field in internal[:2])  # the test's debrief does have insights and concerns
     with pytest.raises(NotAllowed):
         uow(ctx, debriefs.thank_you_draft, request_id=request_id, user_id=data.SELLER, is_admin=False,
             sender_name="", tz_name=TZ)

@@ -237,7 +237,7 @@ def test_approve_reveals_the_contact_to_the_seller_and_updates_the_owner_dm(sess
         assert fact in seller, fact
     update = msgs[f"request:{request.id}:approval_dm:update:approved"]
     assert update.method == "chat.update" and update.update_of == f"request:{request.id}:approval_dm"
-    assert "Approved by <@UOWNER>" in json.dumps(update.payload)
+    assert "Approved by you" in json.dumps(update.payload)  # the owner reads it: "you", not their own mention
     assert "request_approve" not in json.dumps(update.payload)
     with pytest.raises(InvalidTransition, match="already approved"):
         svc.approve(session=session, env=env, request_id=request.id, actor_id="UOWNER")
@@ -263,10 +263,10 @@ def test_suggest_declines_the_original_and_asks_for_the_other_contact(session, e
     session.commit()
     old = session.get(ReferenceRequest, request.id)
     assert old.status is S.declined and old.decline_reason == "suggested another contact"
-    assert new.status is S.pending_approval and new.suggested_from_id == old.id
+    assert new.status is S.approved and new.suggested_from_id == old.id and new.decided_by == "UOWNER"
     assert (new.contact_id, new.opportunity_id, new.requester_id) == (ids["bob"], old.opportunity_id, "USELLER")
     msgs = outbox(session)
-    assert msgs[f"request:{new.id}:approval_dm"].channel == "UOWNER"
+    assert f"request:{new.id}:approval_dm" not in msgs  # the owner's click approved it
     assert "Bob ran the migration" in json.dumps(msgs[f"request:{old.id}:suggested:seller"].payload)
     with pytest.raises(InvalidTransition):
         svc.suggest(session=session, env=env, request_id=request.id, actor_id="UOWNER", contact_id=ids["bob"])
@@ -279,8 +279,9 @@ def test_cancel_by_the_seller_tells_the_owner(session, env, ids):
     svc.cancel(session=session, env=env, request_id=request.id, actor_id="USELLER")
     session.commit()
     msgs = outbox(session)
-    assert "cancelled request" in msgs[f"request:{request.id}:cancelled:UOWNER"].payload["text"]
-    assert "Cancelled by <@USELLER>" in json.dumps(msgs[f"request:{request.id}:approval_dm:update:cancelled"].payload)
+    assert f"request:{request.id}:cancelled:UOWNER" not in msgs  # one message: the approval DM, edited
+    update = msgs[f"request:{request.id}:approval_dm:update:cancelled"].payload
+    assert "cancelled request" in update["text"] and "Cancelled by <@USELLER>" in json.dumps(update)
     with pytest.raises(InvalidTransition, match="was cancelled"):
         svc.approve(session=session, env=env, request_id=request.id, actor_id="UOWNER")
 

@@ -42,6 +42,7 @@ from refbot.services.requests.cards import (
     card_of,
     contact_choices,
     contact_details,
+    contact_options,
     my_requests,
 )
 from refbot.services.requests.create import CreateResult, create_request, find_by_token, upsert_opportunity
@@ -64,7 +65,7 @@ from refbot.services.requests.sla import (
     pending_request_ids,
     remind_approvers,
 )
-from refbot.services.requests.suggest import suggest
+from refbot.services.requests.suggest import answer_suggestion, suggest
 from refbot.services.requests.validate import (
     RequestInput,
     ValidRequest,
@@ -77,9 +78,10 @@ from refbot.services.requests.validate import (
 
 __all__ = [
     "LIMITS", "MAX_TOPICS", "SCHEDULE_PAST_LIMIT", "SUGGESTED_REASON", "CreateResult", "RequestEnv",
-    "RequestInput", "ValidRequest", "add_business_days", "my_open_deals", "picked_deal", "alternative_contacts", "approve", "approvers",
+    "RequestInput", "ValidRequest", "add_business_days", "answer_suggestion", "my_open_deals", "picked_deal",
+    "alternative_contacts", "approve", "approvers",
     "business_days_between", "can_decide", "can_schedule", "cancel", "card_of", "check_schedule_time",
-    "contact_choices", "contact_details", "create_request", "decline", "due_sla_steps", "escalate", "expire",
+    "contact_choices", "contact_options", "contact_details", "create_request", "decline", "due_sla_steps", "escalate", "expire",
     "find_by_token", "follow_owner_changes", "get_request", "load_policy", "mark_scheduled", "my_requests", "parse_topics",
     "pending_request_ids", "prefill_from_input", "prefill_from_search", "remind_approvers", "request_form",
     "require_decider", "require_pending", "requestable_contact", "suggest", "upsert_opportunity",

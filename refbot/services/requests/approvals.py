@@ -5,6 +5,7 @@ request was made no longer decides), else the program managers; never the reques
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Callable
 
 import sqlalchemy as sa
@@ -86,7 +87,8 @@ def ask_approvers(
     can_suggest = has_alternatives(session=session, request=request)
     top = lead(card) if lead else _lead(request, to)
     for i, uid in enumerate(to):
-        text, blks = blocks.approval_dm(card, reader_tz=env.tz(session, uid), can_suggest=can_suggest, lead=top)
+        text, blks = blocks.approval_dm(card, reader_tz=env.tz(session, uid), can_suggest=can_suggest, lead=top,
+                                        reader_id=uid)
         enqueue(session=session, key=key(i, uid), channel=uid, text=text, blocks=blks)
     touch_homes(session, request.requester_id, *to, admins=request.flagged)
     return card
@@ -97,15 +99,40 @@ def notify_created(*, session: Session, env: RequestEnv, request: ReferenceReque
     card = ask_approvers(session=session, env=env, request=request, to=to,
                          key=lambda i, uid: _approval_key(request.id, i, uid))
     if tell_seller:
-        text, blks = blocks.seller_created_dm(card, approvers=to)
+        text, blks = blocks.seller_created_dm(card, approvers=to, usual_hours=usual_answer_hours(session=session, approvers=to),
+                                              sla_hours=load_policy(session=session).approval_remind_hours)
         enqueue(session=session, key=f"request:{request.id}:created:seller", channel=request.requester_id,
                 text=text, blocks=blks)
-    if request.flagged:  # one message per person: a program manager asked to decide has it in that DM already
-        for pm in env.admins(session):
-            if pm in to:
-                continue
-            text, blks = blocks.flagged_dm(card, can_decide=pm != request.requester_id)
-            enqueue(session=session, key=f"request:{request.id}:flagged:{pm}", channel=pm, text=text, blocks=blks)
+    if request.flagged:
+        flag_to_program_managers(session=session, env=env, request=request, card=card, asked=to)
+
+
+def flag_to_program_managers(
+    *, session: Session, env: RequestEnv, request: ReferenceRequest, card: blocks.RequestCard | None = None,
+    asked: list[str] | None = None,
+) -> None:
+    """Tell every program manager about a request for a resting or busy contact. One message per person: a
+    program manager in `asked` has the decision DM already."""
+    card = card or card_of(session=session, request=request, today=env.today(session))
+    for pm in env.admins(session):
+        if pm in (asked or []):
+            continue
+        text, blks = blocks.flagged_dm(card, can_decide=pm != request.requester_id)
+        enqueue(session=session, key=f"request:{request.id}:flagged:{pm}", channel=pm, text=text, blocks=blks)
+
+
+def usual_answer_hours(*, session: Session, approvers: list[str], last: int = 20) -> float | None:
+    """The median time, in hours, these approvers took to decide their `last` decided requests (None
+    without any history): what a seller can expect."""
+    if not approvers:
+        return None
+    rows = session.execute(
+        sa.select(ReferenceRequest.created_at, ReferenceRequest.decided_at)
+        .where(ReferenceRequest.decided_by.in_(approvers), ReferenceRequest.decided_at.is_not(None))
+        .order_by(ReferenceRequest.decided_at.desc()).limit(last)
+    ).all()
+    waits = [(decided - created).total_seconds() / 3600 for created, decided in rows if decided and created]
+    return statistics.median(waits) if waits else None
 
 
 def _keyed(prefix: str) -> Callable[[int, str], str]:
@@ -179,9 +206,10 @@ def require_pending(request: ReferenceRequest, to: RequestStatus) -> None:
         raise InvalidTransition(lifecycle.refusal(request.id, S(request.status), to))
 
 
-def update_button_dms(*, session: Session, env: RequestEnv, request: ReferenceRequest) -> None:
+def update_button_dms(*, session: Session, env: RequestEnv, request: ReferenceRequest, step: str = "") -> set[str]:
     """Edit every DM that carried decision buttons for `request` (approval DMs, the program managers'
-    flagged-request DMs): show the outcome, remove the buttons."""
+    flagged-request DMs): show the outcome, remove the buttons. `step` names a later edit of the same outcome
+    (e.g. the seller answered a suggestion). Returns whose DMs were edited (they need no other message)."""
     prefixes = (f"request:{request.id}:approval_dm", f"request:{request.id}:flagged:")
     rows = session.execute(
         sa.select(OutboxMessage.dedupe_key, OutboxMessage.channel).where(
@@ -190,13 +218,17 @@ def update_button_dms(*, session: Session, env: RequestEnv, request: ReferenceRe
         ).order_by(OutboxMessage.id)
     ).all()
     if not rows:
-        return
+        return set()
     card = card_of(session=session, request=request)
+    edited = set()
     for key, channel in rows:
         tz = env.tz(session, channel) if channel else None
         if key.startswith(prefixes[1]):
             text, blks = blocks.flagged_dm(card, reader_tz=tz)
         else:
-            text, blks = blocks.decided_dm(card, reader_tz=tz)
-        enqueue(session=session, key=f"{key}:update:{S(request.status).value}", channel=None,
-                method="chat.update", update_of=key, text=text, blocks=blks)
+            text, blks = blocks.decided_dm(card, reader_tz=tz, reader_id=channel)
+        enqueue(session=session, key=f"{key}:update:{S(request.status).value}{':' + step if step else ''}",
+                channel=None, method="chat.update", update_of=key, text=text, blocks=blks)
+        if channel:
+            edited.add(channel)
+    return edited

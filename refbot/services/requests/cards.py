@@ -21,7 +21,7 @@ from refbot.models import (
     ReferenceRequest,
     RequestEvent,
 )
-from refbot.services.availability import contact_availability
+from refbot.services.availability import availabilities, contact_availability
 from refbot.services.policy import Policy
 from refbot.services.requests.env import S
 
@@ -52,6 +52,7 @@ def card_of(
                                                  RequestEvent.action == "created")
         )
         reason = str((created or {}).get("unavailable", ""))
+    suggested, answer, awaiting = _suggestion_facts(session, request)
     return blocks.RequestCard(
         id=request.id,
         status=S(request.status),
@@ -83,7 +84,35 @@ def card_of(
         suggested_from_id=request.suggested_from_id,
         usage=usage,
         unavailable_reason=reason if request.flagged else "",
+        suggested_contact=suggested, suggestion_answer=answer, awaiting_seller=awaiting,
     )
+
+
+SUGGESTION_TAKEN = "suggestion_taken"  # the event of a seller taking the contact an owner suggested
+
+
+def suggestion_taken(session: Session, request: ReferenceRequest) -> bool:
+    return session.scalar(sa.select(RequestEvent.id).where(
+        RequestEvent.request_id == request.id, RequestEvent.action == SUGGESTION_TAKEN).limit(1)) is not None
+
+
+def _suggestion_facts(session: Session, request: ReferenceRequest) -> tuple[str, str, bool]:
+    """(whom the owner suggested instead, the seller's answer: "taken"/"passed"/"", whether this request is a
+    suggestion the seller still has to take)."""
+    awaiting = (request.suggested_from_id is not None and S(request.status) is S.approved
+                and not suggestion_taken(session, request))
+    if request.decline_reason != blocks.SUGGESTED_REASON:
+        return "", "", awaiting
+    new = session.scalar(sa.select(ReferenceRequest).where(ReferenceRequest.suggested_from_id == request.id)
+                         .order_by(ReferenceRequest.id.desc()).limit(1))
+    if new is None:
+        return "", "", awaiting
+    answer = ""
+    if suggestion_taken(session, new) or S(new.status) not in (S.approved, S.pending_approval, S.cancelled):
+        answer = "taken"
+    elif S(new.status) is S.cancelled:
+        answer = "passed"
+    return new.contact.name, answer, awaiting
 
 
 def _closing_event(session: Session, request: ReferenceRequest) -> RequestEvent | None:
@@ -154,6 +183,39 @@ def contact_choices(
     for contact_id, name, title, account in rows[:limit]:
         groups.setdefault(account, []).append((f"{name} · {title}" if title else name, str(contact_id)))
     return list(groups.items()), len(rows)
+
+
+def contact_options(
+    *, session: Session, query: str, today: dt.date, policy: Policy | None = None, limit: int = blocks.MAX_OPTIONS
+) -> list[blocks.ContactChoice]:
+    """The contact picker's type-ahead: active contacts of active accounts whose name, title or company
+    contains every word of `query` (or whose external id is `query`), names starting with the query
+    first; at most `limit`, each with its availability today. Reads only."""
+    stmt = (
+        sa.select(Contact.id, Contact.name, Contact.title, Account.name)
+        .join(Account, Contact.account_id == Account.id)
+        .where(Contact.status == ContactStatus.active, Account.status == AccountStatus.active)
+    )
+    query = " ".join(query.split())[:100]
+    words = query.lower().split()
+    if words:
+        haystack = sa.func.lower(Contact.name + " " + sa.func.coalesce(Contact.title, "") + " " + Account.name)
+        stmt = stmt.where(sa.or_(sa.and_(*(haystack.contains(w, autoescape=True) for w in words[:6])),
+                                 Contact.external_id == query))
+        first = sa.case((sa.func.lower(Contact.name).startswith(words[0], autoescape=True), 0),
+                        (sa.func.lower(Account.name).startswith(words[0], autoescape=True), 1), else_=2)
+        stmt = stmt.order_by(first)
+    rows = session.execute(
+        stmt.order_by(sa.func.lower(Contact.name), sa.func.lower(Account.name), Contact.id).limit(limit)
+    ).all()
+    avail = availabilities(session=session, contact_ids=[r[0] for r in rows], today=today, policy=policy)
+    out = []
+    for contact_id, name, title, account in rows:
+        a = avail.get(contact_id)
+        state = "available" if a is None or a.available else ("resting" if a.fatigued else "busy")
+        out.append(blocks.ContactChoice(contact_id=contact_id, name=name, title=title or "", account_name=account,
+                                        state=state, until=a.rested_from if a is not None and a.fatigued else None))
+    return out
 
 
 # ------------------------------------------------------------------ the request form

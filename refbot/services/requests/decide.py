@@ -67,12 +67,12 @@ def cancel(*, session: Session, env: RequestEnv, request_id: int, actor_id: str)
         session=session, request_id=request_id, to=S.cancelled, actor_id=actor_id, action="cancel",
         now=env.now, from_statuses=OPEN_REQUEST_STATUSES,
     )
-    update_button_dms(session=session, env=env, request=request)
+    edited = update_button_dms(session=session, env=env, request=request)  # the approvers' one message
     card = card_of(session=session, request=request)
     text, blks = blocks.owner_cancelled_dm(card)
     told = [request.owner_id] if request.owner_id else (env.admins(session) if was is S.pending_approval else [])
     for uid in told:
-        if uid and uid != actor_id:
+        if uid and uid != actor_id and uid not in edited:
             enqueue(session=session, key=f"request:{request.id}:cancelled:{uid}", channel=uid, text=text,
                     blocks=blks)
     return request

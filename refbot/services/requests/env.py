@@ -83,3 +83,9 @@ def get_request(*, session: Session, request_id: int) -> ReferenceRequest:
 
 def first_name(name: str) -> str:
     return name.split(" ")[0] if name else "They"
+
+
+def suggestion_key(old_request_id: int) -> str:
+    """The outbox key of the seller's DM about an owner's suggestion (edited when they answer, and when the
+    call is scheduled)."""
+    return f"request:{old_request_id}:suggested:seller"

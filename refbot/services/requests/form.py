@@ -7,13 +7,15 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from refbot.blocks import requests as blocks
-from refbot.domain import ActivityType
+from refbot.domain import SALES_STAGES, ActivityType
 from refbot.geo import country_name
 from refbot.models import SearchLog
 from refbot.services.availability import contact_availability
 from refbot.services.policy import load_policy
 from refbot.services.requests.env import RequestEnv
 from refbot.services.requests.validate import RequestInput, add_business_days, requestable_contact
+
+DEFAULT_NEEDED_BY_BUSINESS_DAYS = 10  # the form suggests about two weeks out, not the earliest legal date
 
 
 def request_form(
@@ -25,6 +27,7 @@ def request_form(
     search_id: int | None = None,
     prefill: blocks.RequestPrefill | None = None,
     notice: str = "",
+    show_details: bool = False,
 ) -> blocks.RequestForm:
     """What the request modal shows for `contact_id`, prefilled from the search `search_id`."""
     contact = requestable_contact(session=session, contact_id=contact_id)
@@ -33,6 +36,7 @@ def request_form(
     avail = contact_availability(session=session, contact_id=contact_id, today=today, policy=policy)
     if prefill is None:
         prefill = prefill_from_search(session=session, search_id=search_id)
+    earliest = add_business_days(today, policy.lead_time_business_days)
     activities = []
     for value in contact.activities or ():
         try:
@@ -43,7 +47,10 @@ def request_form(
         contact_name=contact.name,
         contact_title=contact.title or "",
         account_name=contact.account.name,
-        earliest=add_business_days(today, policy.lead_time_business_days),
+        earliest=earliest,
+        default_needed_by=max(earliest, add_business_days(today, DEFAULT_NEEDED_BY_BUSINESS_DAYS)),
+        stages=SALES_STAGES[SALES_STAGES.index(policy.min_stage):] if policy.min_stage in SALES_STAGES else SALES_STAGES,
+        show_details=show_details,
         lead_time_days=policy.lead_time_business_days,
         min_stage=policy.min_stage,
         unavailable_reason="" if avail.available else avail.reason(),
@@ -78,6 +85,6 @@ def prefill_from_input(data: RequestInput) -> blocks.RequestPrefill:
     return blocks.RequestPrefill(
         prospect_company=data.prospect_company, crm_id=data.crm_id, stage=data.stage, amount=data.amount,
         industry=data.industry, employees=data.employees, country=data.country, activity=data.activity,
-        needed_by=data.needed_by, topics=data.topics, note=data.note, urgent=data.urgent,
+        needed_by=data.needed_by, topics=data.topics, note=data.note, urgent=bool(data.urgent),
         urgent_reason=data.urgent_reason, justification=data.justification or "",
     )

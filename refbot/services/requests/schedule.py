@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from refbot.blocks import requests as blocks
 from refbot.errors import NotAllowed, ValidationFailed
-from refbot.models import ReferenceRequest
+from refbot.models import OutboxMessage, ReferenceRequest
 from refbot.services import lifecycle
 from refbot.services.outbox import enqueue
 from refbot.services.requests.approvals import can_decide
-from refbot.services.requests.cards import card_of
-from refbot.services.requests.env import SCHEDULE_PAST_LIMIT, RequestEnv, S, get_request
+from refbot.services.requests.cards import card_of, contact_details, suggestion_taken
+from refbot.services.requests.env import SCHEDULE_PAST_LIMIT, RequestEnv, S, get_request, suggestion_key
 
 
 def can_schedule(*, session: Session, env: RequestEnv, request: ReferenceRequest, user_id: str) -> bool:
@@ -31,6 +32,9 @@ def mark_scheduled(
     request = get_request(session=session, request_id=request_id)
     if not can_schedule(session=session, env=env, request=request, user_id=actor_id):
         raise NotAllowed(f"Only <@{request.requester_id}>, who asked, can schedule request #{request.id}.")
+    if request.suggested_from_id is not None and not suggestion_taken(session, request):
+        raise NotAllowed(f"First take {request.contact.name} (or pass) in my DM about the account owner's "
+                         "suggestion: that gives you their contact details.")
     if S(request.status) is S.scheduled and request.scheduled_at == scheduled_at:
         return request
     check_schedule_time(now=env.now, scheduled_at=scheduled_at)
@@ -46,10 +50,28 @@ def mark_scheduled(
         text, blks = blocks.owner_scheduled_dm(card, reader_tz=env.tz(session, uid))
         enqueue(session=session, key=f"request:{request.id}:scheduled:{epoch}:{uid}", channel=uid, text=text,
                 blocks=blks)
+    _edit_approved_dm(session=session, env=env, request=request, card=card, epoch=epoch)
     text, blks = blocks.seller_scheduled_dm(card, reader_tz=env.tz(session, request.requester_id))
     enqueue(session=session, key=f"request:{request.id}:scheduled:{epoch}:seller", channel=request.requester_id,
             text=text, blocks=blks)
     return request
+
+
+def _edit_approved_dm(
+    *, session: Session, env: RequestEnv, request: ReferenceRequest, card: blocks.RequestCard, epoch: int
+) -> None:
+    """The seller's DM with the contact's details loses its Mark scheduled button: it says when instead."""
+    keys = [f"request:{request.id}:approved:seller"]
+    if request.suggested_from_id is not None:
+        keys.append(f"{suggestion_key(request.suggested_from_id)}:update:taken")
+    for key in keys:
+        if session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)) is None:
+            continue
+        original = key.removesuffix(":update:taken")
+        text, blks = blocks.seller_approved_dm(card, contact_details(request.contact), now=env.now,
+                                               reader_tz=env.tz(session, request.requester_id))
+        enqueue(session=session, key=f"{original}:update:scheduled:{epoch}", channel=None, method="chat.update",
+                update_of=original, text=text, blocks=blks)
 
 
 def check_schedule_time(*, now: dt.datetime, scheduled_at: dt.datetime) -> None:

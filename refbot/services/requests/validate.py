@@ -77,7 +77,7 @@ class RequestInput:
     needed_by: dt.date | None = None
     topics: str = ""
     note: str = ""
-    urgent: bool = False
+    urgent: bool | None = False  # None (the form): urgent when the date is inside the lead time, with a reason
     urgent_reason: str = ""
     justification: str | None = None
     deal_id: str | None = None  # with a CRM connected: the picked deal (its facts replace the typed ones)
@@ -228,20 +228,29 @@ def _validate(
 
     urgent = bool(data.urgent)
     needed_by = data.needed_by
+    lead = policy.lead_time_business_days
     if needed_by is None:
         errors["needed_by"] = "By when do you need it?"
     elif needed_by < today:
         errors["needed_by"] = "That date has passed. Pick today or later."
     else:
-        lead = policy.lead_time_business_days
         have = business_days_between(today, needed_by)
-        if have < lead and not urgent:
+        inside = have < lead
+        if data.urgent is None:  # one question: a date inside the lead time asks why it's urgent
+            urgent = inside
+        if inside and not urgent:
             earliest = add_business_days(today, lead)
             errors["needed_by"] = (
                 f"That's {plural(have, 'business day')} away; requests need {plural(lead, 'business day')} "
                 f"({date_text(earliest)} or later). If it can't wait, tick Urgent and say why."
             )
-    if urgent and not urgent_reason and "urgent_reason" not in errors:
+        elif inside and data.urgent is None and not urgent_reason and "urgent_reason" not in errors:
+            errors["urgent_reason"] = (
+                f"That's {plural(have, 'business day')} away, inside the lead time ({plural(lead, 'business day')}): "
+                f"say why it's urgent (the account owner sees it), or pick {date_text(add_business_days(today, lead))} "
+                "or later."
+            )
+    if data.urgent and not urgent_reason and "urgent_reason" not in errors:
         errors["urgent_reason"] = "Say why it's urgent: the account owner sees it."
 
     avail = contact_availability(session=session, contact_id=contact_id, today=today, policy=policy)
