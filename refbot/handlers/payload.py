@@ -111,6 +111,27 @@ def has_response_url(body: Any) -> bool:
     return bool(text(body.get("response_url")) or body.get("response_urls"))
 
 
+def from_home(body: Any) -> bool:
+    """A click on the App Home tab (no channel, no response_url: answer on the Home or in a modal)."""
+    body = obj(body)
+    return obj(body.get("container")).get("type") == "view" and obj(body.get("view")).get("type") == "home"
+
+
+def clicked_message(body: Any) -> tuple[str, str] | None:
+    """(channel, ts) of the bot message whose button was clicked; None for the Home tab, a modal or an
+    ephemeral message (which only its response_url can change)."""
+    container = obj(obj(body).get("container"))
+    if container.get("type") != "message" or container.get("is_ephemeral"):
+        return None
+    channel, ts = text(container.get("channel_id")), text(container.get("message_ts"))
+    return (channel, ts) if channel and ts else None
+
+
+def response_url(body: Any) -> str:
+    """The response_url of a click on a message ("" when there is none)."""
+    return text(obj(body).get("response_url"))
+
+
 # ------------------------------------------------------------------ buttons
 
 

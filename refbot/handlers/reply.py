@@ -13,8 +13,9 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from refbot.blocks import kit
 from refbot.context import AppContext
-from refbot.errors import RefBotError, ValidationFailed
+from refbot.errors import InvalidTransition, RefBotError, ValidationFailed
 from refbot.handlers import payload
 
 log = logging.getLogger(__name__)
@@ -69,11 +70,17 @@ def refused_inline(ack: Any, check: Callable[[], object]) -> bool:
     return False
 
 
-def tell_user(body: Any, client: WebClient, respond: Any, text: str) -> None:
-    """Reply privately through the response URL, else an ephemeral message, else a DM. Never raises."""
+def tell_user(body: Any, client: WebClient, respond: Any, text: str, *, title: str = "RefBot") -> None:
+    """Reply privately through the response URL, else an ephemeral message; a click on the App Home tab (which
+    has neither) gets a small modal titled `title` on its trigger, never a DM; else a DM. Never raises."""
     user_id, channel_id = payload.maybe_user_id(body), payload.channel_id(body)
     try:
-        if respond is not None and payload.has_response_url(body):
+        if payload.from_home(body):
+            trigger = payload.text(payload.obj(body).get("trigger_id"))
+            if trigger:
+                client.views_open(trigger_id=trigger,
+                                  view=kit.modal(title[:24], [kit.section(text)], close="Close"))
+        elif respond is not None and payload.has_response_url(body):
             respond(text=text, response_type="ephemeral", replace_original=False)
         elif user_id and channel_id:
             client.chat_postEphemeral(channel=channel_id, user=user_id, text=text)
@@ -92,7 +99,8 @@ def privately(body: Any, client: WebClient, respond: Any) -> Iterator[None]:
         yield
     except RefBotError as exc:
         log.info("refused: %s", exc.message)
-        tell_user(body, client, respond, exc.message)
+        tell_user(body, client, respond, exc.message,
+                  title="Already decided" if isinstance(exc, InvalidTransition) else "RefBot")
 
 
 def zone(name: str, ctx: AppContext) -> zoneinfo.ZoneInfo:

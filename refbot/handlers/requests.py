@@ -18,12 +18,13 @@ from typing import Any
 from pydantic import ValidationError
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
 
 from refbot.blocks import requests as blocks
 from refbot.blocks.kit import escape, unescape
 from refbot.blocks.search import results_message
 from refbot.context import AppContext
-from refbot.db import DatabaseUnavailable
+from refbot.db import DatabaseUnavailable, touch_homes
 from refbot.domain import RequestStatus as S
 from refbot.errors import InvalidTransition, NotAllowed, NotFound, RefBotError, ValidationFailed
 from refbot.handlers import payload
@@ -305,35 +306,41 @@ def on_deal_options(ctx: AppContext, ack: Ack, body: dict[str, Any]) -> None:
 # ------------------------------------------------------------------ the account owner's buttons
 
 
-def already_decided(ctx: AppContext, request_id: int, user_id: str) -> str:
-    """Who decided request `request_id` and when, in the reader's timezone ("you" to the one who did)."""
+def already_decided(ctx: AppContext, request_id: int, user_id: str, *, refresh_home: bool = False) -> str:
+    """Who decided request `request_id` and when, in the reader's timezone ("you" to the one who did): the one
+    answer to a button or a form on a request that is no longer waiting. `refresh_home`: the click came from
+    the reader's Home tab, which is republished (after this unit of work) so the stale row goes."""
     with ctx.db.unit_of_work(read_only=True) as session:
         request = svc.get_request(session=session, request_id=request_id)
         card = svc.card_of(session=session, request=request)
         tz = _quick_env(ctx).tz(session, user_id)
+        if refresh_home:
+            touch_homes(session, user_id)
     return blocks.already_decided(card, reader_id=user_id, reader_tz=tz)
 
 
 @contextmanager
-def _decided_meanwhile(ctx: AppContext, request_id: int, user_id: str) -> Iterator[None]:
-    """A click on a request that is no longer waiting: the private answer says who decided it and when."""
+def _decided_meanwhile(ctx: AppContext, body: dict[str, Any], request_id: int) -> Iterator[None]:
+    """A click on a request that is no longer waiting: the private answer says who decided it and when (on
+    the Home tab: a modal, and the Home is republished)."""
     try:
         yield
     except InvalidTransition:
-        raise InvalidTransition(already_decided(ctx, request_id, user_id)) from None
+        raise InvalidTransition(already_decided(ctx, request_id, payload.user_id(body),
+                                                refresh_home=payload.from_home(body))) from None
 
 
 def on_approve(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
     ack()
     with privately(body, client, respond):
         request_id, user_id = _request_id(body), payload.user_id(body)
-        with _decided_meanwhile(ctx, request_id, user_id), ctx.db.unit_of_work() as session:
+        with _decided_meanwhile(ctx, body, request_id), ctx.db.unit_of_work() as session:
             svc.approve(session=session, env=_env(ctx), request_id=request_id, actor_id=user_id)
 
 
 def _decidable(ctx: AppContext, body: dict[str, Any], to: S) -> tuple[int, blocks.RequestCard]:
     request_id, user_id = _request_id(body), payload.user_id(body)
-    with _decided_meanwhile(ctx, request_id, user_id), ctx.db.unit_of_work() as session:
+    with _decided_meanwhile(ctx, body, request_id), ctx.db.unit_of_work() as session:
         request = svc.get_request(session=session, request_id=request_id)
         svc.require_decider(session=session, env=_quick_env(ctx), request=request, user_id=user_id)
         svc.require_pending(request, to)
@@ -375,14 +382,16 @@ def on_suggest(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClien
                           view=blocks.suggest_modal(card, options, metadata=payload.dump(request_id=request_id)))
 
 
-def _still_pending(ctx: AppContext, ack: Ack, request_id: int, to: S, title: str) -> bool:
-    """Answer a decision form whose request was decided meanwhile with a notice instead."""
-    with ctx.db.unit_of_work() as session:
+def _still_pending(ctx: AppContext, ack: Ack, body: dict[str, Any], request_id: int) -> bool:
+    """Answer a decision form whose request was decided meanwhile with a short view saying who decided it and
+    when (the same words as a button's answer), instead of the form."""
+    with ctx.db.unit_of_work(read_only=True) as session:
         request = svc.get_request(session=session, request_id=request_id)
         status = S(request.status)
     if status is S.pending_approval:
         return True
-    ack(response_action="update", view=blocks.notice_modal(title, lifecycle.refusal(request_id, status, to)))
+    ack(response_action="update",
+        view=blocks.notice_modal("Already decided", already_decided(ctx, request_id, payload.user_id(body))))
     return False
 
 
@@ -393,7 +402,7 @@ def on_decline_submit(ctx: AppContext, ack: Ack, body: dict[str, Any], client: W
     if errors:
         ack(response_action="errors", errors=errors)
         return
-    if not _still_pending(ctx, ack, request_id, S.declined, "Decline request"):
+    if not _still_pending(ctx, ack, body, request_id):
         return
     ack()
     with privately(body, client, respond), ctx.db.unit_of_work() as session:
@@ -408,7 +417,7 @@ def on_suggest_submit(ctx: AppContext, ack: Ack, body: dict[str, Any], client: W
     if contact_id is None:
         ack(response_action="errors", errors={"contact": "Pick a contact."})
         return
-    if not _still_pending(ctx, ack, request_id, S.declined, "Suggest a contact"):
+    if not _still_pending(ctx, ack, body, request_id):
         return
     ack()
     with privately(body, client, respond), ctx.db.unit_of_work() as session:
@@ -432,7 +441,13 @@ def _schedule_form(ctx: AppContext, body: dict[str, Any]) -> dict[str, Any]:
             raise InvalidTransition(lifecycle.refusal(request_id, status, S.scheduled))
         tz = env.tz(session, user_id)
         card = svc.card_of(session=session, request=request)
-    return blocks.schedule_modal(card, metadata=payload.dump(request_id=request_id, tz=tz), reader_tz=tz,
+    # Where the click came from, so the confirmation is that surface changed in place (one message per event):
+    # a bot message is edited, an ephemeral `/reference my` list is redrawn by its response_url, the Home tab
+    # is republished.
+    clicked = payload.clicked_message(body)
+    where: dict[str, Any] = {"home": True} if payload.from_home(body) else (
+        {"channel": clicked[0], "ts": clicked[1]} if clicked else {"url": payload.response_url(body)[:1000]})
+    return blocks.schedule_modal(card, metadata=payload.dump(request_id=request_id, tz=tz, **where), reader_tz=tz,
                                  initial=card.scheduled_at)
 
 
@@ -454,11 +469,21 @@ def on_schedule_submit(ctx: AppContext, ack: Ack, body: dict[str, Any], client: 
     except ValidationFailed as exc:
         ack(response_action="errors", errors=exc.field_errors)
         return
-    request_id = payload.meta_int(body, "request_id")
+    request_id, user_id = payload.required(payload.meta_int(body, "request_id")), payload.user_id(body)
+    channel, ts, url = (payload.meta_str(body, k) for k in ("channel", "ts", "url"))
     ack()
-    with privately(body, client, respond), ctx.db.unit_of_work() as session:
-        svc.mark_scheduled(session=session, env=_env(ctx), request_id=payload.required(request_id),
-                           actor_id=payload.user_id(body), scheduled_at=when)
+    with privately(body, client, respond):
+        with ctx.db.unit_of_work() as session:
+            svc.mark_scheduled(session=session, env=_env(ctx), request_id=request_id, actor_id=user_id,
+                               scheduled_at=when, clicked=(channel, ts) if channel and ts else None,
+                               answered=bool(payload.metadata(body).get("home")) or bool(url))
+        if url:  # clicked in `/reference my`: the list, redrawn with the new time, is the confirmation
+            text, blks = _my_list(ctx, user_id, notice=f":calendar: Request #{request_id} scheduled. I'll ask for "
+                                  "your debrief after the call.")
+            try:
+                WebhookClient(url).send(text=text, blocks=blks, replace_original=True, response_type="ephemeral")
+            except Exception:  # noqa: BLE001 - saved already; the list shows it next time
+                log.info("could not redraw the seller's request list", exc_info=True)
 
 
 def on_cancel(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:

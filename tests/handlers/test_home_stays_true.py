@@ -180,3 +180,25 @@ def test_a_job_escalating_a_request_puts_it_on_the_program_managers_home(bolt_ap
         assert escalate(session=s, env=RequestEnv.from_ctx(ctx), request_id=request.id) == [data.ADMIN]
     assert len(slack_api.calls("views.publish", user_id=data.ADMIN)) == publishes + 1
     assert f"*#{request.id}*" in shown(slack_api.home(data.ADMIN))
+
+
+def test_a_click_on_a_home_row_decided_meanwhile_answers_in_a_modal_and_refreshes_the_home(
+        bolt_app, slack_api, session, ctx):
+    """Home clicks have no channel or response_url: the answer is a modal on the click's trigger (who decided
+    and when, in the reader's timezone), never a DM, and the Home is republished without the stale row."""
+    request = asked(ctx, session, flagged=True)
+    stale = open_home(bolt_app, slack_api, data.OWNER)
+    assert buttons(stale, f"home_approval_{request.id}")[:2] == ["Approve", "Decline"]
+    dispatch(bolt_app, block_actions("request_approve", user_id=data.ADMIN, message=slack_api.last_message_to(
+        data.ADMIN)))
+    dms, publishes = len(slack_api.messages_to(data.OWNER)), len(slack_api.calls("views.publish", user_id=data.OWNER))
+    for action in ("request_approve", "request_decline"):  # the owner's Home had not caught up yet
+        assert dispatch(bolt_app, block_actions(action, str(request.id), data.OWNER, view=stale)).status == 200
+        answer = slack_api.last_view()
+        assert answer["title"]["text"] == "Already decided" and answer["close"]["text"] == "Close"
+        assert shown(answer) == (f"Request #{request.id} was already approved by <@UADMIN> on Mon 23 Nov 2026, "
+                                 "10:00 CET. Nothing changed.")
+    assert len(slack_api.messages_to(data.OWNER)) == dms  # no DM
+    assert slack_api.calls("chat.postEphemeral") == []
+    assert len(slack_api.calls("views.publish", user_id=data.OWNER)) == publishes + 2
+    assert buttons(slack_api.home(data.OWNER), f"home_approval_{request.id}") == []

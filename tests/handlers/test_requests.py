@@ -12,6 +12,7 @@ from refbot.domain import RequestStatus as S
 from refbot.jobs import run_job
 from refbot.models import Account, Activity, Contact, ReferenceRequest, RequestEvent, SearchLog
 from tests.support.payloads import (
+    app_home_opened,
     block_actions,
     block_suggestion,
     datepicker,
@@ -380,8 +381,27 @@ def test_decline_form_of_a_request_decided_meanwhile_says_so(bolt_app, slack_api
     dispatch(bolt_app, block_actions("request_approve", user_id=ADMIN, message=message))
     answer = submit(bolt_app, modal, {"reason": {"value": plain_value("no")}}, user=OWNER)
     assert answer["response_action"] == "update"
-    assert "is already approved, so it can't be declined" in json.dumps(answer["view"])
+    # the same words as a button's answer: who decided and when, in the reader's timezone (Berlin)
+    (section,) = answer["view"]["blocks"]
+    assert section["text"]["text"] == (f"Request #{requested} was already approved by <@UADMIN> on Mon 23 Nov 2026, "
+                                       "10:00 CET. Nothing changed.")
+    assert answer["view"]["close"]["text"] == "Close" and "submit" not in answer["view"]
     assert requests_in(session)[0].status is S.approved
+
+
+def test_suggest_form_of_a_request_decided_meanwhile_names_who_and_when(bolt_app, slack_api, requested, world,
+                                                                       session, clock):
+    message = owner_dm(slack_api)
+    dispatch(bolt_app, block_actions("request_suggest", user_id=OWNER, message=message))
+    modal = slack_api.last_view()
+    clock.advance(minutes=4)
+    dispatch(bolt_app, block_actions("request_decline", user_id=ADMIN, message=message))
+    submit(bolt_app, slack_api.last_view(), {"reason": {"value": plain_value("Dana is away")}}, user=ADMIN)
+    answer = submit(bolt_app, modal, {"contact": {"value": static_select(str(world["bob"]))}}, user=OWNER)
+    assert answer["response_action"] == "update"
+    assert answer["view"]["blocks"][0]["text"]["text"] == (
+        f"Request #{requested} was already declined by <@UADMIN> on Mon 23 Nov 2026, 10:04 CET. Nothing changed.")
+    assert len(requests_in(session)) == 1  # no suggested request was made
 
 
 def suggest_bob(bolt_app, slack_api, world):
@@ -477,11 +497,63 @@ def test_mark_scheduled_stores_the_call_time_from_the_sellers_timezone(bolt_app,
     assert request.status is S.scheduled
     assert request.scheduled_at == dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC)
     assert "scheduled the reference call with Dana Scully" in slack_api.messages_to(OWNER)[-1].args["text"]
-    assert "Scheduled" in json.dumps(slack_api.messages_to(SELLER)[-1].args)
-    # Mark scheduled goes away once used: the message with the contact's details says when instead
+    # Mark scheduled goes away once used: the message with the contact's details says when instead, and that
+    # edit is the seller's confirmation (one message per event: no second DM)
     after = slack_api.message(SELLER, approved_call.response["ts"])
-    assert "request_mark_scheduled" not in json.dumps(after) and "*Scheduled* for" in json.dumps(after)
+    assert "request_mark_scheduled" not in json.dumps(after)
+    assert "*Scheduled* for <!date^1795705200^{date_short_pretty} at {time}|Thu 26 Nov 2026, 10:00 EST>" in json.dumps(
+        after) and "I'll ask for your debrief after the call" in json.dumps(after)
     assert EMAIL in json.dumps(after)
+    assert slack_api.messages_to(SELLER)[-1] is approved_call
+
+
+def schedule_from(bolt_app, slack_api, **where):
+    """The seller clicks Mark scheduled where `where` says and saves Thu 26 Nov, 10:00."""
+    dispatch(bolt_app, block_actions("request_mark_scheduled", user_id=SELLER, **where))
+    modal = slack_api.last_view()
+    assert modal["callback_id"] == "request_schedule_modal"
+    assert submit(bolt_app, modal, {"date": {"value": datepicker("2026-11-26")},
+                                    "time": {"value": timepicker("10:00")}}) == {}
+
+
+def test_mark_scheduled_on_the_home_tab_refreshes_the_home_and_sends_no_dm(bolt_app, slack_api, requested,
+                                                                           session):
+    dispatch(bolt_app, app_home_opened(SELLER))
+    dispatch(bolt_app, block_actions("request_approve", user_id=OWNER, message=owner_dm(slack_api)))
+    before = len(slack_api.messages_to(SELLER))
+    home = slack_api.home(SELLER)
+    assert "request_mark_scheduled" in json.dumps(home)
+    schedule_from(bolt_app, slack_api, view=home)
+    assert requests_in(session)[0].status is S.scheduled
+    assert len(slack_api.messages_to(SELLER)) == before  # no new DM
+    home = json.dumps(slack_api.home(SELLER))
+    assert "request_mark_scheduled" not in home and "Thu 26 Nov" in home
+
+
+def test_mark_scheduled_from_my_requests_redraws_the_list(bolt_app, slack_api, requested, session):
+    dispatch(bolt_app, block_actions("request_approve", user_id=OWNER, message=owner_dm(slack_api)))
+    before = len(slack_api.messages_to(SELLER))
+    schedule_from(bolt_app, slack_api, value=str(requested), is_ephemeral=True)
+    assert len(slack_api.messages_to(SELLER)) == before
+    redrawn = slack_api.calls("response_url")[-1].args
+    assert redrawn["replace_original"] is True
+    shown = json.dumps(redrawn)
+    assert f"Request #{requested} scheduled" in shown and "Reschedule" in shown and "Scheduled for" in shown
+
+
+def test_mark_scheduled_after_a_call_that_did_not_happen_edits_that_message(bolt_app, slack_api, requested,
+                                                                             session):
+    """The "back to approved" prompt's Mark scheduled: that message is edited to say when, no new DM."""
+    dispatch(bolt_app, block_actions("request_approve", user_id=OWNER, message=owner_dm(slack_api)))
+    prompt = slack_api.post_as_bot(SELLER, {"text": "back to approved", "blocks": [
+        {"type": "actions", "block_id": "debrief_1", "elements": [
+            {"type": "button", "action_id": "request_mark_scheduled", "value": str(requested),
+             "text": {"type": "plain_text", "text": "Mark scheduled"}}]}]})
+    before = len(slack_api.messages_to(SELLER))
+    schedule_from(bolt_app, slack_api, message=slack_api.message(SELLER, prompt["ts"]))
+    assert len(slack_api.messages_to(SELLER)) == before
+    edited = slack_api.message(SELLER, prompt["ts"])
+    assert "request_mark_scheduled" not in json.dumps(edited) and "*Scheduled:*" in json.dumps(edited)
 
 
 def test_a_stranger_cannot_schedule(bolt_app, slack_api, requested, session):

@@ -22,10 +22,17 @@ def can_schedule(*, session: Session, env: RequestEnv, request: ReferenceRequest
 
 
 def mark_scheduled(
-    *, session: Session, env: RequestEnv, request_id: int, actor_id: str, scheduled_at: dt.datetime
+    *, session: Session, env: RequestEnv, request_id: int, actor_id: str, scheduled_at: dt.datetime,
+    clicked: tuple[str, str] | None = None, answered: bool = False,
 ) -> ReferenceRequest:
     """Record when the call (or other activity) happens: approved/scheduled -> scheduled, scheduled_at in
-    UTC. Saving the same time twice changes nothing. The approver is told."""
+    UTC. Saving the same time twice changes nothing. The approver is told.
+
+    One message per event for the seller: the message whose *Mark scheduled* was clicked (`clicked`: its
+    channel and ts) and the DM with the contact's details are edited to say when, and that is the
+    confirmation. A new DM goes to the seller only when someone else scheduled it, or when nothing they see
+    changed (no message edited and not `answered`: the caller shows them the outcome itself, e.g. their Home
+    tab or the `/reference my` list it redraws)."""
     if scheduled_at.tzinfo is None:
         raise ValueError("scheduled_at must be timezone-aware")
     scheduled_at = scheduled_at.astimezone(dt.UTC)
@@ -50,28 +57,40 @@ def mark_scheduled(
         text, blks = blocks.owner_scheduled_dm(card, reader_tz=env.tz(session, uid))
         enqueue(session=session, key=f"request:{request.id}:scheduled:{epoch}:{uid}", channel=uid, text=text,
                 blocks=blks)
-    _edit_approved_dm(session=session, env=env, request=request, card=card, epoch=epoch)
+    edited = _edit_approved_dm(session=session, env=env, request=request, card=card, epoch=epoch)
     text, blks = blocks.seller_scheduled_dm(card, reader_tz=env.tz(session, request.requester_id))
-    enqueue(session=session, key=f"request:{request.id}:scheduled:{epoch}:seller", channel=request.requester_id,
-            text=text, blocks=blks)
+    # The seller's click on another message (e.g. "back to approved" after a call that didn't happen):
+    if clicked is not None and actor_id == request.requester_id and clicked[1] not in edited:
+        enqueue(session=session, key=f"request:{request.id}:scheduled:{epoch}:edit:{clicked[1]}", channel=clicked[0],
+                method="chat.update", text=text, blocks=blks, extra={"ts": clicked[1]})
+        edited[clicked[1]] = clicked[0]
+    if actor_id != request.requester_id or not (edited or answered):
+        enqueue(session=session, key=f"request:{request.id}:scheduled:{epoch}:seller", channel=request.requester_id,
+                text=text, blocks=blks)
     return request
 
 
 def _edit_approved_dm(
     *, session: Session, env: RequestEnv, request: ReferenceRequest, card: blocks.RequestCard, epoch: int
-) -> None:
-    """The seller's DM with the contact's details loses its Mark scheduled button: it says when instead."""
+) -> dict[str, str | None]:
+    """The seller's DM with the contact's details loses its Mark scheduled button: it says when instead.
+    Returns the edited messages (ts -> channel; an edit of a message not posted yet is keyed by its outbox key)."""
     keys = [f"request:{request.id}:approved:seller"]
     if request.suggested_from_id is not None:
         keys.append(f"{suggestion_key(request.suggested_from_id)}:update:taken")
+    edited: dict[str, str | None] = {}
     for key in keys:
         if session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)) is None:
             continue
         original = key.removesuffix(":update:taken")
+        posted = session.execute(sa.select(OutboxMessage.result_ts, OutboxMessage.result_channel)
+                                 .where(OutboxMessage.dedupe_key == original)).first()
+        edited[(posted[0] if posted and posted[0] else original)] = posted[1] if posted else None
         text, blks = blocks.seller_approved_dm(card, contact_details(request.contact), now=env.now,
                                                reader_tz=env.tz(session, request.requester_id))
         enqueue(session=session, key=f"{original}:update:scheduled:{epoch}", channel=None, method="chat.update",
                 update_of=original, text=text, blocks=blks)
+    return edited
 
 
 def check_schedule_time(*, now: dt.datetime, scheduled_at: dt.datetime) -> None:
