@@ -77,7 +77,7 @@ class RequestCard:
     usage: str = ""  # how often the contact was used recently
     unavailable_reason: str = ""  # why the contact is resting/busy ('' when available)
     suggested_contact: str = ""  # declined in favour of this contact (the owner's suggestion)
-    suggestion_answer: str = ""  # the seller's answer to that suggestion: "taken", "passed" or ""
+    suggestion_answer: str = ""  # the seller's answer to that suggestion: "taken", "passed", "lapsed" or ""
     awaiting_seller: bool = False  # an owner's suggestion (approved by them) the seller hasn't taken yet
 
 
@@ -222,13 +222,16 @@ def decision_line(card: RequestCard, reader_tz: str | None, reader_id: str | Non
         instead = f"*{escape(card.suggested_contact)}*" if card.suggested_contact else "another contact"
         who_ = person(card.decided_by, reader_id, capital=True)
         seller = person(card.requester_id, reader_id)
-        answer = {"taken": f"{seller} took them.", "passed": f"{seller} passed; nothing more to do."}.get(
+        answer = {"taken": f"{seller} took them.", "passed": f"{seller} passed; nothing more to do.",
+                  "lapsed": f"{seller} didn't answer in time, so it lapsed; nothing more to do."}.get(
             card.suggestion_answer, f"{seller} takes them or passes; I'll tell you.")
         return f":twisted_rightwards_arrows: {who_} suggested {instead} instead{when}. {answer}"
     if s is RequestStatus.declined:
         return f":x: Declined by {by}{when}"
     if s is RequestStatus.cancelled:
         return f":no_entry_sign: Cancelled by {by}{when}. Nothing more to do."
+    if s is RequestStatus.expired and card.suggested_from_id is not None:
+        return f":hourglass: Lapsed: {person(card.requester_id, reader_id)} didn't take this suggestion in time"
     if s is RequestStatus.expired:
         return f":hourglass: Expired: not approved by {date_text(card.needed_by)}"
     return f":white_check_mark: Approved by {by}{when}"
@@ -240,6 +243,8 @@ def already_decided(card: RequestCard, *, reader_id: str, reader_tz: str | None)
             RequestStatus.expired: "expired"}.get(card.status, "approved")
     if card.status is RequestStatus.declined and card.decline_reason == SUGGESTED_REASON:
         verb = "answered with another contact"
+    if card.status is RequestStatus.expired and card.suggested_from_id is not None:
+        return f"Request #{card.id} lapsed: the suggestion wasn't taken in time. Nothing changed."
     if card.status is RequestStatus.expired:
         return f"Request #{card.id} expired on {date_text(card.needed_by)}: nobody approved it in time. Nothing changed."
     by = person(card.decided_by, reader_id)
@@ -684,8 +689,10 @@ def seller_declined_dm(card: RequestCard) -> tuple[str, list[dict[str, Any]]]:
     return text, blocks
 
 
-def seller_suggested_dm(old: RequestCard, new: RequestCard, *, reason: str) -> tuple[str, list[dict[str, Any]]]:
-    """The owner answered with another contact, approved by their click: the seller takes them or passes."""
+def seller_suggested_dm(old: RequestCard, new: RequestCard, *, reason: str,
+                        answer_by: dt.date | None = None) -> tuple[str, list[dict[str, Any]]]:
+    """The owner answered with another contact, approved by their click: the seller takes them or passes
+    (by `answer_by`, after which the suggestion lapses)."""
     by = f"<@{old.decided_by}>" if old.decided_by else "The account owner"
     first = new.contact_name.split(" ")[0] if new.contact_name else "them"
     lines = [
@@ -696,7 +703,8 @@ def seller_suggested_dm(old: RequestCard, new: RequestCard, *, reason: str) -> t
     ]
     if reason:
         lines.append(f"*Why:* {escape(reason)}")
-    lines.append(f"*Next:* take {escape(first)} to get their contact details, or pass.")
+    by_when = f" by {date_text(answer_by)} (then the suggestion lapses)" if answer_by else ""
+    lines.append(f"*Next:* take {escape(first)} to get their contact details, or pass{by_when}.")
     blocks = [
         kit.section("\n".join(lines)),
         kit.actions(kit.button(f"Take {truncate(first, 60)}", TAKE_SUGGESTION_ACTION, str(new.id), style="primary"),
@@ -712,6 +720,21 @@ def seller_passed_dm(card: RequestCard) -> tuple[str, list[dict[str, Any]]]:
     """The suggestion DM after the seller passed on it."""
     text = f"You passed on {escape(card.contact_name)} (request #{card.id}); the account owner was told."
     return text, [kit.section(f":heavy_minus_sign: {text} Try another reference:"),
+                  _seller_button(card, "Search again", SEARCH_AGAIN_ACTION)]
+
+
+def seller_suggestion_lapsed_dm(card: RequestCard, *, answer_by: dt.date,
+                                edit: bool = False) -> tuple[str, list[dict[str, Any]]]:
+    """An owner's suggestion the seller didn't take by `answer_by`: it lapsed. The new DM says so with Search
+    again; `edit`: the suggestion DM itself, which loses its Take / No thanks buttons."""
+    by = f"<@{card.owner_id}>" if card.owner_id else "The account owner"  # who suggested (and owns the account)
+    what = (f"{by}'s suggestion of {escape(card.contact_name)} ({escape(card.account_name)}, request #{card.id}) "
+            f"lapsed: you didn't take them by {date_text(answer_by)}.")
+    if edit:
+        return what, [kit.section(f":hourglass: {what}")]
+    text = f"{what} Search again to find another reference."
+    return text, [kit.section(f":hourglass: {what}\n*Next:* search again with the same criteria, or ask for "
+                              "them again with `/reference request`."),
                   _seller_button(card, "Search again", SEARCH_AGAIN_ACTION)]
 
 

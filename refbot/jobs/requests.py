@@ -1,6 +1,6 @@
 """The approval SLA job: remind the account owner after `approval_remind_hours`, escalate to the program
 managers after `approval_escalate_hours`, expire requests not approved by their needed-by date, telling
-the seller each time.
+the seller each time; and let owners' suggestions the seller didn't take in time lapse.
 
 Each step happens once per request: reminders and escalations are claimed (ScheduledRun) in the same
 transaction as their messages, expiry is a guarded transition, and every message has an outbox key.
@@ -51,4 +51,24 @@ def run(ctx: AppContext) -> str:
             continue
         except Exception:  # one broken request must not stop the others
             log.exception("approval SLA failed for request %s; the next run retries", request_id)
-    return f"reminded {counts['remind']}, escalated {counts['escalate']}, expired {counts['expire']}"
+    lapsed = _lapse_suggestions(ctx, env)
+    return (f"reminded {counts['remind']}, escalated {counts['escalate']}, expired {counts['expire']}, "
+            f"suggestions lapsed {lapsed}")
+
+
+def _lapse_suggestions(ctx: AppContext, env: svc.RequestEnv) -> int:
+    """Owners' suggestions the seller didn't take in time lapse, each once (a guarded transition)."""
+    with ctx.db.unit_of_work(read_only=True) as session:
+        ids = svc.lapsing_suggestion_ids(session=session, policy=load_policy(session=session),
+                                         today=env.today(session), tz=ctx.settings.tz)
+    lapsed = 0
+    for request_id in ids:
+        try:
+            with ctx.db.unit_of_work() as session:
+                svc.lapse_suggestion(session=session, env=env, request_id=request_id)
+            lapsed += 1
+        except (InvalidTransition, NotFound):  # taken, passed or cancelled meanwhile; or a re-run
+            continue
+        except Exception:
+            log.exception("could not lapse the suggestion of request %s; the next run retries", request_id)
+    return lapsed

@@ -2,7 +2,8 @@
 immutable RequestEvent, in the caller's transaction.
 
     pending_approval -> approved -> scheduled -> completed -> debriefed
-    side exits: declined, cancelled, expired; a call that did not happen goes back to approved
+    side exits: declined, cancelled, expired (not approved by its needed-by date, or an owner's suggestion the
+    seller didn't take in time); a call that did not happen goes back to approved
     (to be rescheduled) or is closed as missed.
 
 Two instances, two clicks or a redelivered payload racing on one request: the UPDATE is guarded by
@@ -30,7 +31,7 @@ ALLOWED: dict[S, frozenset[S]] = {
     S.completed: frozenset({S.approved, S.scheduled}),
     S.debriefed: frozenset({S.completed}),
     S.cancelled: frozenset({S.pending_approval, S.approved, S.scheduled}),
-    S.expired: frozenset({S.pending_approval}),
+    S.expired: frozenset({S.pending_approval, S.approved}),  # approved: an owner's suggestion nobody took
     S.missed: frozenset({S.approved, S.scheduled, S.completed}),
 }
 

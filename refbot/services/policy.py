@@ -32,6 +32,7 @@ class Policy(BaseModel):
     min_gap_days: int = Field(default=30, ge=0, le=365)
     approval_remind_hours: int = Field(default=24, ge=1)
     approval_escalate_hours: int = Field(default=48, ge=1)
+    suggestion_expire_business_days: int = Field(default=5, ge=1, le=30)
     debrief_delay_hours: int = Field(default=2, ge=0)
     debrief_reminder_days: int = Field(default=2, ge=1)
     debrief_on_time_days: int = Field(default=2, ge=1)

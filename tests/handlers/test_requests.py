@@ -454,6 +454,40 @@ def test_the_seller_can_pass_on_the_owners_suggestion(bolt_app, slack_api, reque
     assert len(slack_api.messages_to(OWNER)) == 1
 
 
+def test_an_owners_suggestion_the_seller_never_answers_lapses_once(bolt_app, ctx, clock, slack_api, requested, world,
+                                                                   session):
+    session.get(ReferenceRequest, requested).needed_by = dt.date(2026, 12, 10)
+    session.commit()
+    suggest_bob(bolt_app, slack_api, world)
+    offer = seller_suggestion(slack_api)
+    # five business days from Mon 23 Nov (policy suggestion_expire_business_days), in the program's timezone
+    assert "or pass by Mon 30 Nov 2026 (then the suggestion lapses)" in json.dumps(offer)
+    dispatch(bolt_app, app_home_opened(OWNER))
+    seller_dms, owner_dms = len(slack_api.messages_to(SELLER)), len(slack_api.messages_to(OWNER))
+    clock.set(dt.datetime(2026, 11, 30, 22, 30, tzinfo=dt.UTC))  # still Mon 30 Nov in Berlin
+    run_job(ctx, "approval_reminders")
+    assert requests_in(session)[1].status is S.approved and len(slack_api.messages_to(SELLER)) == seller_dms
+    publishes = len(slack_api.calls("views.publish", user_id=OWNER))
+
+    clock.set(dt.datetime(2026, 11, 30, 23, 30, tzinfo=dt.UTC))  # Tue 1 Dec in Berlin
+    for _ in range(2):  # a re-run (or a second instance) changes nothing more
+        run_job(ctx, "approval_reminders")
+    old, new = requests_in(session)
+    assert new.status is S.expired and old.status is S.declined
+    lapsed = slack_api.messages_to(SELLER)[seller_dms:]
+    assert len(lapsed) == 1  # one DM: it lapsed, and how to search again
+    assert lapsed[0].args["text"] == (f"<@UOWNER>'s suggestion of Bob Builder (Globex, request #{new.id}) lapsed: "
+                                      "you didn't take them by Mon 30 Nov 2026. Search again to find another reference.")
+    assert "search_again" in json.dumps(lapsed[0].args)
+    after = slack_api.message(SELLER, offer["ts"])
+    assert not any(b["type"] == "actions" for b in after["blocks"]) and "lapsed" in json.dumps(after)
+    assert "<@USELLER> didn't answer in time, so it lapsed" in json.dumps(owner_dm(slack_api))
+    assert len(slack_api.messages_to(OWNER)) == owner_dms  # the owner's DM is edited, no new one
+    assert len(slack_api.calls("views.publish", user_id=OWNER)) == publishes + 1  # their Home republished
+    dispatch(bolt_app, block_actions("request_take_suggestion", str(new.id), SELLER))  # a stale button
+    assert requests_in(session)[1].status is S.expired and "bob@globex" not in slack_api.all_text()
+
+
 def test_approving_a_cancelled_request_gets_a_clear_answer(bolt_app, slack_api, requested, session):
     message = owner_dm(slack_api)
     dispatch(bolt_app, block_actions("request_cancel", str(requested), SELLER, is_ephemeral=True))

@@ -337,6 +337,35 @@ def test_sla_steps_follow_the_policy(session, env, ids):
     assert steps(49, today=dt.date(2026, 11, 27)) == ["expire"]
 
 
+def test_an_unanswered_suggestion_lapses_after_the_policys_business_days_or_at_needed_by(session, env, ids):
+    request = create(session, env, ids["dana"], needed_by=dt.date(2026, 12, 18))
+    new = svc.suggest(session=session, env=env, request_id=request.id, actor_id="UOWNER", contact_id=ids["bob"])
+    session.commit()
+    policy = svc.load_policy(session=session)
+
+    def lapsing(today):
+        return svc.lapsing_suggestion_ids(session=session, policy=policy, today=today, tz=env.settings.tz)
+
+    assert svc.suggestion_answer_by(request=new, policy=policy, tz=env.settings.tz) == dt.date(2026, 11, 30)
+    assert lapsing(dt.date(2026, 11, 30)) == [] and lapsing(dt.date(2026, 12, 1)) == [new.id]
+    update_policy(session=session, changes={"suggestion_expire_business_days": 10}, updated_by="UADMIN")
+    policy = svc.load_policy(session=session)
+    assert lapsing(dt.date(2026, 12, 1)) == [] and lapsing(dt.date(2026, 12, 8)) == [new.id]
+    new.needed_by = dt.date(2026, 11, 25)  # never after the needed-by date
+    assert lapsing(dt.date(2026, 11, 26)) == [new.id]
+    svc.answer_suggestion(session=session, env=env, request_id=new.id, actor_id="USELLER", take=True)
+    assert lapsing(dt.date(2026, 12, 31)) == []  # taken: nothing lapses
+    with pytest.raises(InvalidTransition):
+        svc.lapse_suggestion(session=session, env=env, request_id=new.id)
+
+
+@pytest.mark.parametrize("value", [0, 31, "five"])
+def test_the_suggestion_expiry_policy_is_checked_like_the_others(session, value):
+    with pytest.raises(ValidationFailed) as err:
+        update_policy(session=session, changes={"suggestion_expire_business_days": value}, updated_by="cli")
+    assert "suggestion_expire_business_days: must be a whole number from 1 to 30" in err.value.message
+
+
 def test_expire_tells_the_seller_and_closes_the_buttons(session, env, ids):
     request = create(session, env, ids["dana"])
     svc.expire(session=session, env=env, request_id=request.id)

@@ -9,7 +9,7 @@ suggest another contact, cancel, mark scheduled, and the approval SLA (remind, e
     decide     approve, decline, cancel
     suggest    decline in favour of another contact
     schedule   when the call happens
-    sla        remind, escalate, expire
+    sla        remind, escalate, expire; an owner's suggestion the seller doesn't take lapses
     cards      what messages and lists show about a request
 
 Every state change goes through `lifecycle.transition` (one guarded UPDATE + an audit event) and the
@@ -22,6 +22,7 @@ Slack messages it causes are queued in the same transaction (outbox), with these
     request:{id}:flagged:{pm}              resting/busy contact, to each program manager
     request:{id}:approved:seller           contact details (the first time they are shown)
     request:{id}:declined:seller / :suggested:seller / :expired:seller / :reminded:seller / :escalated:seller
+    request:{id}:lapsed:seller             an owner's suggestion the seller didn't take in time
     request:{id}:cancelled:owner           the approver learns the seller cancelled
     request:{id}:scheduled:{epoch}:owner   the approver learns when the call is
 
@@ -62,8 +63,11 @@ from refbot.services.requests.sla import (
     due_sla_steps,
     escalate,
     expire,
+    lapse_suggestion,
+    lapsing_suggestion_ids,
     pending_request_ids,
     remind_approvers,
+    suggestion_answer_by,
 )
 from refbot.services.requests.suggest import answer_suggestion, suggest
 from refbot.services.requests.validate import (
@@ -82,7 +86,8 @@ __all__ = [
     "alternative_contacts", "approve", "approvers",
     "business_days_between", "can_decide", "can_schedule", "cancel", "card_of", "check_schedule_time",
     "contact_choices", "contact_options", "contact_details", "create_request", "decline", "due_sla_steps", "escalate", "expire",
-    "find_by_token", "follow_owner_changes", "get_request", "load_policy", "mark_scheduled", "my_requests", "parse_topics",
+    "find_by_token", "follow_owner_changes", "lapse_suggestion", "lapsing_suggestion_ids",
+    "suggestion_answer_by", "get_request", "load_policy", "mark_scheduled", "my_requests", "parse_topics",
     "pending_request_ids", "prefill_from_input", "prefill_from_search", "remind_approvers", "request_form",
     "require_decider", "require_pending", "requestable_contact", "suggest", "upsert_opportunity",
     "validate_request",

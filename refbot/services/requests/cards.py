@@ -97,7 +97,7 @@ def suggestion_taken(session: Session, request: ReferenceRequest) -> bool:
 
 
 def _suggestion_facts(session: Session, request: ReferenceRequest) -> tuple[str, str, bool]:
-    """(whom the owner suggested instead, the seller's answer: "taken"/"passed"/"", whether this request is a
+    """(whom the owner suggested instead, the seller's answer: "taken"/"passed"/"lapsed"/"", whether this request is a
     suggestion the seller still has to take)."""
     awaiting = (request.suggested_from_id is not None and S(request.status) is S.approved
                 and not suggestion_taken(session, request))
@@ -108,7 +108,9 @@ def _suggestion_facts(session: Session, request: ReferenceRequest) -> tuple[str,
     if new is None:
         return "", "", awaiting
     answer = ""
-    if suggestion_taken(session, new) or S(new.status) not in (S.approved, S.pending_approval, S.cancelled):
+    if S(new.status) is S.expired:
+        answer = "lapsed"
+    elif suggestion_taken(session, new) or S(new.status) not in (S.approved, S.pending_approval, S.cancelled):
         answer = "taken"
     elif S(new.status) is S.cancelled:
         answer = "passed"

@@ -1,5 +1,6 @@
 """The approval SLA (the approval_reminders job): remind the approver, escalate to the program managers,
-expire after the needed-by date."""
+expire after the needed-by date; and an owner's suggestion the seller doesn't take within
+`suggestion_expire_business_days` (or by the needed-by date) lapses."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from refbot.blocks import requests as blocks
-from refbot.models import ReferenceRequest
+from refbot.errors import InvalidTransition
+from refbot.models import ReferenceRequest, RequestEvent
 from refbot.services import lifecycle
 from refbot.services.outbox import enqueue
 from refbot.services.policy import Policy, load_policy
 from refbot.services.requests.approvals import approvers, ask_approvers, update_button_dms
-from refbot.services.requests.cards import card_of
-from refbot.services.requests.env import RequestEnv, S, get_request
+from refbot.services.requests.cards import SUGGESTION_TAKEN, card_of, suggestion_taken
+from refbot.services.requests.env import RequestEnv, S, get_request, suggestion_key
+from refbot.services.requests.validate import add_business_days
 
 
 def pending_request_ids(*, session: Session) -> list[int]:
@@ -95,4 +98,54 @@ def expire(*, session: Session, env: RequestEnv, request_id: int) -> ReferenceRe
     text, blks = blocks.seller_expired_dm(card_of(session=session, request=request))
     enqueue(session=session, key=f"request:{request.id}:expired:seller", channel=request.requester_id,
             text=text, blocks=blks)
+    return request
+
+
+# ------------------------------------------------------------------ an owner's suggestion nobody answers
+
+
+def suggestion_answer_by(*, request: ReferenceRequest, policy: Policy, tz: dt.tzinfo) -> dt.date:
+    """The last day the seller can take the contact an owner suggested (`request` is the suggested one):
+    `suggestion_expire_business_days` after it was made, and never after the needed-by date."""
+    made = request.created_at.astimezone(tz).date()
+    return min(add_business_days(made, policy.suggestion_expire_business_days), request.needed_by)
+
+
+def lapsing_suggestion_ids(*, session: Session, policy: Policy, today: dt.date, tz: dt.tzinfo) -> list[int]:
+    """Owners' suggestions still waiting for the seller after their answer-by day."""
+    taken = sa.select(RequestEvent.id).where(RequestEvent.request_id == ReferenceRequest.id,
+                                             RequestEvent.action == SUGGESTION_TAKEN).exists()
+    waiting = session.scalars(
+        sa.select(ReferenceRequest)
+        .where(ReferenceRequest.status == S.approved, ReferenceRequest.suggested_from_id.is_not(None), ~taken)
+        .order_by(ReferenceRequest.id)
+    ).all()
+    return [r.id for r in waiting if today > suggestion_answer_by(request=r, policy=policy, tz=tz)]
+
+
+def lapse_suggestion(*, session: Session, env: RequestEnv, request_id: int) -> ReferenceRequest:
+    """The seller didn't take the owner's suggestion in time: the suggested request expires, the seller's
+    suggestion DM loses its buttons and one DM says it lapsed (with Search again); the owner's DM says so and
+    their Home is republished. Raises InvalidTransition when it was answered meanwhile."""
+    request = get_request(session=session, request_id=request_id)
+    if request.suggested_from_id is None or suggestion_taken(session, request):
+        raise InvalidTransition(f"Request #{request_id} is not a suggestion waiting for the seller.")
+    policy = load_policy(session=session)
+    answer_by = suggestion_answer_by(request=request, policy=policy, tz=env.settings.tz)
+    request = lifecycle.transition(
+        session=session, request_id=request_id, to=S.expired, actor_id=None, action="expire", now=env.now,
+        from_statuses={S.approved}, detail={"suggestion": "lapsed", "answer_by": answer_by.isoformat()},
+    )
+    card = card_of(session=session, request=request)
+    key = suggestion_key(request.suggested_from_id)
+    text, blks = blocks.seller_suggestion_lapsed_dm(card, answer_by=answer_by, edit=True)
+    enqueue(session=session, key=f"{key}:update:lapsed", channel=None, method="chat.update", update_of=key,
+            text=text, blocks=blks)
+    text, blks = blocks.seller_suggestion_lapsed_dm(card, answer_by=answer_by)
+    enqueue(session=session, key=f"request:{request.id}:lapsed:seller", channel=request.requester_id, text=text,
+            blocks=blks)
+    update_button_dms(session=session, env=env, request=request)  # program managers' flagged DMs, if any
+    update_button_dms(session=session, env=env, request=get_request(session=session,
+                                                                      request_id=request.suggested_from_id),
+                      step="lapsed")  # the owner's DM: "… didn't answer in time"
     return request

@@ -1,6 +1,7 @@
 """An account owner's "Suggest another contact": the request is answered with another contact of the same
 account. The owner's click approves the new request (nobody asks the owner again); the seller takes the
-suggested contact (and gets their details) or passes (the new request is cancelled). One DM to the seller,
+suggested contact (and gets their details) or passes (the new request is cancelled); a suggestion not taken
+within `suggestion_expire_business_days` lapses (refbot.services.requests.sla). One DM to the seller,
 edited in place when they answer; the owner's DM is edited in place at each step."""
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from refbot.services.requests.approvals import (
 from refbot.services.requests.cards import SUGGESTION_TAKEN, card_of, contact_details, suggestion_taken
 from refbot.services.requests.create import created_event
 from refbot.services.requests.env import LIMITS, SUGGESTED_REASON, RequestEnv, S, get_request, suggestion_key
+from refbot.services.requests.sla import suggestion_answer_by
 
 
 def suggest(
@@ -89,8 +91,9 @@ def suggest(
         detail={"suggested": True},
     )
     update_button_dms(session=session, env=env, request=old)
+    answer_by = suggestion_answer_by(request=new, policy=policy, tz=env.settings.tz)
     text, blks = blocks.seller_suggested_dm(card_of(session=session, request=old),
-                                            card_of(session=session, request=new), reason=reason)
+                                            card_of(session=session, request=new), reason=reason, answer_by=answer_by)
     enqueue(session=session, key=suggestion_key(old.id), channel=old.requester_id, text=text, blocks=blks)
     if new.flagged:
         flag_to_program_managers(session=session, env=env, request=new)
