@@ -23,9 +23,11 @@ from refbot.services.users import admin_ids, get_user, is_admin, profile_is_fres
 log = logging.getLogger(__name__)
 
 
-def publish_home(ctx: AppContext, client: WebClient, user_id: str, *, pages: Mapping[str, int] | None = None) -> None:
+def publish_home(ctx: AppContext, client: WebClient, user_id: str, *, pages: Mapping[str, int] | None = None,
+                 shared: dict[str, Any] | None = None) -> None:
     """Build and publish `user_id`'s Home tab (seller, plus account owner / program manager parts that apply).
-    `pages`: the first item shown of the lists the reader paged through (section name -> offset)."""
+    `pages`: the first item shown of the lists the reader paged through (section name -> offset). `shared`: a
+    batch of Homes published together keeps the program manager part here, built once for all of them."""
     with ctx.db.unit_of_work(read_only=True) as session:
         fresh = profile_is_fresh(session=session, slack_id=user_id)
     if not fresh:  # about once a day per user: ask Slack for the profile (timezone, email) and cache it
@@ -36,9 +38,16 @@ def publish_home(ctx: AppContext, client: WebClient, user_id: str, *, pages: Map
     with ctx.db.unit_of_work(read_only=True) as session:
         admin = is_admin(settings=ctx.settings, session=session, client=None, slack_id=user_id)
         reader_tz = user_tz(session=session, client=None, slack_id=user_id, default=ctx.settings.refbot_timezone)
-        data = home_service.build_home(session=session, user_id=user_id, is_admin=admin, now=ctx.clock.now(),
-                                       tz=ctx.settings.tz, reader_tz=reader_tz,
-                                       default_channel=ctx.settings.refbot_leaderboard_channel, pages=pages)
+        now, channel = ctx.clock.now(), ctx.settings.refbot_leaderboard_channel
+        program = None
+        if admin and shared is not None and not pages:
+            if "admin" not in shared:
+                shared["admin"] = home_service.admin_home(session=session, now=now, tz=ctx.settings.tz,
+                                                          default_channel=channel)
+            program = shared["admin"]
+        data = home_service.build_home(session=session, user_id=user_id, is_admin=admin, now=now,
+                                       tz=ctx.settings.tz, reader_tz=reader_tz, default_channel=channel,
+                                       pages=pages, admin=program)
         team = leader_blocks(ctx, session, client, user_id)
     growth = data.extra.get("growth")
     if first and growth is not None:  # the first-run welcome goes on top (refbot.handlers.welcome)
@@ -62,17 +71,18 @@ def leader_blocks(ctx: AppContext, session: Session, client: WebClient, user_id:
     return team_home_blocks(view, now=now)
 
 
-def refresh_home(ctx: AppContext, client: WebClient, user_id: str) -> None:
+def refresh_home(ctx: AppContext, client: WebClient, user_id: str, *, shared: dict[str, Any] | None = None) -> None:
     """Best effort: show the user's own action on their Home tab."""
     try:
-        publish_home(ctx, client, user_id)
+        publish_home(ctx, client, user_id, shared=shared)
     except Exception:
         log.info("could not refresh the Home tab of %s", user_id, exc_info=True)
 
 
 def refresh_homes(ctx: AppContext, client: WebClient, user_ids: Iterable[str], admins: bool = False) -> None:
     """Best effort, after a commit: republish the Home tabs a change made stale (`admins`: every program
-    manager's too). A Home that fails keeps its content until its user opens it again."""
+    manager's too: services ask for them only when the change shows on their Home, see
+    `refbot.services.lifecycle.transition`). A Home that fails keeps its content until its user opens it again."""
     users = set(user_ids)
     if admins:
         try:
@@ -80,8 +90,9 @@ def refresh_homes(ctx: AppContext, client: WebClient, user_ids: Iterable[str], a
                 users.update(admin_ids(settings=ctx.settings, session=session, client=client))
         except Exception:
             log.info("could not list the program managers to refresh their Home tabs", exc_info=True)
+    shared: dict[str, Any] = {}  # the program managers' part, built once for the batch
     for user_id in sorted(users):
-        refresh_home(ctx, client, user_id)
+        refresh_home(ctx, client, user_id, shared=shared)
 
 
 def watch(ctx: AppContext) -> None:

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from refbot.blocks import debriefs as blocks
+from refbot.db import touch_homes
 from refbot.domain import MetNeeds, PointsReason
 from refbot.domain import RequestStatus as S
 from refbot.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
@@ -198,6 +199,7 @@ def send_prompt(*, session: Session, request_id: int, now: dt.datetime, policy: 
         return False
     lifecycle.record_event(session=session, request_id=request.id, actor_id=None, action=PROMPTED, now=now,
                            detail={"call_ts": ts})
+    touch_homes(session, request.requester_id, admins=True)  # a debrief is due: the seller's and the PMs' queues
     return True
 
 

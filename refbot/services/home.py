@@ -38,7 +38,7 @@ from refbot.models import (
     SearchLog,
 )
 from refbot.models.search import NOT_SELLER_SOURCES
-from refbot.services import availability, leaderboard
+from refbot.services import availability, leaderboard, queues
 from refbot.services.growth import growth_home
 from refbot.services.points import rank, ranked_count
 from refbot.services.policy import Policy, load_policy
@@ -47,10 +47,9 @@ LIST_LIMIT = 8
 RECENT_DAYS = 30
 Pages = Mapping[str, int]  # list name (blocks.home.LISTS) -> the first item the reader asked to see
 UPCOMING_STATUSES = (S.approved, S.scheduled)
-AWAITING_DEBRIEF = (S.scheduled, S.completed)
+AWAITING_DEBRIEF = queues.AWAITING_DEBRIEF
 
-def _call_at() -> sa.ColumnElement[dt.datetime]:
-    return sa.func.coalesce(ReferenceRequest.scheduled_at, ReferenceRequest.completed_at)
+_call_at = queues.call_at
 
 
 def _lines_query() -> sa.Select[tuple[ReferenceRequest, str, str, str]]:
@@ -101,13 +100,7 @@ def _count(session: Session, *where: sa.ColumnElement[bool], join_debrief: bool 
     return int(session.scalar(stmt.where(*where)) or 0)
 
 
-def _awaiting_debrief(now: dt.datetime, delay: dt.timedelta) -> tuple[sa.ColumnElement[bool], ...]:
-    """Requests whose call took place (`delay` ago or more) and have no debrief yet."""
-    return (
-        ReferenceRequest.status.in_(list(AWAITING_DEBRIEF)),
-        sa.or_(ReferenceRequest.status == S.completed, _call_at() <= now - delay),
-        Debrief.id.is_(None),
-    )
+_awaiting_debrief = queues.missing_debrief
 
 
 # ------------------------------------------------------------------ seller
@@ -230,15 +223,14 @@ def _unmatched(session: Session, since: dt.datetime, limit: int) -> tuple[tuple[
 def admin_home(*, session: Session, now: dt.datetime, tz: dt.tzinfo, default_channel: str | None,
                limit: int = LIST_LIMIT, pages: Pages | None = None) -> AdminHome:
     policy = load_policy(session=session)
-    aging_where = (ReferenceRequest.status == S.pending_approval, ReferenceRequest.flagged.is_(False),
-                   ReferenceRequest.created_at <= now - dt.timedelta(hours=policy.approval_remind_hours))
+    aging_where = queues.aging(now, policy)
     aging_total = _count(session, *aging_where)
     aging_from = _offset(pages, "aging", aging_total)
     aging = _lines(session, _lines_query().where(*aging_where)
                    .order_by(ReferenceRequest.created_at, ReferenceRequest.id).offset(aging_from).limit(limit))
 
     # Requests for a resting or busy contact wait for a decision here from the moment they are made.
-    flagged_where = (ReferenceRequest.status == S.pending_approval, ReferenceRequest.flagged.is_(True))
+    flagged_where = queues.flagged()
     flagged_total = _count(session, *flagged_where)
     flagged_from = _offset(pages, "flagged", flagged_total)
     flagged = _lines(session, _lines_query().where(*flagged_where)
@@ -298,16 +290,17 @@ def reader_zone(reader_tz: str | None, default: dt.tzinfo) -> dt.tzinfo:
 
 def build_home(*, session: Session, user_id: str, is_admin: bool, now: dt.datetime, tz: dt.tzinfo,
                default_channel: str | None = None, reader_tz: str | None = None,
-               pages: Pages | None = None) -> HomeData:
+               pages: Pages | None = None, admin: AdminHome | None = None) -> HomeData:
     """Everything the Home tab shows `user_id`: the seller part always, the others when they apply. `tz` is
-    the program's (quarters, the rolling window); "today" (yesterday, 3 days ago) is the reader's."""
+    the program's (quarters, the rolling window); "today" (yesterday, 3 days ago) is the reader's. `admin`:
+    the program manager part built already (it is the same for every program manager on page one)."""
     return HomeData(
         user_id=user_id,
         now=now,
         today=now.astimezone(reader_zone(reader_tz, tz)).date(),
         seller=seller_home(session=session, user_id=user_id, now=now, tz=tz, pages=pages),
         owner=owner_home(session=session, user_id=user_id, now=now, tz=tz, pages=pages),
-        admin=admin_home(session=session, now=now, tz=tz, default_channel=default_channel, pages=pages)
+        admin=(admin or admin_home(session=session, now=now, tz=tz, default_channel=default_channel, pages=pages))
         if is_admin else None,
         extra={"growth": growth_home(session=session, user_id=user_id, is_admin=is_admin, now=now, tz=tz)},
     )

@@ -22,6 +22,8 @@ from refbot.db import touch_homes
 from refbot.domain import RequestStatus as S
 from refbot.errors import InvalidTransition, NotFound
 from refbot.models import ReferenceRequest, RequestEvent
+from refbot.services import queues
+from refbot.services.policy import load_policy
 
 # target status -> statuses it may be reached from
 ALLOWED: dict[S, frozenset[S]] = {
@@ -34,6 +36,8 @@ ALLOWED: dict[S, frozenset[S]] = {
     S.expired: frozenset({S.pending_approval, S.approved}),  # approved: an owner's suggestion nobody took
     S.missed: frozenset({S.approved, S.scheduled, S.completed}),
 }
+
+RECORDS_USE = frozenset({S.completed, S.debriefed, S.missed})  # the call happened (or is settled)
 
 TERMINAL = frozenset({S.debriefed, S.declined, S.cancelled, S.expired, S.missed})
 
@@ -93,6 +97,8 @@ def transition(
         raise NotFound(f"Request #{request_id} doesn't exist (anymore).")
     if current not in allowed:
         raise InvalidTransition(refusal(request_id, current, to))
+    policy = load_policy(session=session)
+    was_queued = queues.in_program_queue(session=session, request_id=request_id, now=now, policy=policy)
     result = session.execute(
         sa.update(ReferenceRequest)
         .where(ReferenceRequest.id == request_id, ReferenceRequest.status == current)
@@ -117,8 +123,12 @@ def transition(
     request = session.get(ReferenceRequest, request_id)
     assert request is not None
     session.refresh(request)
-    # Whoever asked, decides or oversees it sees the change on their Home tab, wherever it was made.
-    touch_homes(session, request.requester_id, request.owner_id, actor_id, admins=True)
+    # Whoever asked or decides sees the change on their Home tab, wherever it was made; the program managers
+    # when it enters or leaves one of their queues, or records a use of the contact (contacts at their limit).
+    # Their Home's quarter figures catch up when they open the tab (app_home_opened republishes it).
+    admins = (was_queued or to in RECORDS_USE
+              or queues.in_program_queue(session=session, request_id=request_id, now=now, policy=policy))
+    touch_homes(session, request.requester_id, request.owner_id, actor_id, admins=admins)
     return request
 
 

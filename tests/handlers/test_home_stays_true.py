@@ -202,3 +202,51 @@ def test_a_click_on_a_home_row_decided_meanwhile_answers_in_a_modal_and_refreshe
     assert slack_api.calls("chat.postEphemeral") == []
     assert len(slack_api.calls("views.publish", user_id=data.OWNER)) == publishes + 2
     assert buttons(slack_api.home(data.OWNER), f"home_approval_{request.id}") == []
+
+
+def status(session, request_id):
+    return session.scalar(sa.select(ReferenceRequest.status).where(ReferenceRequest.id == request_id))
+
+
+def test_only_the_homes_a_decision_changes_are_republished(bolt_app, slack_api, session, ctx, settings, clock):
+    """An ordinary request's decision changes the seller's and the owner's Home, not every program manager's;
+    a request in a program manager's queue (flagged, or waiting past the reminder SLA) changes theirs too."""
+    settings.refbot_admins = [data.ADMIN, PM2]
+    slack_api.add_user(PM2, "Quinn Manager", tz="Europe/Berlin")
+
+    def published(user):
+        return len(slack_api.calls("views.publish", user_id=user))
+
+    ordinary = asked(ctx, session)
+    pm_before, pm2_before = published(data.ADMIN), published(PM2)
+    seller_before, owner_before = published(data.SELLER), published(data.OWNER)
+    dispatch(bolt_app, block_actions("request_approve", user_id=data.OWNER, message=slack_api.last_message_to(
+        data.OWNER)))
+    assert status(session, ordinary.id) is S.approved
+    assert (published(data.SELLER), published(data.OWNER)) == (seller_before + 1, owner_before + 1)
+    assert (published(data.ADMIN), published(PM2)) == (pm_before, pm2_before)
+
+    flagged = asked(ctx, session, flagged=True)
+    assert (published(data.ADMIN), published(PM2)) == (pm_before + 1, pm2_before + 1)  # enters "Flagged requests"
+    assert "Flagged requests (1)" in shown(slack_api.home(PM2))
+    dispatch(bolt_app, block_actions("request_approve", user_id=data.OWNER, message=slack_api.last_message_to(
+        data.OWNER)))
+    assert status(session, flagged.id) is S.approved
+    assert (published(data.ADMIN), published(PM2)) == (pm_before + 2, pm2_before + 2)  # and leaves it
+    assert "Flagged requests (1)" not in shown(slack_api.home(PM2))
+
+
+def test_a_request_waiting_past_the_reminder_sla_appears_on_the_program_managers_home(bolt_app, slack_api, session,
+                                                                                     ctx, clock):
+    from refbot.jobs import run_job
+
+    request = asked(ctx, session, minutes=0)
+    pm_before = len(slack_api.calls("views.publish", user_id=data.ADMIN))
+    clock.advance(hours=25)  # the reminder job runs: the request enters "waiting over 24 h"
+    run_job(ctx, "approval_reminders")
+    assert len(slack_api.calls("views.publish", user_id=data.ADMIN)) == pm_before + 1
+    assert f"*#{request.id}*" in shown(slack_api.home(data.ADMIN))
+    dispatch(bolt_app, block_actions("request_approve", user_id=data.OWNER, message=slack_api.last_message_to(
+        data.OWNER)))  # the reminder's buttons: decided, it leaves the queue
+    assert len(slack_api.calls("views.publish", user_id=data.ADMIN)) == pm_before + 2
+    assert f"*#{request.id}*" not in shown(slack_api.home(data.ADMIN))

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from refbot.blocks import requests as blocks
+from refbot.db import touch_homes
 from refbot.errors import InvalidTransition
 from refbot.models import ReferenceRequest, RequestEvent
 from refbot.services import lifecycle
@@ -62,6 +63,7 @@ def remind_approvers(*, session: Session, env: RequestEnv, request_id: int) -> l
             blocks=blks)
     lifecycle.record_event(session=session, request_id=request.id, actor_id=None, action="reminded", now=env.now,
                            detail={"to": to})
+    touch_homes(session, admins=True)  # it enters the program managers' "waiting over 24 h" queue now
     return to
 
 
