@@ -303,7 +303,10 @@ def test_mark_scheduled_stores_utc_once(session, env, ids):
     assert actions == ["created", "approve", "schedule"]
     dms = [k for k in outbox(session) if k.startswith(f"request:{request.id}:scheduled:")]
     epoch = int(when.timestamp())
-    assert dms == [f"request:{request.id}:scheduled:{epoch}:UOWNER", f"request:{request.id}:scheduled:{epoch}:seller"]
+    # the owner is told; the seller's confirmation is the edit of their DM with the contact's details (issue 16:
+    # one message per event), not a second DM
+    assert dms == [f"request:{request.id}:scheduled:{epoch}:UOWNER"]
+    assert f"request:{request.id}:approved:seller:update:scheduled:{epoch}" in outbox(session)
     with pytest.raises(NotAllowed):
         svc.mark_scheduled(session=session, env=env, request_id=request.id, actor_id="USTRANGER",
                            scheduled_at=when + dt.timedelta(days=1))

@@ -130,7 +130,8 @@ def lapse_suggestion(*, session: Session, env: RequestEnv, request_id: int) -> R
     suggestion DM loses its buttons and one DM says it lapsed (with Search again); the owner's DM says so and
     their Home is republished. Raises InvalidTransition when it was answered meanwhile."""
     request = get_request(session=session, request_id=request_id)
-    if request.suggested_from_id is None or suggestion_taken(session, request):
+    suggested_from = request.suggested_from_id
+    if suggested_from is None or suggestion_taken(session, request):
         raise InvalidTransition(f"Request #{request_id} is not a suggestion waiting for the seller.")
     policy = load_policy(session=session)
     answer_by = suggestion_answer_by(request=request, policy=policy, tz=env.settings.tz)
@@ -139,7 +140,7 @@ def lapse_suggestion(*, session: Session, env: RequestEnv, request_id: int) -> R
         from_statuses={S.approved}, detail={"suggestion": "lapsed", "answer_by": answer_by.isoformat()},
     )
     card = card_of(session=session, request=request)
-    key = suggestion_key(request.suggested_from_id)
+    key = suggestion_key(suggested_from)
     text, blks = blocks.seller_suggestion_lapsed_dm(card, answer_by=answer_by, edit=True)
     enqueue(session=session, key=f"{key}:update:lapsed", channel=None, method="chat.update", update_of=key,
             text=text, blocks=blks)
@@ -147,7 +148,6 @@ def lapse_suggestion(*, session: Session, env: RequestEnv, request_id: int) -> R
     enqueue(session=session, key=f"request:{request.id}:lapsed:seller", channel=request.requester_id, text=text,
             blocks=blks)
     update_button_dms(session=session, env=env, request=request)  # program managers' flagged DMs, if any
-    update_button_dms(session=session, env=env, request=get_request(session=session,
-                                                                      request_id=request.suggested_from_id),
-                      step="lapsed")  # the owner's DM: "… didn't answer in time"
+    old = get_request(session=session, request_id=suggested_from)
+    update_button_dms(session=session, env=env, request=old, step="lapsed")  # the owner's DM: "… didn't answer"
     return request
