@@ -98,7 +98,7 @@ def test_reference_journey_from_search_to_thank_you(playground, page):
     modal.locator("[data-block=time] input").fill(f"{local:%H:%M}")
     modal.locator(".modal-submit").click()
     expect(modal).to_have_count(0, timeout=TIMEOUT)
-    expect(messages).to_contain_text("Scheduled: reference call", timeout=TIMEOUT)
+    expect(messages).to_contain_text("Scheduled for", timeout=TIMEOUT)  # the contact-details DM, edited: no second DM
     expect(messages).not_to_contain_text("How did it go?")
 
     page.get_by_role("button", name="+2 h").click()  # the debrief prompt is due 2 h after the call
