@@ -163,9 +163,7 @@ class CoreSettings(BaseSettings):
     @field_validator("slack_api_url", mode="before")
     @classmethod
     def _api_url(cls, v: Any) -> Any:
-        if v is None or (isinstance(v, str) and not v.strip()):
-            return DEFAULT_SLACK_API_URL
-        v = str(v).strip()
+        v = str(v or "").strip() or DEFAULT_SLACK_API_URL
         if not re.match(r"^https?://[^\s/]+", v):
             raise ValueError("must be an http(s) URL")
         return v if v.endswith("/") else v + "/"
@@ -173,9 +171,7 @@ class CoreSettings(BaseSettings):
     @field_validator("database_url", mode="before")
     @classmethod
     def _database_url(cls, v: Any) -> Any:
-        if v is None or (isinstance(v, str) and not v.strip()):
-            return DEFAULT_DATABASE_URL
-        v = str(v).strip()
+        v = str(v or "").strip() or DEFAULT_DATABASE_URL
         for prefix in ("postgres://", "postgresql://"):
             if v.startswith(prefix):
                 return "postgresql+psycopg://" + v[len(prefix) :]
@@ -249,8 +245,8 @@ class CoreSettings(BaseSettings):
     salesforce_security_token: str | None = None
     salesforce_account_filter: str = "Type IN ('Customer - Direct', 'Customer - Channel')"
     salesforce_contact_filter: str = ""
-    salesforce_closed_lookback_days: int = 90
-    salesforce_timeout_seconds: float = 30.0
+    salesforce_closed_lookback_days: int = Field(default=90, ge=1, le=3650)
+    salesforce_timeout_seconds: float = Field(default=30.0, ge=1, le=600)
     salesforce_write_back: bool = False
 
     @field_validator("salesforce_instance_url", "salesforce_login_url")
@@ -283,20 +279,6 @@ class CoreSettings(BaseSettings):
         v = "" if v is None else str(v).strip()
         if ";" in v or v.count("'") % 2 or v.count("(") != v.count(")") or re.match(r"(?i)where\b", v):
             raise ValueError("not a SOQL condition")
-        return v
-
-    @field_validator("salesforce_closed_lookback_days")
-    @classmethod
-    def _sf_lookback(cls, v: int) -> int:
-        if not 1 <= v <= 3650:
-            raise ValueError("out of range")
-        return v
-
-    @field_validator("salesforce_timeout_seconds")
-    @classmethod
-    def _sf_timeout(cls, v: float) -> float:
-        if not 1 <= v <= 600:
-            raise ValueError("out of range")
         return v
 
     @model_validator(mode="after")

@@ -132,14 +132,10 @@ def check_leaderboard(settings: Any, client: Any) -> Item:
 
     channel = settings.refbot_leaderboard_channel
     try:
-        database = cli._open_db(settings, migrate=False)
-        try:
-            from refbot.services.policy import load_policy
+        from refbot.services.policy import load_policy
 
-            with database.unit_of_work(read_only=True) as session:
-                channel = load_policy(session=session).leaderboard_channel or channel
-        finally:
-            database.dispose()
+        with cli.unit_of_work(settings, read_only=True, migrate=False) as session:
+            channel = load_policy(session=session).leaderboard_channel or channel
     except Exception:  # noqa: BLE001 - the database check reports it; use the setting alone
         pass
     if not channel:
