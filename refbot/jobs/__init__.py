@@ -76,6 +76,20 @@ def claim_run(*, session: Session, job_name: str, run_key: str, instance: str | 
     return True
 
 
+def update_run(session: Session, job_name: str, run_key: str, **values: object) -> None:
+    """Set columns of the claimed run (job, run_key): `finished_at` and `result` when it is done."""
+    import sqlalchemy as sa
+
+    from refbot.models import ScheduledRun
+
+    session.execute(
+        sa.update(ScheduledRun)
+        .where(ScheduledRun.job == job_name, ScheduledRun.run_key == run_key)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
 @job("outbox")
 def deliver_outbox(ctx: AppContext) -> str:
     return ctx.deliverer.deliver().summary()
