@@ -18,10 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from refbot.blocks import debriefs as blocks
+from refbot.db import add_unique
 from refbot.domain import MetNeeds, PointsReason
 from refbot.domain import RequestStatus as S
 from refbot.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
@@ -516,10 +516,7 @@ def file_debrief(
         insights=answers.insights, concerns=answers.concerns, redo_needed=answers.redo_needed, notes=answers.notes,
         filed_by=user_id, filed_at=now, on_time=on_time,
     )
-    try:
-        with session.begin_nested():
-            session.add(debrief)
-    except IntegrityError:  # a concurrent submission filed it first
+    if not add_unique(session, debrief):  # a concurrent submission filed it first
         session.expire_all()
         first = get_debrief(session=session, request_id=request.id)
         if first is None:
