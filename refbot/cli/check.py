@@ -211,10 +211,6 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "check", help="check the installation: Slack tokens and scopes, the database, the leaderboard channel",
-        description="Checks the bot token (auth.test), the app-level token when SLACK_APP_TOKEN is set, the "
-                    "scopes Slack granted against manifest.yml, the database (reachable, migrated, writable) "
-                    "and the leaderboard channel; prints a checklist with the fix for each failure.",
-    )
+    p = sub.add_parser("check", description=__doc__,
+                       help="check the installation: Slack tokens and scopes, the database, the leaderboard channel")
     p.set_defaults(func=cmd_check)
