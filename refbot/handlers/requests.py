@@ -382,17 +382,17 @@ def on_suggest(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClien
                           view=blocks.suggest_modal(card, options, metadata=payload.dump(request_id=request_id)))
 
 
-def _still_pending(ctx: AppContext, ack: Ack, body: dict[str, Any], request_id: int) -> bool:
-    """Answer a decision form whose request was decided meanwhile with a short view saying who decided it and
-    when (the same words as a button's answer), instead of the form."""
+def _ack_if_pending(ctx: AppContext, ack: Ack, body: dict[str, Any], request_id: int) -> bool:
+    """Ack a decline or suggest form; one whose request was decided meanwhile is answered (False) with a short
+    view saying who decided it and when: the same words as a button's answer (`already_decided`)."""
     with ctx.db.unit_of_work(read_only=True) as session:
-        request = svc.get_request(session=session, request_id=request_id)
-        status = S(request.status)
-    if status is S.pending_approval:
-        return True
-    ack(response_action="update",
-        view=blocks.notice_modal("Already decided", already_decided(ctx, request_id, payload.user_id(body))))
-    return False
+        status = S(svc.get_request(session=session, request_id=request_id).status)
+    if status is not S.pending_approval:
+        ack(response_action="update",
+            view=blocks.notice_modal("Already decided", already_decided(ctx, request_id, payload.user_id(body))))
+        return False
+    ack()
+    return True
 
 
 def on_decline_submit(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
@@ -401,13 +401,10 @@ def on_decline_submit(ctx: AppContext, ack: Ack, body: dict[str, Any], client: W
     errors = reason_errors(reason, limit=svc.LIMITS["reason"], reader="seller")
     if errors:
         ack(response_action="errors", errors=errors)
-        return
-    if not _still_pending(ctx, ack, body, request_id):
-        return
-    ack()
-    with privately(body, client, respond), ctx.db.unit_of_work() as session:
-        svc.decline(session=session, env=_env(ctx), request_id=request_id, actor_id=payload.user_id(body),
-                    reason=reason)
+    elif _ack_if_pending(ctx, ack, body, request_id):
+        with privately(body, client, respond), ctx.db.unit_of_work() as session:
+            svc.decline(session=session, env=_env(ctx), request_id=request_id, actor_id=payload.user_id(body),
+                        reason=reason)
 
 
 def on_suggest_submit(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
@@ -416,13 +413,10 @@ def on_suggest_submit(ctx: AppContext, ack: Ack, body: dict[str, Any], client: W
     contact_id = payload.to_int(values.option("contact"))
     if contact_id is None:
         ack(response_action="errors", errors={"contact": "Pick a contact."})
-        return
-    if not _still_pending(ctx, ack, body, request_id):
-        return
-    ack()
-    with privately(body, client, respond), ctx.db.unit_of_work() as session:
-        svc.suggest(session=session, env=_env(ctx), request_id=request_id, actor_id=payload.user_id(body),
-                    contact_id=contact_id, reason=values.text("reason"))
+    elif _ack_if_pending(ctx, ack, body, request_id):
+        with privately(body, client, respond), ctx.db.unit_of_work() as session:
+            svc.suggest(session=session, env=_env(ctx), request_id=request_id, actor_id=payload.user_id(body),
+                        contact_id=contact_id, reason=values.text("reason"))
 
 
 # ------------------------------------------------------------------ the seller's buttons
