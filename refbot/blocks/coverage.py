@@ -30,7 +30,7 @@ def load_button(value: str) -> tuple[int, str]:
 
 
 def _figures(g: Gap) -> str:
-    asked = [plural(g.searches, "search", "searches")]
+    asked = [plural(g.searches, "search", "searches")] if g.searches or not (g.asks or g.requests) else []
     if g.unmatched:
         asked.append(f"{g.unmatched:,} with no good match")
     if g.asks:

@@ -342,7 +342,7 @@ def program_queues(home: HomeData, r: Render) -> list[dict[str, Any]]:
         blocks.append(kit.section(f"*{title}*\nNone. Approvals are on time."))
     else:
         items = [f"• *#{x.id}* {who(x)} for {_person(x.requester_id, home.user_id)} · "
-                 + (f"owner <@{x.owner_id}>" if x.owner_id else "no owner") + f" · {_age(x.created_at, home.now)}"
+                 + (f"owner <@{x.owner_id}>" if x.owner_id else "no owner") + f" · waiting {_age(x.created_at, home.now)}"
                  for x in admin.aging[:n]]
         blocks.append(kit.section(f"*{title} ({admin.aging_total:,})*\n{_lines(items)}"))
         blocks.append(kit.context(f"The owner was reminded; after {plural(admin.escalate_hours, 'hour')} you get "
@@ -385,7 +385,7 @@ def seller(home: HomeData, r: Render) -> list[dict[str, Any]]:
         blocks += pager("open", s.open_from, len(s.open_requests[:r.max_open]), s.open_total, "open request")
     if s.debriefs_total:
         blocks.append(kit.header(f"Debriefs waiting ({s.debriefs_total:,})"))
-        blocks.append(kit.context("Your call took place: two minutes of notes earn points and help the next seller."))
+        blocks.append(kit.context("Your call took place: a 1-minute debrief earns you points and helps the next seller."))
         shown = s.debriefs[:r.max_items]
         for x in shown:
             when = slack_datetime(x.call_at, r.reader_tz) if x.call_at else "recently"
@@ -487,7 +487,7 @@ def program_health(home: HomeData, r: Render) -> list[dict[str, Any]]:
         blocks.append(kit.section(f"*{title} ({admin.unmatched_total:,})*\n{_lines(items)}"))
         blocks.append(kit.context("What sellers looked for and didn't find: ideas for new references. "
                                   "*Full report* lists more."))
-    asks = plural(admin.channel_asks, "reference ask")
+    asks = plural(admin.channel_asks, "reference ask") if admin.channel_asks else "none"
     blocks.append(kit.section(f"*Reference asks in channels:* {asks} seen in the last {admin.recent_days} days "
                               "(sellers asking colleagues for a customer to call instead of using RefBot)"))
     blocks.append(kit.section(f"*This quarter ({admin.quarter})*"))

@@ -87,6 +87,14 @@ def _more(total: int, shown: int, word: str) -> list[str]:
     return [f"…and {plural(total - shown, word)} more"] if total > shown else []
 
 
+def _debriefs(deb: dict[str, Any]) -> str:
+    """"75% filed (3 of 4)" and the on-time / missing counts, or "None due yet" rather than "— filed (0 of 0)"."""
+    if not deb["due"]:
+        return "None due yet: a debrief is due after each call."
+    return (f"{_pct(deb['completion_rate'])} filed ({deb['filed']} of {deb['due']})\n"
+            f"On time: {deb['on_time']} · missing: {len(deb['missing'])}")
+
+
 def report_message(report: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
     """(fallback text, blocks) for `/reference stats`: at most 13 blocks."""
     req, appr, deb, thx = report["requests"], report["approval"], report["debriefs"], report["thank_yous"]
@@ -102,9 +110,8 @@ def report_message(report: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
                 f"*Approval*\nMedian wait: {_hours(appr['median_hours'])}\n"
                 f"Approved within 48 h: {_within_48h(appr)}\n"
                 f"Asked to call: {_hours(report['time_to_call']['median_hours'])}",
-                f"*Debriefs*\n{_pct(deb['completion_rate'])} filed ({deb['filed']} of {deb['due']})\n"
-                f"On time: {deb['on_time']} · missing: {len(deb['missing'])}",
-                f"*Thank-yous*\n{thx['sent']} of {thx['due']} sent",
+                f"*Debriefs*\n{_debriefs(deb)}",
+                f"*Thank-yous*\n{thx['sent']} of {thx['due']} sent" if thx["due"] else "*Thank-yous*\nNone due yet",
                 f"*Influenced revenue*\n{money(out['influenced_revenue'])} from "
                 f"{plural(out['won'], 'won deal')}\n{plural(out['lost'], 'lost deal')}",
                 f"*Demand signals*\n{plural(report['unmatched_searches']['count'], 'unmatched search', 'unmatched searches')}\n"
@@ -148,8 +155,8 @@ def report_message(report: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
     recent = report["unmatched_searches"]["recent"]
     if recent:
         blocks.append(kit.context("Unmatched lately: " + escape("; ".join(truncate(q, 60) for q in recent))))
-    text = (f"Reference program: {plural(req['total'], 'request')}, debriefs {_pct(deb['completion_rate'])} filed, "
-            f"{money(out['influenced_revenue'])} influenced revenue.")
+    filed = f"debriefs {_pct(deb['completion_rate'])} filed" if deb["due"] else "no debriefs due yet"
+    text = f"Reference program: {plural(req['total'], 'request')}, {filed}, {money(out['influenced_revenue'])} influenced revenue."
     return text, blocks
 
 

@@ -438,8 +438,9 @@ def _summary_blocks(card: RequestCard, *, lead: str) -> list[dict[str, Any]]:
         f"*Deal*\n{deal_text(card)}",
         f"*Needed by*\n{date_text(card.needed_by)}",
         f"*Activity*\n{card.activity_type.label}",
-        f"*Topics*\n{truncate(topics_text(card.topics), 1900)}",
     ]
+    if card.topics:  # an empty field reads as a blank to fill in
+        fields.append(f"*Topics*\n{truncate(topics_text(card.topics), 1900)}")
     prospect = prospect_text(card)
     if prospect:
         fields.append(f"*Prospect*\n{prospect}")
@@ -490,10 +491,20 @@ def approval_dm(
     blocks.append(kit.actions(*buttons, block_id=f"decide_{card.id}"))
     blocks.append(kit.context(f"Request #{card.id} · asked {slack_datetime(card.created_at, reader_tz)}"))
     text = (
-        f"{'Reminder: ' if lead else ''}<@{card.requester_id}> asks to use {escape(who(card))} for a "
+        f"{_notice_prefix(lead)}<@{card.requester_id}> asks to use {escape(who(card))} for a "
         f"{card.activity_type.label.lower()}, needed by {date_text(card.needed_by)}."
     )
     return text, blocks
+
+
+def _notice_prefix(lead: str | None) -> str:
+    """What the notification of an approval DM starts with: "Reminder: " for a reminder, "Escalated to you: "
+    for an escalation, nothing for a first ask (whatever its lead says, e.g. why a program manager decides)."""
+    if lead and lead.startswith(REMINDER_MARK):
+        return "Reminder: "
+    if lead and lead.startswith(ESCALATION_MARK):
+        return "Escalated to you: "
+    return ""
 
 
 def decided_dm(
@@ -701,7 +712,8 @@ def seller_suggested_dm(old: RequestCard, new: RequestCard, *, reason: str) -> t
         kit.section("\n".join(lines)),
         kit.actions(kit.button(f"Take {truncate(first, 60)}", TAKE_SUGGESTION_ACTION, str(new.id), style="primary"),
                     kit.button("No thanks", PASS_SUGGESTION_ACTION, str(new.id)), block_id=f"suggested_{new.id}"),
-        kit.context(f"You asked for {escape(old.contact_name)} at {escape(old.account_name)}; request #{new.id}."),
+        kit.context(f"You asked for {escape(old.contact_name)} at {escape(old.account_name)} (request #{old.id}); "
+                    f"this suggestion is request #{new.id}."),
     ]
     text = (f"Request #{old.id}: {by} suggests {escape(new.contact_name)} instead of {escape(old.contact_name)}. "
             "Take them or pass.")
@@ -724,8 +736,8 @@ def seller_reminded_dm(card: RequestCard, *, hours: int) -> tuple[str, list[dict
 
 
 def seller_escalated_dm(card: RequestCard, *, hours: int) -> tuple[str, list[dict[str, Any]]]:
-    text = (f"Request #{card.id} has waited {plural(hours, 'hour')} for approval, so I asked the program "
-            "managers to step in.")
+    text = (f"Request #{card.id} ({escape(card.contact_name)}) has waited {plural(hours, 'hour')} for approval, so I "
+            "asked the program managers to step in. Nothing for you to do yet.")
     return text, [kit.section(f":rotating_light: {text}")]
 
 
@@ -739,14 +751,18 @@ def seller_expired_dm(card: RequestCard) -> tuple[str, list[dict[str, Any]]]:
     return text, blocks
 
 
+REMINDER_MARK = ":alarm_clock: *Reminder:*"
+ESCALATION_MARK = ":rotating_light: *Escalated to you:*"
+
+
 def escalation_lead(card: RequestCard, *, hours: int) -> str:
     owner = f"<@{card.owner_id}>" if card.owner_id else "Nobody"
-    return (f":rotating_light: *Escalated to you:* {owner} hasn't answered in {plural(hours, 'hour')}. "
+    return (f"{ESCALATION_MARK} {owner} hasn't answered in {plural(hours, 'hour')}. "
             "As a program manager you can decide.")
 
 
 def reminder_lead(*, hours: int) -> str:
-    return f":alarm_clock: *Reminder:* this request has waited {plural(hours, 'hour')} for your answer."
+    return f"{REMINDER_MARK} this request has waited {plural(hours, 'hour')} for your answer."
 
 
 # ------------------------------------------------------------------ /reference my
@@ -777,7 +793,8 @@ def my_requests_message(
     blocks: list[dict[str, Any]] = [
         *top,
         kit.header("Your reference requests"),
-        kit.context(f"{plural(len(open_cards), 'open request')} · {plural(len(closed_cards), 'recent closed one')}"),
+        kit.context(f"{plural(len(open_cards), 'open request') if open_cards else 'No open requests'} · "
+                    f"{plural(len(closed_cards), 'recent closed one')}"),
     ]
     for card in open_cards[:MAX_OPEN_LISTED]:
         blocks.append(kit.section(_my_line(card, reader_tz), block_id=f"my_{card.id}"))
@@ -798,14 +815,28 @@ def my_requests_message(
     if closed_cards:
         blocks.append(kit.divider())
         lines = []
+        passed = {c.id for c in closed_cards if c.suggestion_answer == "passed"}
         for card in closed_cards:
-            line = f"#{card.id} {escape(card.contact_name)} ({escape(card.account_name)}) · {card.status.label}"
-            if card.status is RequestStatus.declined and card.decline_reason:
-                line += f": {escape(truncate(card.decline_reason, 80))}"
-            lines.append(line)
+            lines.append(f"#{card.id} {escape(card.contact_name)} ({escape(card.account_name)}) · "
+                         + _closed_outcome(card, passed_from=card.suggested_from_id in passed))
         blocks.append(kit.section("*Recently closed*\n" + "\n".join(lines)))
-    text = f"Your reference requests: {plural(len(open_cards), 'open request')}."
+    text = f"Your reference requests: {plural(len(open_cards), 'open request') if open_cards else 'none open'}."
     return text, blocks
+
+
+def _closed_outcome(card: RequestCard, *, passed_from: bool) -> str:
+    """How a closed request ended, in the seller's words: an owner's suggestion is not a plain "Declined", and
+    the suggestion the seller passed on is not "Cancelled"."""
+    if card.status is RequestStatus.declined and card.decline_reason == SUGGESTED_REASON:
+        instead = escape(card.suggested_contact) if card.suggested_contact else "another contact"
+        answer = {"taken": "; you took them", "passed": "; you passed"}.get(card.suggestion_answer, "")
+        return f"the owner suggested {instead} instead{answer}"
+    if card.status is RequestStatus.cancelled and passed_from:
+        return "you passed on this suggestion"
+    out = card.status.label
+    if card.status is RequestStatus.declined and card.decline_reason:
+        out += f": {escape(truncate(card.decline_reason, 80))}"
+    return out
 
 
 # ------------------------------------------------------------------ decline / suggest / schedule modals

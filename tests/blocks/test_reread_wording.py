@@ -1,0 +1,177 @@
+"""What a person reads after the last re-read of every surface as seller, account owner and program manager
+(issue #16): each test asserts the wording one of them sees, and that the old misreading is gone."""
+
+import dataclasses
+import datetime as dt
+
+from refbot.blocks import contests as contest_blocks
+from refbot.blocks import coverage as coverage_blocks
+from refbot.blocks import debriefs as debrief_blocks
+from refbot.blocks import nominations as nomination_blocks
+from refbot.blocks import requests as b
+from refbot.blocks import search as search_blocks
+from refbot.blocks import wishes as wish_blocks
+from refbot.blocks.help import help_message
+from refbot.blocks.home import AdminHome, HomeData, RequestLine, SellerHome, home_view
+from refbot.blocks.reports import report_message
+from refbot.domain import ActivityType, NominationStatus
+from refbot.domain import RequestStatus as S
+from refbot.matching.criteria import Criteria
+from refbot.matching.scoring import SearchResult
+from refbot.playground.slack_api import texts_of, validate_blocks
+from refbot.services.contests import Standing
+from refbot.services.coverage import Coverage, Gap, Segment
+from tests.blocks.test_debriefs_blocks import CARD as CALL_CARD
+from tests.blocks.test_debriefs_blocks import DEBRIEF
+from tests.blocks.test_nominations_blocks import CARD as NOMINATION
+from tests.blocks.test_reports_blocks import REPORT
+from tests.blocks.test_requests_blocks import CARD
+
+NOW = dt.datetime(2026, 11, 25, 9, tzinfo=dt.UTC)
+
+
+def shown(blocks) -> str:
+    return "\n".join(texts_of(blocks))
+
+
+def test_help_shows_a_usage_placeholder_as_text_not_as_a_slack_link():
+    text, blocks = help_message([("/reference wish <customer>", "Name a customer you wish were a reference")],
+                                admin=False)
+    assert "`/reference wish &lt;customer&gt;`" in shown(blocks)
+    assert "<customer>" not in shown(blocks) and "<customer>" not in text
+
+
+def test_the_empty_wish_list_names_the_command_with_a_visible_placeholder():
+    assert "`/reference wish &lt;customer&gt;`" in shown(wish_blocks.wish_list_blocks([], 0))
+
+
+def test_contest_standings_say_you_to_the_reader():
+    view = contest_blocks.ContestView(id=1, metric="nominations", starts_on=dt.date(2026, 12, 1),
+                                      ends_on=dt.date(2026, 12, 31), prize="", sponsor_id=None,
+                                      table=(Standing("USELLER", 2), Standing("UOTHER", 1)))
+    text = shown(contest_blocks.standings_blocks([view], reader="USELLER"))
+    assert "1. You · 2 accepted nominations" in text and "2. <@UOTHER>" in text
+    assert "<@USELLER>" not in text
+
+
+def test_a_search_with_nothing_recognised_says_so_instead_of_no_reference_matches_any_reference():
+    text, blocks = search_blocks.results_message(criteria=Criteria(), result=SearchResult(matches=[], unused=["foo"]),
+                                                 search_id=3, today=NOW.date())
+    assert validate_blocks(blocks, surface="message") == []
+    assert text == "I didn't recognise anything to search for in “foo”."
+    assert "any reference" not in shown(blocks) and "Tell me when one joins" not in shown(blocks)
+    assert "`/reference search bank in Germany VP`" in shown(blocks)
+    assert "Refine" in shown(blocks)
+
+
+def test_a_reviewer_reads_accepted_by_you_and_another_reviewer_reads_who():
+    card = dataclasses.replace(NOMINATION, status=NominationStatus.accepted, reviewed_by="UPM",
+                               reviewed_at=NOW)
+    _, mine = nomination_blocks.review_dm(card, reader_id="UPM")
+    _, theirs = nomination_blocks.review_dm(card, reader_id="UPM2")
+    assert "Accepted by you" in shown(mine) and "<@UPM>" not in shown(mine)
+    assert "Accepted by <@UPM>" in shown(theirs)
+
+
+def test_the_owner_who_sent_the_thank_you_reads_sent_by_you():
+    sent = debrief_blocks.ThankYouView(note="Thanks!", thanked_by="UOWNER", thanked_at=NOW)
+    _, mine = debrief_blocks.owner_debrief_dm(CALL_CARD, DEBRIEF, thank_you=sent, reader_tz="UTC", reader_id="UOWNER")
+    assert "Thank-you sent by you" in shown(mine)
+    _, other = debrief_blocks.owner_debrief_dm(CALL_CARD, DEBRIEF, thank_you=sent, reader_tz="UTC", reader_id="UPM")
+    assert "Thank-you sent by <@UOWNER>" in shown(other)
+
+
+def test_an_approval_dm_notification_says_reminder_or_escalated_and_a_first_ask_says_neither():
+    remind, _ = b.approval_dm(CARD, reader_tz="UTC", lead=b.reminder_lead(hours=24))
+    escalated, _ = b.approval_dm(CARD, reader_tz="UTC", lead=b.escalation_lead(CARD, hours=48))
+    no_owner, _ = b.approval_dm(CARD, reader_tz="UTC", lead=":information_source: Globex has no account owner, so a "
+                                                            "program manager decides.")
+    assert remind.startswith("Reminder: <@USELLER> asks")
+    assert escalated.startswith("Escalated to you: <@USELLER> asks")
+    assert no_owner.startswith("<@USELLER> asks")
+
+
+def test_the_sellers_escalation_dm_names_the_contact_and_says_nothing_is_needed():
+    text, _ = b.seller_escalated_dm(CARD, hours=48)
+    assert text == ("Request #12 (Dana Scully) has waited 48 hours for approval, so I asked the program managers to "
+                    "step in. Nothing for you to do yet.")
+
+
+def test_a_request_without_topics_shows_no_empty_topics_field():
+    _, blocks = b.approval_dm(dataclasses.replace(CARD, topics=()), reader_tz="UTC")
+    assert "*Topics*" not in shown(blocks) and "\n—" not in shown(blocks)
+    _, with_topics = b.approval_dm(CARD, reader_tz="UTC")
+    assert "*Topics*\nroi, migration" in shown(with_topics)
+
+
+def test_the_suggestion_dm_says_which_request_is_which():
+    old = dataclasses.replace(CARD, decided_by="UOWNER")
+    new = dataclasses.replace(CARD, id=13, contact_name="Fox Mulder", suggested_from_id=12)
+    _, blocks = b.seller_suggested_dm(old, new, reason="")
+    assert "You asked for Dana Scully at Globex (request #12); this suggestion is request #13." in shown(blocks)
+
+
+def test_my_requests_says_no_open_requests_and_how_an_owners_suggestion_ended():
+    declined = dataclasses.replace(CARD, status=S.declined, decline_reason=b.SUGGESTED_REASON,
+                                   suggested_contact="Fox Mulder", suggestion_answer="passed")
+    passed = dataclasses.replace(CARD, id=13, status=S.cancelled, contact_name="Fox Mulder", suggested_from_id=12)
+    taken = dataclasses.replace(declined, id=14, suggestion_answer="taken")
+    plain = dataclasses.replace(CARD, id=15, status=S.declined, decline_reason="on leave")
+    text, blocks = b.my_requests_message([], [passed, declined, taken, plain], reader_tz="UTC")
+    dump = shown(blocks)
+    assert text == "Your reference requests: none open."
+    assert "No open requests · 4 recent closed ones" in dump and "0 open requests" not in dump
+    assert "#13 Fox Mulder (Globex) · you passed on this suggestion" in dump
+    assert "#12 Dana Scully (Globex) · the owner suggested Fox Mulder instead; you passed" in dump
+    assert "#14 Dana Scully (Globex) · the owner suggested Fox Mulder instead; you took them" in dump
+    assert "#15 Dana Scully (Globex) · Declined: on leave" in dump
+    assert "Declined: suggested another contact" not in dump and "· Cancelled" not in dump
+
+
+def test_a_coverage_gap_from_requests_alone_does_not_say_0_searches():
+    gap = Gap(segment=Segment(family="Financial Services", place="DE"), requests=1)
+    text = shown(coverage_blocks.gap_blocks(gap, max_recruits=0))
+    assert "1 request · no reference available" in text and "0 searches" not in text
+    searched = Gap(segment=Segment(family="Financial Services", place="DE"), searches=2, requests=1)
+    assert "2 searches, 1 request" in shown(coverage_blocks.gap_blocks(searched, max_recruits=0))
+    empty = Coverage(since=NOW)
+    assert "None." in shown(coverage_blocks.coverage_home(empty))
+
+
+def _pm_home(**admin) -> str:
+    late = RequestLine(id=6, status=S.pending_approval, requester_id="USELLER", owner_id="UOWNER",
+                       contact_name="Priya Smith", account_name="Junora Power", prospect="Vandelay",
+                       activity=ActivityType.call, needed_by=dt.date(2026, 12, 15),
+                       created_at=NOW - dt.timedelta(days=2))
+    home = HomeData(user_id="UPM", now=NOW, today=NOW.date(), seller=SellerHome(quarter="Q4 2026"),
+                    admin=AdminHome(aging_hours=24, aging=(late,), aging_total=1, quarter="Q4 2026", **admin))
+    return shown(home_view(home, reader_tz="UTC")["blocks"])
+
+
+def test_the_program_managers_home_says_waiting_and_none_rather_than_0_asks():
+    text = _pm_home(channel_asks=0)
+    assert "owner <@UOWNER> · waiting 2 days" in text
+    assert "*Reference asks in channels:* none seen in the last 30 days" in text and "0 reference asks" not in text
+    assert "*Reference asks in channels:* 2 reference asks seen" in _pm_home(channel_asks=2)
+
+
+def test_the_sellers_home_calls_the_debrief_what_the_prompt_calls_it():
+    debrief = RequestLine(id=1, status=S.completed, requester_id="USELLER", owner_id="UOWNER", contact_name="Dana",
+                          account_name="Globex", prospect="Initech", activity=ActivityType.call,
+                          needed_by=dt.date(2026, 12, 1), created_at=NOW, call_at=NOW - dt.timedelta(hours=3))
+    home = HomeData(user_id="USELLER", now=NOW, today=NOW.date(),
+                    seller=SellerHome(debriefs=(debrief,), debriefs_total=1, quarter="Q4 2026"))
+    text = shown(home_view(home, reader_tz="UTC")["blocks"])
+    _, prompt = debrief_blocks.debrief_prompt(CALL_CARD, reader_tz="UTC")
+    assert "a 1-minute debrief" in text and "a 1-minute debrief" in shown(prompt)
+    assert "two minutes" not in text
+
+
+def test_a_program_report_with_nothing_due_says_so_instead_of_dashes():
+    empty = {**REPORT, "debriefs": {"due": 0, "filed": 0, "on_time": 0, "completion_rate": None, "missing": []},
+             "thank_yous": {"due": 0, "sent": 0, "share": None}}
+    text, blocks = report_message(empty)
+    dump = shown(blocks)
+    assert "*Debriefs*\nNone due yet" in dump and "*Thank-yous*\nNone due yet" in dump
+    assert "— filed" not in dump and "0 of 0 sent" not in dump
+    assert text == "Reference program: 6 requests, no debriefs due yet, $250K influenced revenue."
