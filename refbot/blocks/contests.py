@@ -117,7 +117,7 @@ def standings_blocks(contests: list[ContestView], *, reader: str | None = None,
         if c.prize:
             head += f" · prize: {kit.escape(kit.truncate(c.prize, 100))}"
         if c.table:
-            rows = [f"{i}. {'You' if s.user_id == reader else f'<@{s.user_id}>'} · {_unit(c.metric, s.count)}"
+            rows = [f"{i}. <@{s.user_id}> · {_unit(c.metric, s.count)}"
                     for i, s in enumerate(c.table[:MAX_STANDINGS], 1)]
         else:
             rows = ["Nobody has scored yet: be the first."]

@@ -314,8 +314,7 @@ def _stars(rating: int | None) -> str:
 
 
 def owner_debrief_dm(
-    card: CallCard, debrief: DebriefView, *, thank_you: ThankYouView | None, reader_tz: str | None,
-    reader_id: str | None = None,
+    card: CallCard, debrief: DebriefView, *, thank_you: ThankYouView | None, reader_tz: str | None
 ) -> tuple[str, list[dict[str, Any]]]:
     """The debrief summary for the account owner, ending with the thank-you prompt (or who sent it)."""
     met = MET_NEEDS_LABELS.get(debrief.met_needs, "—") if debrief.met_needs else "—"
@@ -339,8 +338,7 @@ def owner_debrief_dm(
             accessory=kit.button("Write thank-you", THANK_YOU_ACTION, str(card.request_id), style="primary"),
         ))
     else:
-        by = ("you" if thank_you.thanked_by == reader_id else f"<@{thank_you.thanked_by}>") if thank_you.thanked_by \
-            else "someone"
+        by = f"<@{thank_you.thanked_by}>" if thank_you.thanked_by else "someone"
         blocks.append(kit.context(f":white_check_mark: Thank-you sent by {by} · "
                                f"{slack_datetime(thank_you.thanked_at, reader_tz)}"))
     blocks.append(kit.context(f"Request #{card.request_id}"))

@@ -75,6 +75,7 @@ class RequestLine:
     justification: str = ""  # the seller's "why this contact" for a flagged request
     urgent: bool = False
     can_suggest: bool = False  # the account has another active contact to suggest instead
+    awaiting_seller: bool = False  # an owner's suggestion the seller has not taken (or passed on) yet
 
 
 @dataclass(frozen=True)
@@ -228,6 +229,8 @@ def _person(user_id: str, reader: str) -> str:
 
 def next_step(line: RequestLine, now: dt.datetime, reader_tz: str | None) -> str:
     s = line.status
+    if line.awaiting_seller:
+        return "the owner suggested this contact: take them or pass (see my DM)"
     if s is RequestStatus.pending_approval:
         return f"waiting for <@{line.owner_id}>" if line.owner_id else "waiting for a program manager"
     if s is RequestStatus.approved:
@@ -380,7 +383,7 @@ def seller(home: HomeData, r: Render) -> list[dict[str, Any]]:
             text = truncate(f"*#{x.id}* {who(x)} for {escape(x.prospect)} · {x.status.label} — "
                             f"{next_step(x, home.now, r.reader_tz)} · needed by {date_text(x.needed_by)}", LINE)
             accessory = (kit.button("Mark scheduled", MARK_SCHEDULED_ACTION, str(x.id))
-                         if x.status is RequestStatus.approved else None)
+                         if x.status is RequestStatus.approved and not x.awaiting_seller else None)
             blocks.append(kit.section(text, accessory=accessory) if accessory else kit.section(text))
         blocks += pager("open", s.open_from, len(s.open_requests[:r.max_open]), s.open_total, "open request")
     if s.debriefs_total:

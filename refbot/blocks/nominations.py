@@ -150,10 +150,9 @@ def state_text(status: NominationStatus) -> str:
     return _STATE[status]
 
 
-def decision_line(card: NominationCard, reader_tz: str | None = None, reader_id: str | None = None) -> str:
+def decision_line(card: NominationCard, reader_tz: str | None = None) -> str:
     when = f" · {slack_datetime(card.reviewed_at, reader_tz)}" if card.reviewed_at else ""
-    by = ("you" if card.reviewed_by == reader_id else f"<@{card.reviewed_by}>") if card.reviewed_by else \
-        "a program manager"
+    by = f"<@{card.reviewed_by}>" if card.reviewed_by else "a program manager"
     if card.status is NominationStatus.accepted:
         return f":white_check_mark: Accepted by {by}{when}"
     if card.status is NominationStatus.rejected:
@@ -164,10 +163,8 @@ def decision_line(card: NominationCard, reader_tz: str | None = None, reader_id:
     return ":hourglass_flowing_sand: Waiting for a decision"
 
 
-def review_dm(card: NominationCard, *, reader_tz: str | None = None,
-              reader_id: str | None = None) -> tuple[str, list[dict[str, Any]]]:
-    """The program manager's DM: the nomination, with Accept / Reject while it is pending; after the decision,
-    who decided ("you" to `reader_id` when it was them)."""
+def review_dm(card: NominationCard, *, reader_tz: str | None = None) -> tuple[str, list[dict[str, Any]]]:
+    """The program manager's DM: the nomination, with Accept / Reject while it is pending."""
     lead = f":star2: *New reference nomination* from <@{card.nominator_id}>"
     blocks = [kit.section(lead), *_details(card, show_email=True)]
     notes = []
@@ -190,7 +187,7 @@ def review_dm(card: NominationCard, *, reader_tz: str | None = None,
             block_id=f"nomination_{card.id}",
         ))
     else:
-        blocks.append(kit.context(decision_line(card, reader_tz, reader_id)))
+        blocks.append(kit.context(decision_line(card, reader_tz)))
     text = f"Nomination from <@{card.nominator_id}>: {escape(card.contact_name)} ({escape(card.account_name)})"
     if card.status is not NominationStatus.pending:
         text += f" · {state_text(card.status)}"

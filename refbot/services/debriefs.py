@@ -633,10 +633,8 @@ def mark_thank_you_sent(
                   user_id=user_id, note=f"Thanked {request.contact.name}", now=now)
     debrief = get_debrief(session=session, request_id=request.id)
     if debrief is not None:
-        summary = session.scalar(sa.select(OutboxMessage).where(OutboxMessage.dedupe_key == summary_key(request.id)))
-        text, blks = blocks.owner_debrief_dm(card_of(request), debrief_view(debrief), thank_you=sent, reader_tz=tz_name,
-                                             reader_id=summary.channel if summary is not None else None)
-        if summary is not None:
+        text, blks = blocks.owner_debrief_dm(card_of(request), debrief_view(debrief), thank_you=sent, reader_tz=tz_name)
+        if session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == summary_key(request.id))):
             enqueue(session=session, key=f"{summary_key(request.id)}:update:thanked", channel=None,
                     method="chat.update", update_of=summary_key(request.id), text=text, blocks=blks)
     return ThankYouResult(True, sent, entry.points if entry is not None else 0)

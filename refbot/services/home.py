@@ -35,6 +35,7 @@ from refbot.models import (
     Nomination,
     Opportunity,
     ReferenceRequest,
+    RequestEvent,
     SearchLog,
 )
 from refbot.models.search import NOT_SELLER_SOURCES
@@ -42,6 +43,7 @@ from refbot.services import availability, leaderboard
 from refbot.services.growth import growth_home
 from refbot.services.points import rank, ranked_count
 from refbot.services.policy import Policy, load_policy
+from refbot.services.requests.cards import SUGGESTION_TAKEN
 
 LIST_LIMIT = 8
 RECENT_DAYS = 30
@@ -76,13 +78,17 @@ def _lines(session: Session, stmt: sa.Select[tuple[ReferenceRequest, str, str, s
         for account_id, contact_id in pairs:
             per_account.setdefault(account_id, set()).add(contact_id)
         others = {r.id for r, *_ in rows if per_account.get(r.account_id, set()) - {r.contact_id}}
+    # An owner's suggestion is approved by their click but is the seller's to take or pass until taken.
+    suggested = {r.id for r, *_ in rows if r.suggested_from_id is not None and S(r.status) is S.approved}
+    taken = set(session.scalars(sa.select(RequestEvent.request_id).where(
+        RequestEvent.request_id.in_(suggested), RequestEvent.action == SUGGESTION_TAKEN))) if suggested else set()
     return tuple(
         RequestLine(
             id=r.id, status=S(r.status), requester_id=r.requester_id, owner_id=r.owner_id, contact_name=contact,
             account_name=account, prospect=prospect, activity=r.activity_type, needed_by=r.needed_by,
             created_at=r.created_at, scheduled_at=r.scheduled_at, call_at=r.scheduled_at or r.completed_at,
             flagged=r.flagged, justification=r.justification or "", urgent=r.urgent,
-            can_suggest=r.id in others,
+            can_suggest=r.id in others, awaiting_seller=r.id in suggested - taken,
         )
         for r, contact, account, prospect in rows
     )

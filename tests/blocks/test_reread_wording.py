@@ -4,26 +4,21 @@
 import dataclasses
 import datetime as dt
 
-from refbot.blocks import contests as contest_blocks
 from refbot.blocks import coverage as coverage_blocks
 from refbot.blocks import debriefs as debrief_blocks
-from refbot.blocks import nominations as nomination_blocks
 from refbot.blocks import requests as b
 from refbot.blocks import search as search_blocks
 from refbot.blocks import wishes as wish_blocks
 from refbot.blocks.help import help_message
 from refbot.blocks.home import AdminHome, HomeData, RequestLine, SellerHome, home_view
 from refbot.blocks.reports import report_message
-from refbot.domain import ActivityType, NominationStatus
+from refbot.domain import ActivityType
 from refbot.domain import RequestStatus as S
 from refbot.matching.criteria import Criteria
 from refbot.matching.scoring import SearchResult
 from refbot.playground.slack_api import texts_of, validate_blocks
-from refbot.services.contests import Standing
 from refbot.services.coverage import Coverage, Gap, Segment
 from tests.blocks.test_debriefs_blocks import CARD as CALL_CARD
-from tests.blocks.test_debriefs_blocks import DEBRIEF
-from tests.blocks.test_nominations_blocks import CARD as NOMINATION
 from tests.blocks.test_reports_blocks import REPORT
 from tests.blocks.test_requests_blocks import CARD
 
@@ -45,15 +40,6 @@ def test_the_empty_wish_list_names_the_command_with_a_visible_placeholder():
     assert "`/reference wish &lt;customer&gt;`" in shown(wish_blocks.wish_list_blocks([], 0))
 
 
-def test_contest_standings_say_you_to_the_reader():
-    view = contest_blocks.ContestView(id=1, metric="nominations", starts_on=dt.date(2026, 12, 1),
-                                      ends_on=dt.date(2026, 12, 31), prize="", sponsor_id=None,
-                                      table=(Standing("USELLER", 2), Standing("UOTHER", 1)))
-    text = shown(contest_blocks.standings_blocks([view], reader="USELLER"))
-    assert "1. You · 2 accepted nominations" in text and "2. <@UOTHER>" in text
-    assert "<@USELLER>" not in text
-
-
 def test_a_search_with_nothing_recognised_says_so_instead_of_no_reference_matches_any_reference():
     text, blocks = search_blocks.results_message(criteria=Criteria(), result=SearchResult(matches=[], unused=["foo"]),
                                                  search_id=3, today=NOW.date())
@@ -62,23 +48,6 @@ def test_a_search_with_nothing_recognised_says_so_instead_of_no_reference_matche
     assert "any reference" not in shown(blocks) and "Tell me when one joins" not in shown(blocks)
     assert "`/reference search bank in Germany VP`" in shown(blocks)
     assert "Refine" in shown(blocks)
-
-
-def test_a_reviewer_reads_accepted_by_you_and_another_reviewer_reads_who():
-    card = dataclasses.replace(NOMINATION, status=NominationStatus.accepted, reviewed_by="UPM",
-                               reviewed_at=NOW)
-    _, mine = nomination_blocks.review_dm(card, reader_id="UPM")
-    _, theirs = nomination_blocks.review_dm(card, reader_id="UPM2")
-    assert "Accepted by you" in shown(mine) and "<@UPM>" not in shown(mine)
-    assert "Accepted by <@UPM>" in shown(theirs)
-
-
-def test_the_owner_who_sent_the_thank_you_reads_sent_by_you():
-    sent = debrief_blocks.ThankYouView(note="Thanks!", thanked_by="UOWNER", thanked_at=NOW)
-    _, mine = debrief_blocks.owner_debrief_dm(CALL_CARD, DEBRIEF, thank_you=sent, reader_tz="UTC", reader_id="UOWNER")
-    assert "Thank-you sent by you" in shown(mine)
-    _, other = debrief_blocks.owner_debrief_dm(CALL_CARD, DEBRIEF, thank_you=sent, reader_tz="UTC", reader_id="UPM")
-    assert "Thank-you sent by <@UOWNER>" in shown(other)
 
 
 def test_an_approval_dm_notification_says_reminder_or_escalated_and_a_first_ask_says_neither():
@@ -175,3 +144,22 @@ def test_a_program_report_with_nothing_due_says_so_instead_of_dashes():
     assert "*Debriefs*\nNone due yet" in dump and "*Thank-yous*\nNone due yet" in dump
     assert "— filed" not in dump and "0 of 0 sent" not in dump
     assert text == "Reference program: 6 requests, no debriefs due yet, $250K influenced revenue."
+
+
+def test_the_sellers_home_asks_them_to_take_or_pass_an_owners_suggestion_instead_of_mark_scheduled():
+    def row(**kw):
+        return RequestLine(id=5, status=S.approved, requester_id="USELLER", owner_id="UOWNER",
+                           contact_name="Camille Bernard", account_name="Valent Retail", prospect="Soylent",
+                           activity=ActivityType.call, needed_by=dt.date(2026, 12, 15), created_at=NOW, **kw)
+
+    def seller_home(line):
+        home = HomeData(user_id="USELLER", now=NOW, today=NOW.date(),
+                        seller=SellerHome(open_requests=(line,), open_total=1, quarter="Q4 2026"))
+        return home_view(home, reader_tz="UTC")["blocks"]
+
+    waiting = seller_home(row(awaiting_seller=True))
+    assert "the owner suggested this contact: take them or pass (see my DM)" in shown(waiting)
+    assert "Mark scheduled" not in shown(waiting)
+    taken = seller_home(row())
+    assert "then *Mark scheduled*" in shown(taken)
+    assert any(blk.get("accessory", {}).get("action_id") == "request_mark_scheduled" for blk in taken)
