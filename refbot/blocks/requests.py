@@ -361,7 +361,8 @@ def request_modal(form: RequestForm, *, metadata: str) -> dict[str, Any]:
         blocks.append(kit.input_block(
             "urgent_reason", "Why is this urgent?",
             kit.text_input(p.urgent_reason, placeholder="e.g. board decision on Friday", max_length=300),
-            optional=True, hint=f"The date is inside the lead time ({plural(form.lead_time_days, 'business day')}); "
+            # Required for a date inside the lead time (the form refuses it without a reason): not "(optional)".
+            optional=not inside_lead_time(form, needed_by), hint=f"The date is inside the lead time ({plural(form.lead_time_days, 'business day')}); "
                                 "the account owner sees why."))
     blocks += [
         kit.input_block("topics", "Topics to cover", kit.text_input(p.topics, placeholder="e.g. migration, ROI",

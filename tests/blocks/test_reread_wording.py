@@ -163,3 +163,16 @@ def test_the_sellers_home_asks_them_to_take_or_pass_an_owners_suggestion_instead
     taken = seller_home(row())
     assert "then *Mark scheduled*" in shown(taken)
     assert any(blk.get("accessory", {}).get("action_id") == "request_mark_scheduled" for blk in taken)
+
+
+def test_the_urgency_question_is_not_labelled_optional_when_the_date_needs_a_reason():
+    from tests.blocks.test_requests_blocks import FORM
+
+    def question(prefill):
+        view = b.request_modal(dataclasses.replace(FORM, prefill=prefill), metadata="{}")
+        return next(blk for blk in view["blocks"] if blk.get("block_id") == "urgent_reason")
+
+    rushed = question(b.RequestPrefill(needed_by=dt.date(2026, 11, 25)))  # before FORM.earliest (26 Nov)
+    assert rushed["optional"] is False and "inside the lead time" in rushed["hint"]["text"]
+    later = question(b.RequestPrefill(needed_by=dt.date(2026, 12, 7), urgent_reason="Board"))
+    assert later["optional"] is True  # a reason carried over to a later date is not asked for

@@ -256,7 +256,7 @@ def _validate(
     avail = contact_availability(session=session, contact_id=contact_id, today=today, policy=policy)
     if not avail.available and not justification and "justification" not in errors:
         errors["justification"] = (
-            f"{first_name(contact.name)} is resting ({avail.reason()}). Say why this deal needs them."
+            f"{first_name(contact.name)} is not free right now: {avail.reason()}. Say why this deal needs them."
         )
     if errors:
         raise ValidationFailed("Please fix the highlighted fields.", errors)
