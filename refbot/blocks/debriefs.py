@@ -469,9 +469,9 @@ def outcome_followup_dm(deal: DealCard, *, today: dt.date) -> tuple[str, list[di
     return f"Did {escape(deal.prospect_company)} close? Tell me: won or lost.", blocks
 
 
-def outcome_recorded(deal: DealCard) -> tuple[str, list[dict[str, Any]]]:
-    """Replaces a follow-up's buttons once the outcome is known."""
-    by = f" by <@{deal.outcome_by}>" if deal.outcome_by else ""
+def outcome_recorded(deal: DealCard, *, reader_id: str | None = None) -> tuple[str, list[dict[str, Any]]]:
+    """Replaces a follow-up's buttons once the outcome is known ("by you" to `reader_id` when they recorded it)."""
+    by = (" by you" if deal.outcome_by == reader_id else f" by <@{deal.outcome_by}>") if deal.outcome_by else ""
     if deal.outcome is OpportunityOutcome.won:
         amount = f" ({money(deal.amount)})" if deal.amount else ""
         line = f":trophy: *{escape(deal.prospect_company)}: won*{amount}, recorded{by}. Congratulations!"
@@ -482,7 +482,7 @@ def outcome_recorded(deal: DealCard) -> tuple[str, list[dict[str, Any]]]:
 
 def outcome_confirmation(deal: DealCard, *, owners_told: tuple[str, ...]) -> tuple[str, list[dict[str, Any]]]:
     """To whoever recorded the outcome outside a follow-up DM (`/reference outcome`)."""
-    text, blks = outcome_recorded(deal)
+    text, blks = outcome_recorded(deal, reader_id=deal.outcome_by)
     if owners_told:
         names = ", ".join(f"<@{o}>" for o in owners_told)
         blks.append(kit.context(f"I told the account {'owner' if len(owners_told) == 1 else 'owners'} "

@@ -176,3 +176,15 @@ def test_the_urgency_question_is_not_labelled_optional_when_the_date_needs_a_rea
     assert rushed["optional"] is False and "inside the lead time" in rushed["hint"]["text"]
     later = question(b.RequestPrefill(needed_by=dt.date(2026, 12, 7), urgent_reason="Board"))
     assert later["optional"] is True  # a reason carried over to a later date is not asked for
+
+
+def test_the_seller_who_recorded_a_win_reads_recorded_by_you():
+    from refbot.domain import OpportunityOutcome
+    from tests.blocks.test_debriefs_blocks import DEAL
+
+    won = dataclasses.replace(DEAL, outcome=OpportunityOutcome.won, outcome_by="USELLER")
+    _, mine = debrief_blocks.outcome_confirmation(won, owners_told=("UOWNER",))
+    assert "*Initech: won* ($250K), recorded by you. Congratulations!" in shown(mine)
+    assert "<@USELLER>" not in shown(mine)
+    _, followup = debrief_blocks.outcome_recorded(won, reader_id="UOTHER")  # someone else's follow-up DM
+    assert "recorded by <@USELLER>" in shown(followup)
