@@ -71,6 +71,8 @@ def status_lines(report: dict[str, Any]) -> list[str]:
 def win_rate_text(win: dict[str, Any]) -> str:
     """'Win rate 60% with references (3 of 5) vs 40% without (4 of 10) · small sample', or what is known."""
     w, wo = win["with_references"], win["without_references"]
+    if not w["closed"]:  # not "— with references (0 of 0)"
+        return "no closed deals with references yet"
     with_refs = f"{_pct(w['rate'])} with references ({w['won']} of {w['closed']})"
     if not win["comparable"]:
         return f"{with_refs}; no closed deals {'without' if w['closed'] else 'with'} references to compare"

@@ -188,3 +188,41 @@ def test_the_seller_who_recorded_a_win_reads_recorded_by_you():
     assert "<@USELLER>" not in shown(mine)
     _, followup = debrief_blocks.outcome_recorded(won, reader_id="UOTHER")  # someone else's follow-up DM
     assert "recorded by <@USELLER>" in shown(followup)
+
+
+def _quiet_report():
+    return {**REPORT,
+            "requests": {"total": 0, "by_status": {}},
+            "approval": {"approved": 0, "median_hours": None, "eligible_48h": 0, "within_48h": 0,
+                         "within_48h_share": None},
+            "debriefs": {"due": 0, "filed": 0, "on_time": 0, "completion_rate": None, "missing": []},
+            "win_rate": {"with_references": {"won": 0, "lost": 0, "closed": 0, "rate": None},
+                         "without_references": {"won": 0, "lost": 0, "closed": 0, "rate": None},
+                         "comparable": False, "difference": None, "small_sample": False}}
+
+
+def test_the_executive_digest_of_a_quiet_month_has_no_dashes_and_points_to_a_slack_command():
+    from refbot.blocks.digest import digest_message
+
+    digest = {"title": "November 2026", "report": _quiet_report(), "series": [], "stories": [],
+              "coverage": [{"segment": "Financial Services · Germany", "demand": 3, "supply": 0}]}
+    _, blocks = digest_message(digest, why="You get this monthly.")
+    dump = shown(blocks)
+    assert "Approved within 48 h: no decisions yet" in dump and "(0 of 0)" not in dump
+    assert "*Debriefs*\nNone due" in dump and "— filed" not in dump
+    assert "*Win rate*\nno closed deals with references yet" in dump
+    assert "Financial Services · Germany: asked for 3 times, 0 references available" in dump
+    assert "`/reference stats` has every figure" in dump and "refbot report" not in dump
+
+
+def test_a_sales_leaders_post_for_a_quiet_month_does_not_announce_zero_requests():
+    from refbot.blocks.leaders import team_post_text
+
+    quiet = {"title": "November 2026", "report": {**_quiet_report(), "outcomes": {
+        "won": 0, "lost": 0, "influenced_revenue": 0, "won_deals": []}, "top_sellers": [],
+        "channel_asks": {"count": 0}}, "names": {}}
+    post = team_post_text(quiet)
+    assert "0 reference requests" not in post and "median —" not in post
+    busy = {**quiet, "report": {**quiet["report"], "requests": {"total": 2, "by_status": {}},
+                                "served": {**REPORT["served"], "served": 1}}}
+    assert "• 2 reference requests, 1 served" in team_post_text(busy)
