@@ -230,7 +230,7 @@ def _person(user_id: str, reader: str) -> str:
 def next_step(line: RequestLine, now: dt.datetime, reader_tz: str | None) -> str:
     s = line.status
     if line.awaiting_seller:
-        return "the owner suggested this contact: take them or pass (see my DM)"
+        return "take them or pass (see my DM)"
     if s is RequestStatus.pending_approval:
         return f"waiting for <@{line.owner_id}>" if line.owner_id else "waiting for a program manager"
     if s is RequestStatus.approved:
@@ -380,7 +380,8 @@ def seller(home: HomeData, r: Render) -> list[dict[str, Any]]:
         blocks.append(kit.section("No open requests. *Find a reference* to ask for the right customer for your deal."))
     else:
         for x in s.open_requests[:r.max_open]:
-            text = truncate(f"*#{x.id}* {who(x)} for {escape(x.prospect)} · {x.status.label} — "
+            status = "Suggested by the owner" if x.awaiting_seller else x.status.label
+            text = truncate(f"*#{x.id}* {who(x)} for {escape(x.prospect)} · {status} — "
                             f"{next_step(x, home.now, r.reader_tz)} · needed by {date_text(x.needed_by)}", LINE)
             accessory = (kit.button("Mark scheduled", MARK_SCHEDULED_ACTION, str(x.id))
                          if x.status is RequestStatus.approved and not x.awaiting_seller else None)

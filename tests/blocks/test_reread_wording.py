@@ -158,7 +158,7 @@ def test_the_sellers_home_asks_them_to_take_or_pass_an_owners_suggestion_instead
         return home_view(home, reader_tz="UTC")["blocks"]
 
     waiting = seller_home(row(awaiting_seller=True))
-    assert "the owner suggested this contact: take them or pass (see my DM)" in shown(waiting)
+    assert "Soylent · Suggested by the owner — take them or pass (see my DM)" in shown(waiting)
     assert "Mark scheduled" not in shown(waiting)
     taken = seller_home(row())
     assert "then *Mark scheduled*" in shown(taken)
