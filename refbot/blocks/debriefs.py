@@ -332,8 +332,9 @@ def owner_debrief_dm(
         if body.strip():
             blocks.append(kit.section(f"*{title}*\n{_quote(body)}"))
     if thank_you is None:
+        why = f"You own {escape(card.account_name)}: a short note" if card.owner_id else "A short note"
         blocks.append(kit.section(
-            f":pray: *Thank {escape(card.first_name)}.* A short note from you keeps them happy to help. "
+            f":pray: *Thank {escape(card.first_name)}.* {why} from you keeps them happy to help. "
             "I've drafted one with the deal context.",
             accessory=kit.button("Write thank-you", THANK_YOU_ACTION, str(card.request_id), style="primary"),
         ))

@@ -226,3 +226,13 @@ def test_a_sales_leaders_post_for_a_quiet_month_does_not_announce_zero_requests(
     busy = {**quiet, "report": {**quiet["report"], "requests": {"total": 2, "by_status": {}},
                                 "served": {**REPORT["served"], "served": 1}}}
     assert "• 2 reference requests, 1 served" in team_post_text(busy)
+
+
+def test_the_owners_debrief_dm_says_why_they_are_asked_to_thank_the_customer():
+    from tests.blocks.test_debriefs_blocks import DEBRIEF
+
+    _, blocks = debrief_blocks.owner_debrief_dm(CALL_CARD, DEBRIEF, thank_you=None, reader_tz="UTC")
+    assert "*Thank Dana.* You own Globex &lt;Bank&gt;: a short note from you keeps them happy to help." in shown(blocks)
+    no_owner = dataclasses.replace(CALL_CARD, owner_id=None)  # a program manager stands in
+    _, blocks = debrief_blocks.owner_debrief_dm(no_owner, DEBRIEF, thank_you=None, reader_tz="UTC")
+    assert "*Thank Dana.* A short note from you" in shown(blocks) and "You own" not in shown(blocks)
