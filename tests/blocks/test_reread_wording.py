@@ -236,3 +236,12 @@ def test_the_owners_debrief_dm_says_why_they_are_asked_to_thank_the_customer():
     no_owner = dataclasses.replace(CALL_CARD, owner_id=None)  # a program manager stands in
     _, blocks = debrief_blocks.owner_debrief_dm(no_owner, DEBRIEF, thank_you=None, reader_tz="UTC")
     assert "*Thank Dana.* A short note from you" in shown(blocks) and "You own" not in shown(blocks)
+
+
+def test_the_program_manager_who_approved_a_story_reads_approved_by_you():
+    from refbot.blocks import stories
+
+    card = stories.StoryCard(story_id=1, opportunity_id=7, prospect="Initech", amount=None, author_id="USELLER",
+                             need="Proof", helped="Chloe", result="Signed", status="approved")
+    assert "*Success story:* Initech — approved by you" in shown(stories.reviewed(card, by="UPM", reader_id="UPM")[1])
+    assert "approved by <@UPM>" in shown(stories.reviewed(card, by="UPM")[1])
