@@ -245,3 +245,17 @@ def test_the_program_manager_who_approved_a_story_reads_approved_by_you():
                              need="Proof", helped="Chloe", result="Signed", status="approved")
     assert "*Success story:* Initech — approved by you" in shown(stories.reviewed(card, by="UPM", reader_id="UPM")[1])
     assert "approved by <@UPM>" in shown(stories.reviewed(card, by="UPM")[1])
+
+
+def test_the_gaps_message_fits_a_message_and_says_where_the_rest_are():
+    from refbot.services.coverage import Recruit
+
+    recruits = (Recruit(1, "Beispielbank", "UOWNER", False), Recruit(2, "Other", "UOWNER", False))
+    gaps = tuple(Gap(segment=Segment(family="Financial Services", place=f"C{i}"), searches=3, recruits=recruits)
+                 for i in range(30))
+    text, blocks = coverage_blocks.gaps_message(Coverage(since=NOW, gaps=gaps, total=40), since_text="Wed 26 Aug 2026")
+    assert validate_blocks(blocks, surface="message") == [] and len(blocks) <= 50
+    assert text == "Coverage gaps since Wed 26 Aug 2026: 40 segments short of references."
+    assert "…and 25 smaller gaps" in shown(blocks)
+    empty_text, _ = coverage_blocks.gaps_message(Coverage(since=NOW), since_text="Wed 26 Aug 2026")
+    assert empty_text.startswith("No coverage gaps since Wed 26 Aug 2026")
