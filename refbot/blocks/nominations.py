@@ -124,8 +124,8 @@ def _details(card: NominationCard, *, show_email: bool) -> list[dict[str, Any]]:
     account = escape(card.account_name) + (" _(new customer)_" if card.account_is_new else "")
     fields = [f"*Customer*\n{account}",
               f"*Contact*\n{escape(card.contact_name)}" + (f", {escape(card.contact_title)}" if card.contact_title else "")]
-    if show_email:
-        fields.append(f"*Email*\n{escape(card.contact_email) if card.contact_email else '—'}")
+    if show_email:  # the program manager asks the customer first: say plainly when there is no address
+        fields.append(f"*Email*\n{escape(card.contact_email) if card.contact_email else 'not given: ask the nominator'}")
     if card.products:
         fields.append("*Products*\n" + truncate(", ".join(escape(p) for p in card.products), 1900))
     if card.activities:

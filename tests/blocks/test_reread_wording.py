@@ -259,3 +259,13 @@ def test_the_gaps_message_fits_a_message_and_says_where_the_rest_are():
     assert "…and 25 smaller gaps" in shown(blocks)
     empty_text, _ = coverage_blocks.gaps_message(Coverage(since=NOW), since_text="Wed 26 Aug 2026")
     assert empty_text.startswith("No coverage gaps since Wed 26 Aug 2026")
+
+
+def test_a_nomination_without_an_email_says_whom_to_ask_instead_of_a_dash():
+    from refbot.blocks import nominations
+    from tests.blocks.test_nominations_blocks import CARD as NOMINATION
+
+    _, blocks = nominations.review_dm(dataclasses.replace(NOMINATION, contact_email=None))
+    assert "*Email*\nnot given: ask the nominator" in shown(blocks) and "*Email*\n—" not in shown(blocks)
+    _, blocks = nominations.review_dm(NOMINATION)
+    assert "*Email*\ndana@globex.example" in shown(blocks)
