@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from refbot.clock import Clock
@@ -80,6 +80,17 @@ def touch_homes(session: Session, *user_ids: str | None, admins: bool = False) -
     touched.update(u for u in user_ids if u)
     if admins:
         touched.add(ADMINS)
+
+
+def add_unique(session: Session, row: object) -> bool:
+    """Add `row` in a savepoint. False, with nothing added and the caller's transaction still usable, when a
+    unique key says it is there already (a redelivery or a concurrent writer came first)."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return False
+    return True
 
 
 class Database:
