@@ -2,12 +2,37 @@
 
 No Slack, no database session: the search service builds `Candidate`s from rows and calls
 `MatchingEngine.search`; `parse_query` turns `/reference search` text into `Criteria`.
+
+The names below are imported on first use (PEP 562), not with the package: `refbot.matching.candidates`
+(what the policy and the report need) must not pay for the engine, the vocabulary, rapidfuzz and
+pycountry, which only a search uses (bench/bench_startup.py).
 """
 
-from refbot.matching.candidates import Availability, Candidate, FatiguePolicy, availability
-from refbot.matching.criteria import Criteria
-from refbot.matching.engine import GOOD_MATCH_SCORE, Match, MatchingEngine, SearchResult
-from refbot.matching.parser import ParsedQuery, Vocabulary, parse_query
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from refbot.matching.candidates import Availability, Candidate, FatiguePolicy, availability
+    from refbot.matching.criteria import Criteria
+    from refbot.matching.engine import GOOD_MATCH_SCORE, Match, MatchingEngine, SearchResult
+    from refbot.matching.parser import ParsedQuery, Vocabulary, parse_query
+
+_WHERE = {
+    "Availability": "candidates",
+    "Candidate": "candidates",
+    "FatiguePolicy": "candidates",
+    "availability": "candidates",
+    "Criteria": "criteria",
+    "GOOD_MATCH_SCORE": "engine",
+    "Match": "engine",
+    "MatchingEngine": "engine",
+    "SearchResult": "engine",
+    "ParsedQuery": "parser",
+    "Vocabulary": "parser",
+    "parse_query": "parser",
+}
 
 __all__ = [
     "GOOD_MATCH_SCORE",
@@ -23,3 +48,22 @@ __all__ = [
     "availability",
     "parse_query",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(_submodule(module), name)
+    globals()[name] = value  # once
+    return value
+
+
+def _submodule(module: str) -> Any:
+    # The import statement rather than importlib.import_module, so `python -X importtime` shows the module.
+    __import__(f"{__name__}.{module}")
+    return sys.modules[f"{__name__}.{module}"]
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_WHERE])
