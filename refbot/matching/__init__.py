@@ -10,8 +10,9 @@ pycountry, which only a search uses (bench/bench_startup.py).
 
 from __future__ import annotations
 
-import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from refbot import lazy
 
 if TYPE_CHECKING:
     from refbot.matching.candidates import Availability, Candidate, FatiguePolicy, availability
@@ -50,20 +51,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(_submodule(module), name)
-    globals()[name] = value  # once
-    return value
-
-
-def _submodule(module: str) -> Any:
-    # The import statement rather than importlib.import_module, so `python -X importtime` shows the module.
-    __import__(f"{__name__}.{module}")
-    return sys.modules[f"{__name__}.{module}"]
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_WHERE])
+__getattr__, __dir__ = lazy.attributes(__name__, _WHERE)

@@ -9,8 +9,9 @@ A new model module goes in `_MODULES`, and its names in `_WHERE`.
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING, Any
+
+from refbot import lazy
 
 if TYPE_CHECKING:
     from refbot.models.account import Account, Contact
@@ -85,28 +86,13 @@ __all__ = [
 def import_all() -> None:
     """Import every model module: `Base.metadata` then has every table."""
     for module in _MODULES:
-        _submodule(module)
+        lazy.submodule(__name__, module)
+
+
+_attribute, __dir__ = lazy.attributes(__name__, {**_WHERE, "Base": "base"})
 
 
 def __getattr__(name: str) -> Any:
     if name == "Base":
         import_all()
-        module = "base"
-    else:
-        found = _WHERE.get(name)
-        if found is None:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        module = found
-    value = getattr(_submodule(module), name)
-    globals()[name] = value  # once
-    return value
-
-
-def _submodule(module: str) -> Any:
-    # The import statement rather than importlib.import_module, so `python -X importtime` shows the module.
-    __import__(f"{__name__}.{module}")
-    return sys.modules[f"{__name__}.{module}"]
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    return _attribute(name)
