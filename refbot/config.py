@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import zoneinfo
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -97,6 +98,21 @@ HINTS: dict[str, str] = {
 }
 
 
+def _blank_is_none(v: Any) -> Any:
+    """A setting left empty (or only spaces) is unset; any other text loses its surrounding spaces."""
+    if isinstance(v, str):
+        return v.strip() or None
+    return v
+
+
+def _must_start_with(prefix: str) -> Callable[[str | None], str | None]:
+    def check(v: str | None) -> str | None:
+        if v is not None and not v.startswith(prefix):
+            raise ValueError(f"must start with {prefix}")
+        return v
+    return check
+
+
 class ConfigError(Exception):
     """A setting is missing or malformed; the message is one sentence for the operator."""
 
@@ -137,26 +153,17 @@ class CoreSettings(BaseSettings):
             raise ValueError("unknown log format")
         return v
 
-    @field_validator("slack_bot_token", "refbot_leaderboard_channel", "refbot_digest_channel", mode="before")
-    @classmethod
-    def _blank_is_none(cls, v: Any) -> Any:
-        if isinstance(v, str) and not v.strip():
-            return None
-        return v.strip() if isinstance(v, str) else v
-
-    @field_validator("slack_bot_token")
-    @classmethod
-    def _bot_token(cls, v: str | None) -> str | None:
-        if v is not None and not v.startswith("xoxb-"):
-            raise ValueError("must start with xoxb-")
-        return v
+    _blank = field_validator(
+        "slack_bot_token", "refbot_leaderboard_channel", "refbot_digest_channel", "salesforce_instance_url",
+        "salesforce_client_id", "salesforce_client_secret", "salesforce_private_key_file", "salesforce_username",
+        "salesforce_password", "salesforce_security_token", mode="before",
+    )(_blank_is_none)
+    _bot_token = field_validator("slack_bot_token")(_must_start_with("xoxb-"))
 
     @field_validator("slack_api_url", mode="before")
     @classmethod
     def _api_url(cls, v: Any) -> Any:
-        if v is None or (isinstance(v, str) and not v.strip()):
-            return DEFAULT_SLACK_API_URL
-        v = str(v).strip()
+        v = str(v or "").strip() or DEFAULT_SLACK_API_URL
         if not re.match(r"^https?://[^\s/]+", v):
             raise ValueError("must be an http(s) URL")
         return v if v.endswith("/") else v + "/"
@@ -164,9 +171,7 @@ class CoreSettings(BaseSettings):
     @field_validator("database_url", mode="before")
     @classmethod
     def _database_url(cls, v: Any) -> Any:
-        if v is None or (isinstance(v, str) and not v.strip()):
-            return DEFAULT_DATABASE_URL
-        v = str(v).strip()
+        v = str(v or "").strip() or DEFAULT_DATABASE_URL
         for prefix in ("postgres://", "postgresql://"):
             if v.startswith(prefix):
                 return "postgresql+psycopg://" + v[len(prefix) :]
@@ -240,19 +245,9 @@ class CoreSettings(BaseSettings):
     salesforce_security_token: str | None = None
     salesforce_account_filter: str = "Type IN ('Customer - Direct', 'Customer - Channel')"
     salesforce_contact_filter: str = ""
-    salesforce_closed_lookback_days: int = 90
-    salesforce_timeout_seconds: float = 30.0
+    salesforce_closed_lookback_days: int = Field(default=90, ge=1, le=3650)
+    salesforce_timeout_seconds: float = Field(default=30.0, ge=1, le=600)
     salesforce_write_back: bool = False
-
-    @field_validator(
-        "salesforce_instance_url", "salesforce_client_id", "salesforce_client_secret", "salesforce_private_key_file",
-        "salesforce_username", "salesforce_password", "salesforce_security_token", mode="before",
-    )
-    @classmethod
-    def _sf_blank_is_none(cls, v: Any) -> Any:
-        if isinstance(v, str) and not v.strip():
-            return None
-        return v.strip() if isinstance(v, str) else v
 
     @field_validator("salesforce_instance_url", "salesforce_login_url")
     @classmethod
@@ -284,20 +279,6 @@ class CoreSettings(BaseSettings):
         v = "" if v is None else str(v).strip()
         if ";" in v or v.count("'") % 2 or v.count("(") != v.count(")") or re.match(r"(?i)where\b", v):
             raise ValueError("not a SOQL condition")
-        return v
-
-    @field_validator("salesforce_closed_lookback_days")
-    @classmethod
-    def _sf_lookback(cls, v: int) -> int:
-        if not 1 <= v <= 3650:
-            raise ValueError("out of range")
-        return v
-
-    @field_validator("salesforce_timeout_seconds")
-    @classmethod
-    def _sf_timeout(cls, v: float) -> float:
-        if not 1 <= v <= 600:
-            raise ValueError("out of range")
         return v
 
     @model_validator(mode="after")
@@ -375,19 +356,8 @@ class Settings(CoreSettings):
     def _blank_port(cls, v: Any) -> Any:
         return None if isinstance(v, str) and not v.strip() else v
 
-    @field_validator("slack_app_token", "slack_signing_secret", mode="before")
-    @classmethod
-    def _blank_secret_is_none(cls, v: Any) -> Any:
-        if isinstance(v, str) and not v.strip():
-            return None
-        return v.strip() if isinstance(v, str) else v
-
-    @field_validator("slack_app_token")
-    @classmethod
-    def _app_token(cls, v: str | None) -> str | None:
-        if v is not None and not v.startswith("xapp-"):
-            raise ValueError("must start with xapp-")
-        return v
+    _blank_secret = field_validator("slack_app_token", "slack_signing_secret", mode="before")(_blank_is_none)
+    _app_token = field_validator("slack_app_token")(_must_start_with("xapp-"))
 
     @model_validator(mode="after")
     def _signing_secret_in_http_mode(self) -> Settings:

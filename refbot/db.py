@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from refbot.clock import Clock
 
@@ -85,6 +85,17 @@ def touch_homes(session: Session, *user_ids: str | None, admins: bool = False) -
     touched.update(u for u in user_ids if u)
     if admins:
         touched.add(ADMINS)
+
+
+def add_unique(session: Session, row: object) -> bool:
+    """Add `row` in a savepoint. False, with nothing added and the caller's transaction still usable, when a
+    unique key says it is there already (a redelivery or a concurrent writer came first)."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return False
+    return True
 
 
 class Database:

@@ -11,7 +11,7 @@ company only.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -111,8 +111,7 @@ class SellerHome:
     open_total: int = 0
     debriefs: tuple[RequestLine, ...] = ()
     debriefs_total: int = 0
-    open_from: int = 0  # the first item shown (the reader paged on)
-    debriefs_from: int = 0
+    starts: Mapping[str, int] = field(default_factory=dict)  # list name (LISTS) -> the first item shown
     points: int = 0
     rank: int | None = None
     ranked: int = 0
@@ -128,9 +127,7 @@ class OwnerHome:
     recent_total: int = 0
     upcoming: tuple[RequestLine, ...] = ()
     upcoming_total: int = 0
-    approvals_from: int = 0
-    recent_from: int = 0
-    upcoming_from: int = 0
+    starts: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -147,11 +144,7 @@ class AdminHome:
     escalate_hours: int = 48
     flagged: tuple[RequestLine, ...] = ()  # pending requests for a resting or busy contact
     flagged_total: int = 0
-    aging_from: int = 0
-    flagged_from: int = 0
-    nominations_from: int = 0
-    missing_from: int = 0
-    at_limit_from: int = 0
+    starts: Mapping[str, int] = field(default_factory=dict)
     unmatched_queries: tuple[str, ...] = ()
     unmatched_total: int = 0
     channel_asks: int = 0
@@ -192,8 +185,10 @@ def _lines(items: list[str]) -> str:
     return "\n".join(truncate(i, LINE) for i in items)
 
 
-def pager(name: str, start: int, shown: int, total: int, noun: str) -> list[dict[str, Any]]:
-    """Under a cut list: "Showing 6–10 of 84 approvals" and the buttons to the next and previous pages."""
+def pager(name: str, starts: Mapping[str, int], shown: int, total: int, noun: str) -> list[dict[str, Any]]:
+    """Under a cut list: "Showing 6–10 of 84 approvals" and the buttons to the next and previous pages;
+    `starts` says where each list's page begins (the first page when it has no entry)."""
+    start = starts.get(name, 0)
     if total <= shown and start == 0:
         return []
     end = start + shown
@@ -316,7 +311,7 @@ def program_queues(home: HomeData, r: Render) -> list[dict[str, Any]]:
             kit.button("Accept", NOMINATION_ACCEPT_ACTION, str(nom.id), style="primary"),
             kit.button("Reject", NOMINATION_REJECT_ACTION, str(nom.id), style="danger"),
             block_id=f"home_nomination_{nom.id}"))
-    blocks += pager("nominations", admin.nominations_from, len(admin.nominations[:n]), admin.nominations_total,
+    blocks += pager("nominations", admin.starts, len(admin.nominations[:n]), admin.nominations_total,
                     "nomination")
 
     if admin.flagged_total:
@@ -335,7 +330,7 @@ def program_queues(home: HomeData, r: Render) -> list[dict[str, Any]]:
             blocks.append(kit.context("You asked for it, so another program manager or the owner decides."))
         else:
             blocks.append(_decide_buttons(x, f"home_flagged_{x.id}", open_button=True))
-    blocks += pager("flagged", admin.flagged_from, len(admin.flagged[:n]), admin.flagged_total, "request")
+    blocks += pager("flagged", admin.starts, len(admin.flagged[:n]), admin.flagged_total, "request")
 
     title = f"Approvals waiting over {plural(admin.aging_hours, 'hour')}"
     if not admin.aging:
@@ -347,7 +342,7 @@ def program_queues(home: HomeData, r: Render) -> list[dict[str, Any]]:
         blocks.append(kit.section(f"*{title} ({admin.aging_total:,})*\n{_lines(items)}"))
         blocks.append(kit.context(f"The owner was reminded; after {plural(admin.escalate_hours, 'hour')} you get "
                                   "the request in a DM to decide."))
-        blocks += pager("aging", admin.aging_from, len(admin.aging[:n]), admin.aging_total, "request")
+        blocks += pager("aging", admin.starts, len(admin.aging[:n]), admin.aging_total, "request")
 
     if not admin.missing_debriefs:
         blocks.append(kit.section("*Missing debriefs*\nNone. Every call so far is debriefed."))
@@ -357,7 +352,7 @@ def program_queues(home: HomeData, r: Render) -> list[dict[str, Any]]:
                  for x in admin.missing_debriefs[:n]]
         blocks.append(kit.section(f"*Missing debriefs ({admin.missing_total:,})*\n{_lines(items)}"))
         blocks.append(kit.context("RefBot asks each seller by DM after the call and reminds them once."))
-        blocks += pager("missing", admin.missing_from, len(admin.missing_debriefs[:n]), admin.missing_total,
+        blocks += pager("missing", admin.starts, len(admin.missing_debriefs[:n]), admin.missing_total,
                         "request")
     return blocks
 
@@ -382,7 +377,7 @@ def seller(home: HomeData, r: Render) -> list[dict[str, Any]]:
             accessory = (kit.button("Mark scheduled", MARK_SCHEDULED_ACTION, str(x.id))
                          if x.status is RequestStatus.approved else None)
             blocks.append(kit.section(text, accessory=accessory) if accessory else kit.section(text))
-        blocks += pager("open", s.open_from, len(s.open_requests[:r.max_open]), s.open_total, "open request")
+        blocks += pager("open", s.starts, len(s.open_requests[:r.max_open]), s.open_total, "open request")
     if s.debriefs_total:
         blocks.append(kit.header(f"Debriefs waiting ({s.debriefs_total:,})"))
         blocks.append(kit.context("Your call took place: two minutes of notes earn points and help the next seller."))
@@ -393,7 +388,7 @@ def seller(home: HomeData, r: Render) -> list[dict[str, Any]]:
                 truncate(f"*#{x.id}* {x.activity.label} with {who(x)} for {escape(x.prospect)} · {when}", LINE),
                 accessory=kit.button("File debrief", DEBRIEF_ACTION, str(x.id), style="primary"),
             ))
-        blocks += pager("debriefs", s.debriefs_from, len(shown), s.debriefs_total, "debrief")
+        blocks += pager("debriefs", s.starts, len(shown), s.debriefs_total, "debrief")
     return blocks
 
 
@@ -417,7 +412,7 @@ def owner_approvals(home: HomeData, r: Render) -> list[dict[str, Any]]:
             f" · needed by {date_text(x.needed_by)}{urgent} · waiting {_age(x.created_at, home.now)}", LINE)
             + _flag_note(x)))
         blocks.append(_decide_buttons(x, f"home_approval_{x.id}"))
-    blocks += pager("approvals", o.approvals_from, len(o.approvals[:n]), o.approvals_total, "approval")
+    blocks += pager("approvals", o.starts, len(o.approvals[:n]), o.approvals_total, "approval")
     return blocks
 
 
@@ -435,7 +430,7 @@ def owner_accounts(home: HomeData, r: Render) -> list[dict[str, Any]]:
                     else f"approved, needed by {date_text(x.needed_by)}")
             items.append(f"• {when} · {who(x)} · {x.activity.label} for {escape(x.prospect)} · <@{x.requester_id}>")
         blocks.append(kit.section("*Coming up*\n" + _lines(items)))
-        blocks += pager("upcoming", o.upcoming_from, len(o.upcoming[:n]), o.upcoming_total, "call")
+        blocks += pager("upcoming", o.starts, len(o.upcoming[:n]), o.upcoming_total, "call")
     if o.recent:
         items = [
             f"• {relative_days(a.day, home.today)} · {escape(a.contact_name)} ({escape(a.account_name)}) · "
@@ -443,7 +438,7 @@ def owner_accounts(home: HomeData, r: Render) -> list[dict[str, Any]]:
             for a in o.recent[:n]
         ]
         blocks.append(kit.section("*Recently*\n" + _lines(items)))
-        blocks += pager("recent", o.recent_from, len(o.recent[:n]), o.recent_total, "activity")
+        blocks += pager("recent", o.starts, len(o.recent[:n]), o.recent_total, "activity")
     if not o.upcoming and not o.recent:
         blocks.append(kit.section("No recent or upcoming reference activity with your accounts."))
     return blocks
@@ -476,7 +471,7 @@ def program_health(home: HomeData, r: Render) -> list[dict[str, Any]]:
         items = [f"• {escape(c.contact_name)} ({escape(c.account_name)}) · {uses_text(c.uses, c.limit)}"
                  for c in admin.at_limit[:n]]
         blocks.append(kit.section(f"*Contacts at their limit ({admin.at_limit_total:,})*\n{_lines(items)}"))
-        blocks += pager("at_limit", admin.at_limit_from, len(admin.at_limit[:n]), admin.at_limit_total, "contact")
+        blocks += pager("at_limit", admin.starts, len(admin.at_limit[:n]), admin.at_limit_total, "contact")
     title = f"Unmatched searches, last {admin.recent_days} days"
     if not admin.unmatched_total:
         blocks.append(kit.section(f"*{title}*\nNone. Every search found a good match."))

@@ -138,14 +138,10 @@ def check_leaderboard(settings: Any, client: Any) -> Item:
 
     channel = settings.refbot_leaderboard_channel
     try:
-        database = cli._open_db(settings, migrate=False)
-        try:
-            from refbot.services.policy import load_policy
+        from refbot.services.policy import load_policy
 
-            with database.unit_of_work(read_only=True) as session:
-                channel = load_policy(session=session).leaderboard_channel or channel
-        finally:
-            database.dispose()
+        with cli.unit_of_work(settings, read_only=True, migrate=False) as session:
+            channel = load_policy(session=session).leaderboard_channel or channel
     except Exception:  # noqa: BLE001 - the database check reports it; use the setting alone
         pass
     if not channel:
@@ -221,10 +217,6 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "check", help="check the installation: Slack tokens and scopes, the database, the leaderboard channel",
-        description="Checks the bot token (auth.test), the app-level token when SLACK_APP_TOKEN is set, the "
-                    "scopes Slack granted against manifest.yml, the database (reachable, migrated, writable) "
-                    "and the leaderboard channel; prints a checklist with the fix for each failure.",
-    )
+    p = sub.add_parser("check", description=__doc__,
+                       help="check the installation: Slack tokens and scopes, the database, the leaderboard channel")
     p.set_defaults(func=cmd_check)

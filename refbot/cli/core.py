@@ -11,10 +11,13 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from refbot import db as dbmod
     from refbot.config import CoreSettings, Settings
 
@@ -83,6 +86,17 @@ def _open_db(settings: CoreSettings, *, migrate: bool = True) -> dbmod.Database:
             "run `refbot db upgrade` first."
         )
     return dbmod.Database(settings.database_url)
+
+
+@contextmanager
+def unit_of_work(settings: CoreSettings, *, read_only: bool = False, migrate: bool = True) -> Iterator[Session]:
+    """One transaction on the command's database (see _open_db); the database is closed afterwards."""
+    database = _open_db(settings, migrate=migrate)
+    try:
+        with database.unit_of_work(read_only=read_only) as session:
+            yield session
+    finally:
+        database.dispose()
 
 
 # ------------------------------------------------------------------ commands
@@ -201,28 +215,24 @@ def cmd_policy(args: argparse.Namespace) -> int:
     from refbot.errors import ValidationFailed
     from refbot.services.policy import load_policy, update_policy
 
-    database = _open_db(_core())
-    try:
-        with database.unit_of_work() as session:
-            if args.policy_command == "set":
-                changes = {}
-                for item in args.assignments:
-                    key, sep, value = item.partition("=")
-                    if not sep:
-                        raise CLIError(f"'{item}' is not KEY=VALUE.")
-                    try:
-                        changes[key.strip()] = json.loads(value)
-                    except json.JSONDecodeError:
-                        changes[key.strip()] = value
+    with unit_of_work(_core()) as session:
+        if args.policy_command == "set":
+            changes = {}
+            for item in args.assignments:
+                key, sep, value = item.partition("=")
+                if not sep:
+                    raise CLIError(f"'{item}' is not KEY=VALUE.")
                 try:
-                    policy = update_policy(session=session, changes=changes, updated_by="cli")
-                except ValidationFailed as exc:
-                    raise CLIError(exc.message) from None
-            else:
-                policy = load_policy(session=session)
-        print(json.dumps(policy.model_dump(), indent=2))
-    finally:
-        database.dispose()
+                    changes[key.strip()] = json.loads(value)
+                except json.JSONDecodeError:
+                    changes[key.strip()] = value
+            try:
+                policy = update_policy(session=session, changes=changes, updated_by="cli")
+            except ValidationFailed as exc:
+                raise CLIError(exc.message) from None
+        else:
+            policy = load_policy(session=session)
+    print(json.dumps(policy.model_dump(), indent=2))
     return 0
 
 

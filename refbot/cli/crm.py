@@ -39,12 +39,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     from refbot.services.crm_mapping import load_mapping
 
     settings = _settings()
-    database = cli._open_db(settings)
-    try:
-        with database.unit_of_work() as session:
-            mapping = load_mapping(session=session, settings=settings)
-    finally:
-        database.dispose()
+    with cli.unit_of_work(settings) as session:
+        mapping = load_mapping(session=session, settings=settings)
     crm = connect(settings, mapping=mapping)
     assert crm is not None
     report = crm.check()
@@ -102,13 +98,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     from refbot.services import crm_sync
 
     settings = _settings()
-    database = cli._open_db(settings)
     now = Clock().now()
-    try:
-        with database.unit_of_work(read_only=True) as session:
-            rows = crm_sync.status(session=session)
-    finally:
-        database.dispose()
+    with cli.unit_of_work(settings, read_only=True) as session:
+        rows = crm_sync.status(session=session)
     tz = settings.tz
     if all(r.last_attempt_at is None for r in rows):
         print("Never synced: run `refbot crm sync`.")
@@ -133,19 +125,15 @@ def cmd_mapping(args: argparse.Namespace) -> int:
     from refbot.services.crm_mapping import describe_mapping, load_mapping, set_mapping
 
     settings = cli.load_core_settings()
-    database = cli._open_db(settings)
-    try:
-        with database.unit_of_work() as session:
-            if args.mapping_command == "set":
-                try:
-                    mapping = set_mapping(session=session, settings=settings, assignments=args.assignments,
-                                          updated_by="cli")
-                except ValidationFailed as exc:
-                    raise cli.CLIError(exc.message) from None
-            else:
-                mapping = load_mapping(session=session, settings=settings)
-    finally:
-        database.dispose()
+    with cli.unit_of_work(settings) as session:
+        if args.mapping_command == "set":
+            try:
+                mapping = set_mapping(session=session, settings=settings, assignments=args.assignments,
+                                      updated_by="cli")
+            except ValidationFailed as exc:
+                raise cli.CLIError(exc.message) from None
+        else:
+            mapping = load_mapping(session=session, settings=settings)
     print("\n".join(describe_mapping(mapping)))
     return 0
 

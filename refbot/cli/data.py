@@ -34,16 +34,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     settings = cli.load_core_settings()
     try:
         files = read_paths(Path(p) for p in args.files)
-        database = cli._open_db(settings)
-        try:
-            with database.unit_of_work() as session:
-                client = _client(settings)
-                report = import_files(session=session, files=files, client=client)
-                # A new account owner decides the account's pending requests (asked in the same commit).
-                moved = follow_owner_changes(session=session, env=RequestEnv(settings=settings, client=client,
-                                                                               now=Clock().now()))
-        finally:
-            database.dispose()
+        with cli.unit_of_work(settings) as session:
+            client = _client(settings)
+            report = import_files(session=session, files=files, client=client)
+            # A new account owner decides the account's pending requests (asked in the same commit).
+            moved = follow_owner_changes(session=session, env=RequestEnv(settings=settings, client=client,
+                                                                           now=Clock().now()))
     except ImportFailed as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -64,12 +60,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     directory = Path(args.dir)
     if directory.exists() and not directory.is_dir():
         raise cli.CLIError(f"{directory} is a file, not a directory.")
-    database = cli._open_db(cli.load_core_settings())
-    try:
-        with database.unit_of_work() as session:
-            counts = export_dir(session=session, directory=directory)
-    finally:
-        database.dispose()
+    with cli.unit_of_work(cli.load_core_settings()) as session:
+        counts = export_dir(session=session, directory=directory)
     print("Wrote " + ", ".join(
         f"{directory / name} ({n:,} row{'' if n == 1 else 's'})" for name, n in counts.items()) + ".")
     return 0
@@ -85,15 +77,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.accounts < 1 or args.contacts < 1:
         raise cli.CLIError("--accounts and --contacts must be at least 1.")
     settings = cli.load_core_settings()
-    database = cli._open_db(settings)
     try:
-        with database.unit_of_work() as session:
+        with cli.unit_of_work(settings) as session:
             report = load_demo(session=session, today=Clock().today(settings.tz), accounts=args.accounts,
                                contacts=args.contacts, seed=args.seed, owner=args.owner)
     except ValidationFailed as exc:
         raise cli.CLIError(exc.message) from None
-    finally:
-        database.dispose()
     for line in report.lines():
         print(line)
     print("Try it: refbot search insurance in the US, 5k employees, VP, claims automation  (or /reference in Slack)")

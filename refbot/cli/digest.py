@@ -24,12 +24,8 @@ def cmd_digest(args: argparse.Namespace) -> int:
     out = Path(args.out or ".")
     if out.exists() and not out.is_dir():
         raise cli.CLIError(f"--out: {out} is a file, not a directory.")
-    database = cli._open_db(settings)
-    try:
-        with database.unit_of_work() as session:
-            digest = svc.build_digest(session=session, month=month, now=now, tz_name=settings.refbot_timezone)
-    finally:
-        database.dispose()
+    with cli.unit_of_work(settings) as session:
+        digest = svc.build_digest(session=session, month=month, now=now, tz_name=settings.refbot_timezone)
     if digest["empty"]:
         print(f"Nothing happened in {digest['title']}: no requests, deals or activities, so there is no digest.")
         return 0

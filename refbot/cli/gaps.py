@@ -19,13 +19,8 @@ def cmd_gaps(args: argparse.Namespace) -> int:
         raise cli.CLIError("--limit must be 1 or more.")
     settings = cli.load_core_settings()
     since = _since(args.since, settings.tz, Clock().today(settings.tz))
-    database = cli._open_db(settings)
-    try:
-        with database.unit_of_work(read_only=True) as session:
-            coverage = coverage_gaps(session=session, now=Clock().now(), tz=settings.tz, since=since,
-                                     limit=args.limit)
-    finally:
-        database.dispose()
+    with cli.unit_of_work(settings, read_only=True) as session:
+        coverage = coverage_gaps(session=session, now=Clock().now(), tz=settings.tz, since=since, limit=args.limit)
     if args.json:
         print(json.dumps(coverage_json(coverage), indent=2, ensure_ascii=False))
     else:

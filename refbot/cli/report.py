@@ -32,12 +32,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     settings = cli.load_core_settings()
     since = _since(args.since, settings.tz, Clock().today(settings.tz))
-    database = cli._open_db(settings)
-    try:
-        with database.unit_of_work() as session:
-            report = build_report(session=session, now=Clock().now(), since=since, tz_name=settings.refbot_timezone)
-    finally:
-        database.dispose()
+    with cli.unit_of_work(settings) as session:
+        report = build_report(session=session, now=Clock().now(), since=since, tz_name=settings.refbot_timezone)
     print(json.dumps(report, indent=2, ensure_ascii=False) if args.json else report_text(report))
     return 0
 

@@ -94,23 +94,19 @@ def cmd_search(args: argparse.Namespace) -> int:
     if not 1 <= args.limit <= MAX_LIMIT:
         raise cli.CLIError(f"--limit must be between 1 and {MAX_LIMIT} (it was {args.limit}).")
     settings = cli.load_core_settings()
-    database = cli._open_db(settings)
     today = Clock().today(settings.tz)
-    try:
-        with database.unit_of_work() as session:
-            text = " ".join(args.text or [])
-            base: dict = {}
-            notes: list[str] = []
-            if text:
-                parsed = service.parse_text(session=session, text=text, today=today)
-                base = parsed.criteria.model_dump(exclude_defaults=True)
-                notes = list(parsed.notes)
-            criteria = Criteria.model_validate(_criteria_from_args(args, base))
-            outcome = service.run_search(
-                session=session, criteria=criteria, today=today, limit=args.limit, source="cli", query_text=text
-            )
-    finally:
-        database.dispose()
+    with cli.unit_of_work(settings) as session:
+        text = " ".join(args.text or [])
+        base: dict = {}
+        notes: list[str] = []
+        if text:
+            parsed = service.parse_text(session=session, text=text, today=today)
+            base = parsed.criteria.model_dump(exclude_defaults=True)
+            notes = list(parsed.notes)
+        criteria = Criteria.model_validate(_criteria_from_args(args, base))
+        outcome = service.run_search(
+            session=session, criteria=criteria, today=today, limit=args.limit, source="cli", query_text=text
+        )
     matches = outcome.result.matches
     if args.json:
         print(

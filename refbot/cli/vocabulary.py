@@ -12,30 +12,26 @@ def cmd_vocabulary(args: argparse.Namespace) -> int:
     from refbot.services import vocabulary as service
 
     settings = cli.load_core_settings()
-    database = cli._open_db(settings)
-    try:
-        with database.unit_of_work() as session:
-            if args.vocab_command == "add":
-                try:
-                    added = service.add_term(session=session, term=args.term, meaning=args.meaning, added_by="cli")
-                except service.VocabularyError as exc:
-                    raise cli.CLIError(str(exc)) from None
-                verb = "Search now reads" if added.created else "Search already reads"
-                print(f'{verb} "{added.term}" as "{added.meaning}" (and the other way round).')
-            elif args.vocab_command == "remove":
-                n = service.remove_term(session=session, term=args.term, meaning=args.meaning)
-                if n == 0:
-                    raise cli.CLIError(f'"{args.term}" is not in the program\'s vocabulary (see `refbot vocabulary list`).')
-                print(f'Removed "{args.term}" ({n} {"entry" if n == 1 else "entries"}).')
-            else:
-                terms = service.list_terms(session=session)
-                if not terms:
-                    print("The program has no words of its own yet; the built-in glossary still applies.")
-                    print('Add one: refbot vocabulary add SSO "single sign-on"')
-                for term, meaning in terms:
-                    print(f"{term} = {meaning}")
-    finally:
-        database.dispose()
+    with cli.unit_of_work(settings) as session:
+        if args.vocab_command == "add":
+            try:
+                added = service.add_term(session=session, term=args.term, meaning=args.meaning, added_by="cli")
+            except service.VocabularyError as exc:
+                raise cli.CLIError(str(exc)) from None
+            verb = "Search now reads" if added.created else "Search already reads"
+            print(f'{verb} "{added.term}" as "{added.meaning}" (and the other way round).')
+        elif args.vocab_command == "remove":
+            n = service.remove_term(session=session, term=args.term, meaning=args.meaning)
+            if n == 0:
+                raise cli.CLIError(f'"{args.term}" is not in the program\'s vocabulary (see `refbot vocabulary list`).')
+            print(f'Removed "{args.term}" ({n} {"entry" if n == 1 else "entries"}).')
+        else:
+            terms = service.list_terms(session=session)
+            if not terms:
+                print("The program has no words of its own yet; the built-in glossary still applies.")
+                print('Add one: refbot vocabulary add SSO "single sign-on"')
+            for term, meaning in terms:
+                print(f"{term} = {meaning}")
     return 0
 
 

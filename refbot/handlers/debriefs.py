@@ -128,38 +128,48 @@ def _stats_command(req: CommandRequest) -> None:
 # ------------------------------------------------------------------ the debrief prompt
 
 
+# (ctx, session, client, the clicked button's id, the clicker) -> the modal that button opens
+ModalFor = Callable[[AppContext, Any, WebClient, int, str], dict[str, Any]]
+
+
+def _open_modal(ctx: AppContext, body: dict[str, Any], client: WebClient, respond: Respond,
+                modal_for: ModalFor) -> None:
+    """Open the modal a button asks for; a refusal (not theirs, out of date) is told to the clicker privately."""
+    with privately(body, client, respond):
+        with ctx.db.unit_of_work() as session:
+            view = modal_for(ctx, session, client, _button_id(body), payload.user_id(body))
+        client.views_open(trigger_id=payload.trigger_id(body), view=view)
+
+
+def _debrief_modal(ctx: AppContext, session: Any, client: WebClient, request_id: int, user_id: str) -> dict[str, Any]:
+    card = debriefs.start_debrief(session=session, request_id=request_id, user_id=user_id,
+                                  is_admin=_quick_admin(ctx, session, user_id), now=ctx.clock.now())
+    return blocks.debrief_modal(card, metadata=payload.dump(request_id=request_id), reader_tz=_tz(ctx, session, user_id))
+
+
+def _answer_modal(build: Callable[..., dict[str, Any]]) -> ModalFor:
+    """The "didn't happen" / "rescheduled" modal: its date and time inputs are in the seller's timezone."""
+    def modal(ctx: AppContext, session: Any, client: WebClient, request_id: int, user_id: str) -> dict[str, Any]:
+        card = debriefs.answerable(session=session, request_id=request_id, user_id=user_id,
+                                   is_admin=_quick_admin(ctx, session, user_id))
+        tz = _tz(ctx, session, user_id, client)
+        return build(card, metadata=payload.dump(request_id=request_id, tz=tz), reader_tz=tz)
+    return modal
+
+
 def on_happened(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
     ack()
-    with privately(body, client, respond):
-        request_id, user_id = _button_id(body), payload.user_id(body)
-        with ctx.db.unit_of_work() as session:
-            card = debriefs.start_debrief(session=session, request_id=request_id, user_id=user_id,
-                                          is_admin=_quick_admin(ctx, session, user_id), now=ctx.clock.now())
-            tz = _tz(ctx, session, user_id)
-        view = blocks.debrief_modal(card, metadata=payload.dump(request_id=request_id), reader_tz=tz)
-        client.views_open(trigger_id=payload.trigger_id(body), view=view)
-
-
-def _open_answer_modal(ctx: AppContext, body: dict[str, Any], client: WebClient, respond: Respond,
-                       build: Callable[..., dict[str, Any]]) -> None:
-    with privately(body, client, respond):
-        request_id, user_id = _button_id(body), payload.user_id(body)
-        with ctx.db.unit_of_work() as session:
-            card = debriefs.answerable(session=session, request_id=request_id, user_id=user_id,
-                                       is_admin=_quick_admin(ctx, session, user_id))
-            tz = _tz(ctx, session, user_id, client)  # the date and time inputs are in the seller's timezone
-        view = build(card, metadata=payload.dump(request_id=request_id, tz=tz), reader_tz=tz)
-        client.views_open(trigger_id=payload.trigger_id(body), view=view)
+    _open_modal(ctx, body, client, respond, _debrief_modal)
 
 
 def on_not_happened(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
     ack()
-    _open_answer_modal(ctx, body, client, respond, blocks.not_happened_modal)
+    _open_modal(ctx, body, client, respond, _answer_modal(blocks.not_happened_modal))
 
 
 def on_rescheduled(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
     ack()
-    _open_answer_modal(ctx, body, client, respond, blocks.reschedule_modal)
+    _open_modal(ctx, body, client, respond, _answer_modal(blocks.reschedule_modal))
 
 
 def _debrief_answers(values: Values) -> tuple[debriefs.DebriefAnswers | None, dict[str, str]]:
@@ -266,16 +276,16 @@ def on_thank_you_submit(ctx: AppContext, ack: Ack, body: dict[str, Any], client:
 # ------------------------------------------------------------------ deal outcome
 
 
+def _won_modal(ctx: AppContext, session: Any, client: WebClient, opportunity_id: int, user_id: str) -> dict[str, Any]:
+    deal = outcomes.open_deal(session=session, opportunity_id=opportunity_id, user_id=user_id,
+                              is_admin=_quick_admin(ctx, session, user_id))
+    return blocks.outcome_modal([deal], metadata=payload.dump(opportunity_id=opportunity_id),
+                                outcome=OpportunityOutcome.won, fixed=True)
+
+
 def on_won(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
     ack()
-    with privately(body, client, respond):
-        opportunity_id, user_id = _button_id(body), payload.user_id(body)
-        with ctx.db.unit_of_work() as session:
-            deal = outcomes.open_deal(session=session, opportunity_id=opportunity_id, user_id=user_id,
-                                      is_admin=_quick_admin(ctx, session, user_id))
-        view = blocks.outcome_modal([deal], metadata=payload.dump(opportunity_id=opportunity_id),
-                                    outcome=OpportunityOutcome.won, fixed=True)
-        client.views_open(trigger_id=payload.trigger_id(body), view=view)
+    _open_modal(ctx, body, client, respond, _won_modal)
 
 
 def _record(ctx: AppContext, body: dict[str, Any], client: WebClient, respond: Respond, *, opportunity_id: int,

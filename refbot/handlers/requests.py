@@ -375,15 +375,16 @@ def on_suggest(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClien
                           view=blocks.suggest_modal(card, options, metadata=payload.dump(request_id=request_id)))
 
 
-def _still_pending(ctx: AppContext, ack: Ack, request_id: int, to: S, title: str) -> bool:
-    """Answer a decision form whose request was decided meanwhile with a notice instead."""
+def _ack_if_pending(ctx: AppContext, ack: Ack, request_id: int, title: str) -> bool:
+    """Ack a decline or suggest form; one whose request was decided meanwhile is answered with a notice (False)."""
     with ctx.db.unit_of_work() as session:
-        request = svc.get_request(session=session, request_id=request_id)
-        status = S(request.status)
-    if status is S.pending_approval:
-        return True
-    ack(response_action="update", view=blocks.notice_modal(title, lifecycle.refusal(request_id, status, to)))
-    return False
+        status = S(svc.get_request(session=session, request_id=request_id).status)
+    if status is not S.pending_approval:
+        ack(response_action="update",
+            view=blocks.notice_modal(title, lifecycle.refusal(request_id, status, S.declined)))
+        return False
+    ack()
+    return True
 
 
 def on_decline_submit(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
@@ -392,13 +393,10 @@ def on_decline_submit(ctx: AppContext, ack: Ack, body: dict[str, Any], client: W
     errors = reason_errors(reason, limit=svc.LIMITS["reason"], reader="seller")
     if errors:
         ack(response_action="errors", errors=errors)
-        return
-    if not _still_pending(ctx, ack, request_id, S.declined, "Decline request"):
-        return
-    ack()
-    with privately(body, client, respond), ctx.db.unit_of_work() as session:
-        svc.decline(session=session, env=_env(ctx), request_id=request_id, actor_id=payload.user_id(body),
-                    reason=reason)
+    elif _ack_if_pending(ctx, ack, request_id, "Decline request"):
+        with privately(body, client, respond), ctx.db.unit_of_work() as session:
+            svc.decline(session=session, env=_env(ctx), request_id=request_id, actor_id=payload.user_id(body),
+                        reason=reason)
 
 
 def on_suggest_submit(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
@@ -407,13 +405,10 @@ def on_suggest_submit(ctx: AppContext, ack: Ack, body: dict[str, Any], client: W
     contact_id = payload.to_int(values.option("contact"))
     if contact_id is None:
         ack(response_action="errors", errors={"contact": "Pick a contact."})
-        return
-    if not _still_pending(ctx, ack, request_id, S.declined, "Suggest a contact"):
-        return
-    ack()
-    with privately(body, client, respond), ctx.db.unit_of_work() as session:
-        svc.suggest(session=session, env=_env(ctx), request_id=request_id, actor_id=payload.user_id(body),
-                    contact_id=contact_id, reason=values.text("reason"))
+    elif _ack_if_pending(ctx, ack, request_id, "Suggest a contact"):
+        with privately(body, client, respond), ctx.db.unit_of_work() as session:
+            svc.suggest(session=session, env=_env(ctx), request_id=request_id, actor_id=payload.user_id(body),
+                        contact_id=contact_id, reason=values.text("reason"))
 
 
 # ------------------------------------------------------------------ the seller's buttons

@@ -59,21 +59,28 @@ def claim_run(*, session: Session, job_name: str, run_key: str, instance: str | 
     The claim commits or rolls back with the caller's transaction, so the work and its claim are atomic.
     """
     import sqlalchemy as sa
-    from sqlalchemy.exc import IntegrityError
 
+    from refbot.db import add_unique
     from refbot.models import ScheduledRun
 
     exists = session.scalar(
         sa.select(ScheduledRun.id).where(ScheduledRun.job == job_name, ScheduledRun.run_key == run_key)
     )
-    if exists is not None:
-        return False
-    try:
-        with session.begin_nested():
-            session.add(ScheduledRun(job=job_name, run_key=run_key, instance=instance))
-    except IntegrityError:
-        return False
-    return True
+    return exists is None and add_unique(session, ScheduledRun(job=job_name, run_key=run_key, instance=instance))
+
+
+def update_run(session: Session, job_name: str, run_key: str, **values: object) -> None:
+    """Set columns of the claimed run (job, run_key): `finished_at` and `result` when it is done."""
+    import sqlalchemy as sa
+
+    from refbot.models import ScheduledRun
+
+    session.execute(
+        sa.update(ScheduledRun)
+        .where(ScheduledRun.job == job_name, ScheduledRun.run_key == run_key)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
 
 
 @job("outbox")

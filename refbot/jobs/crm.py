@@ -14,7 +14,7 @@ import logging
 import sqlalchemy as sa
 
 from refbot.context import AppContext
-from refbot.jobs import claim_run, job
+from refbot.jobs import claim_run, job, update_run
 from refbot.jobs.catalog import CATALOG
 from refbot.models import ScheduledRun
 from refbot.services import crm_sync
@@ -46,8 +46,7 @@ def crm_sync_job(ctx: AppContext) -> str:
             return f"{key}: skipped, the {running} sync is still running"
         if not claim_run(session=session, job_name=CRM_JOB, run_key=key, instance=ctx.instance):
             return f"{key} already done"
-        session.execute(sa.update(ScheduledRun).where(ScheduledRun.job == CRM_JOB, ScheduledRun.run_key == key)
-                        .values(started_at=now).execution_options(synchronize_session=False))
+        update_run(session, CRM_JOB, key, started_at=now)
     try:
         result = crm_sync.sync_configured(db=ctx.db, settings=ctx.settings, slack=ctx.client, clock=ctx.clock)
         summary = result.summary()
@@ -56,8 +55,6 @@ def crm_sync_job(ctx: AppContext) -> str:
         raise
     finally:
         with ctx.db.unit_of_work() as session:
-            session.execute(sa.update(ScheduledRun).where(ScheduledRun.job == CRM_JOB, ScheduledRun.run_key == key)
-                            .values(finished_at=ctx.clock.now(), result=summary[:2000])
-                            .execution_options(synchronize_session=False))
+            update_run(session, CRM_JOB, key, finished_at=ctx.clock.now(), result=summary[:2000])
     log.info("crm sync %s: %s", key, summary)
     return f"{key}: {summary}"

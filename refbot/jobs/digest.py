@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from refbot.blocks.digest import digest_message
 from refbot.context import AppContext
 from refbot.domain import OutboxStatus
-from refbot.jobs import claim_run, job
+from refbot.jobs import claim_run, job, update_run
 from refbot.models import OutboxMessage, ScheduledRun
 from refbot.services import digest as svc
 from refbot.services.outbox import enqueue
@@ -61,15 +61,6 @@ def destinations(ctx: AppContext, session: Session) -> list[str]:
     return out
 
 
-def _finish(session: Session, job_name: str, run_key: str, **values: object) -> None:
-    session.execute(
-        sa.update(ScheduledRun)
-        .where(ScheduledRun.job == job_name, ScheduledRun.run_key == run_key)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-
-
 @job(DIGEST_JOB)
 def post_digest(ctx: AppContext) -> str:
     now = ctx.clock.now()
@@ -99,7 +90,7 @@ def post_digest(ctx: AppContext) -> str:
                     session.add(ScheduledRun(job=CHARTS_JOB, run_key=f"{key}:{target}", instance=None,
                                              started_at=now))
                 result = f"posted to {', '.join(targets)}"
-            _finish(session, DIGEST_JOB, key, finished_at=now, result=result)
+            update_run(session, DIGEST_JOB, key, finished_at=now, result=result)
     charts = upload_pending_charts(ctx)
     summary = f"{key}: {result}" if result else f"{key} already done"
     log.info("digest %s", summary)
@@ -151,7 +142,7 @@ def upload_pending_charts(ctx: AppContext) -> str:
         give_up = now > svc.first_monday_slot(svc.add_months(month, 1), ctx.settings.tz) + CHARTS_GIVE_UP
         if sent is None or sent.status is OutboxStatus.failed or (sent.status is not OutboxStatus.sent and give_up):
             with ctx.db.unit_of_work() as session:
-                _finish(session, CHARTS_JOB, run_key, finished_at=now, result="the digest was not delivered: no charts")
+                update_run(session, CHARTS_JOB, run_key, finished_at=now, result="the digest was not delivered: no charts")
             continue
         if sent.status is not OutboxStatus.sent or not _take(ctx, run_id, now):
             continue  # the message isn't in Slack yet, or another instance is uploading
@@ -184,13 +175,13 @@ def _upload(ctx: AppContext, *, run_key: str, digest: dict[str, Any], charts: li
         error = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
         with ctx.db.unit_of_work() as session:
             if give_up:
-                _finish(session, CHARTS_JOB, run_key, finished_at=now, result=f"gave up: {error}")
+                update_run(session, CHARTS_JOB, run_key, finished_at=now, result=f"gave up: {error}")
             else:
-                _finish(session, CHARTS_JOB, run_key, instance=None, result=f"upload failed, will retry: {error}")
+                update_run(session, CHARTS_JOB, run_key, instance=None, result=f"upload failed, will retry: {error}")
         log.warning("digest charts %s: upload failed (%s)", run_key, error)
         return f"charts for {run_key} failed ({error})"
     with ctx.db.unit_of_work() as session:
-        _finish(session, CHARTS_JOB, run_key, finished_at=now, result=f"uploaded {len(charts)} charts")
+        update_run(session, CHARTS_JOB, run_key, finished_at=now, result=f"uploaded {len(charts)} charts")
     return f"{len(charts)} charts uploaded to {channel}"
 
 
@@ -221,10 +212,10 @@ def post_leader_digests(ctx: AppContext) -> str:
                                      since=since, until=until, title=f"{month:%B %Y}")
             if not team or is_empty(view["report"]):
                 quiet += 1
-                _finish(session, LEADERS_JOB, run_key, finished_at=now, result="nothing happened: not sent")
+                update_run(session, LEADERS_JOB, run_key, finished_at=now, result="nothing happened: not sent")
                 continue
             text, blocks = leader_dm(view, month=key)
             enqueue(session=session, key=f"leader-digest:{run_key}", channel=leader_id, text=text, blocks=blocks)
-            _finish(session, LEADERS_JOB, run_key, finished_at=now, result="sent")
+            update_run(session, LEADERS_JOB, run_key, finished_at=now, result="sent")
             sent.append(leader_id)
     return f"{key}: sent to {len(sent)}, nothing to send to {quiet}, already done for {done}"

@@ -11,12 +11,9 @@ from __future__ import annotations
 
 import logging
 
-import sqlalchemy as sa
-
 from refbot.blocks.leaderboard import leaderboard_message
 from refbot.context import AppContext
-from refbot.jobs import claim_run, job
-from refbot.models import ScheduledRun
+from refbot.jobs import claim_run, job, update_run
 from refbot.services import contests, leaderboard
 from refbot.services.outbox import enqueue
 from refbot.services.policy import load_policy
@@ -49,11 +46,6 @@ def post_leaderboard(ctx: AppContext) -> str:
             blocks += contests.weekly_post_blocks(session=session, now=now, tz=tz)
             enqueue(session=session, key=f"leaderboard:{run_key}", channel=channel, text=text, blocks=blocks)
             result = f"posted to {channel}"
-        session.execute(
-            sa.update(ScheduledRun)
-            .where(ScheduledRun.job == LEADERBOARD_JOB, ScheduledRun.run_key == run_key)
-            .values(finished_at=now, result=result)
-            .execution_options(synchronize_session=False)
-        )
+        update_run(session, LEADERBOARD_JOB, run_key, finished_at=now, result=result)
     log.info("leaderboard %s: %s", run_key, result)
     return f"{run_key}: {result}"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from refbot.domain import ActivityType, Persona, Region, Seniority, parse_enum
+from refbot.domain import ActivityType, E, Persona, Region, Seniority, parse_enum
 from refbot.geo import country_name, region_name, resolve_country, resolve_region
 from refbot.matching.text import clean_list, employees_text, language_key, money_text
 
@@ -67,10 +68,11 @@ class Criteria(BaseModel):
             return clean_list(v)
         return v
 
-    @field_validator("country", mode="before")
+    @field_validator("country", "region", "seniority", "persona", "activity", "language", mode="before")
     @classmethod
-    def _country(cls, v: Any) -> Any:
-        return _iso(v)
+    def _named(cls, v: Any, info: Any) -> Any:
+        """A country, region, seniority, persona, activity or language as people write it: blank is unset."""
+        return _read(_READERS[info.field_name], v)
 
     @field_validator("countries", mode="before")
     @classmethod
@@ -81,7 +83,7 @@ class Criteria(BaseModel):
             v = [v]
         out: list[str] = []
         for item in v:
-            iso = _iso(item)
+            iso = _read(_country_code, item)
             if iso and iso not in out:
                 out.append(iso)
         return out
@@ -105,37 +107,6 @@ class Criteria(BaseModel):
                 object.__setattr__(self, lo, b)
                 object.__setattr__(self, hi, a)
         return self
-
-    @field_validator("region", mode="before")
-    @classmethod
-    def _region(cls, v: Any) -> Any:
-        if v is None or (isinstance(v, str) and not v.strip()):
-            return None
-        if isinstance(v, str) and not isinstance(v, Region):
-            region = resolve_region(v)
-            if region is None:
-                raise ValueError(f"unknown region '{v.strip()[:40]}' (NA, LATAM, EMEA or APAC)")
-            return region
-        return v
-
-    @field_validator("seniority", "persona", "activity", mode="before")
-    @classmethod
-    def _enums(cls, v: Any, info: Any) -> Any:
-        if v is None or (isinstance(v, str) and not v.strip()):
-            return None
-        enum_cls = {"seniority": Seniority, "persona": Persona, "activity": ActivityType}[info.field_name]
-        if isinstance(v, str) and not isinstance(v, enum_cls):
-            return parse_enum(enum_cls, v)
-        return v
-
-    @field_validator("language", mode="before")
-    @classmethod
-    def _language(cls, v: Any) -> Any:
-        if v is None or (isinstance(v, str) and not v.strip()):
-            return None
-        if isinstance(v, str):
-            return language_key(v)
-        return v
 
     def is_empty(self) -> bool:
         """True when nothing at all was asked (the search then lists the least used references first)."""
@@ -201,15 +172,35 @@ class Criteria(BaseModel):
         return _bounds_text(self.annual_revenue, self.revenue_min, self.revenue_max, money_text, " revenue")
 
 
-def _iso(v: Any) -> Any:
+def _read(reader: Callable[[str], Any], v: Any) -> Any:
+    """Blank text is unset, other text is read with `reader`; anything else is left for pydantic to check."""
     if v is None or (isinstance(v, str) and not v.strip()):
         return None
-    if isinstance(v, str):
-        iso = resolve_country(v)
-        if iso is None:
-            raise ValueError(f"unknown country '{v.strip()[:40]}'")
-        return iso
-    return v
+    return reader(v) if isinstance(v, str) else v
+
+
+def _country_code(text: str) -> str:
+    iso = resolve_country(text)
+    if iso is None:
+        raise ValueError(f"unknown country '{text.strip()[:40]}'")
+    return iso
+
+
+def _region(text: str) -> Region:
+    region = text if isinstance(text, Region) else resolve_region(text)
+    if region is None:
+        raise ValueError(f"unknown region '{text.strip()[:40]}' (NA, LATAM, EMEA or APAC)")
+    return region
+
+
+def _member(enum_cls: type[E]) -> Callable[[str], E]:
+    return lambda text: text if isinstance(text, enum_cls) else parse_enum(enum_cls, text)
+
+
+_READERS: dict[str, Callable[[str], Any]] = {
+    "country": _country_code, "region": _region, "seniority": _member(Seniority), "persona": _member(Persona),
+    "activity": _member(ActivityType), "language": language_key,
+}
 
 
 def _bounds_text(point: int | None, lo: int | None, hi: int | None, fmt: Any, unit: str) -> str:

@@ -106,6 +106,12 @@ RELAX_ORDER: tuple[str, ...] = (
     "region",
 )
 
+
+def _rested(cands: Sequence[Candidate]) -> list[bool]:
+    """Per contact: never used recently and not busy, so always available (full bonus)."""
+    return [not c.recent_activity_dates and c.open_requests <= 0 for c in cands]
+
+
 class MatchingEngine(Explainer):
     """Ranks reference contacts for search criteria. Build once per program snapshot; search many times."""
 
@@ -138,44 +144,31 @@ class MatchingEngine(Explainer):
         account_index: dict[int, int] = {}
         self._acc: list[Candidate] = []  # one candidate per account, for the account's facts
         self._acc_members: list[list[int]] = []
-        self._acc_industry: list[int] = []
-        self._acc_place: list[int] = []
-        self._acc_emp: list[int] = []
-        self._acc_rev: list[int] = []
-        self._acc_products: list[int] = []
-        self._acc_use_cases: list[int] = []
-        self._acc_competitor: list[int] = []
         self._c_acc: list[int] = []
-        self._c_people: list[int] = []
-        self._c_topics: list[int] = []
-        self._c_langs: list[int] = []
-        self._c_acts: list[int] = []
-        self._c_rested: list[bool] = []  # never used recently and not busy: always available, full bonus
-        countries_with_refs: set[str] = set()
-
         for i, c in enumerate(self._cands):
-            a = account_index.get(c.account_id)
-            if a is None:
-                a = account_index[c.account_id] = len(self._acc)
+            a = account_index.setdefault(c.account_id, len(self._acc))
+            if a == len(self._acc):
                 self._acc.append(c)
                 self._acc_members.append([])
-                self._acc_industry.append(industries(distinct("industry", c.industry)))
-                iso = c.country.upper() if c.country else None
-                if iso:
-                    countries_with_refs.add(iso)
-                self._acc_place.append(places((iso, Region(c.region) if c.region else region_of(iso))))
-                self._acc_emp.append(emp_buckets(_bucket(c.employees)))
-                self._acc_rev.append(rev_buckets(_bucket(c.annual_revenue)))
-                self._acc_products.append(product_sets(ids_of(products, "product", c.products)))
-                self._acc_use_cases.append(use_case_sets(ids_of(use_cases, "use_case", c.use_cases)))
-                self._acc_competitor.append(competitors(distinct("competitor", c.competitor_replaced)))
             self._acc_members[a].append(i)
             self._c_acc.append(a)
-            self._c_people.append(people((c.seniority, c.persona)))
-            self._c_topics.append(topic_sets(ids_of(topics, "topic", c.topics)))
-            self._c_langs.append(language_sets(frozenset(language_key(x) for x in c.languages if x.strip())))
-            self._c_acts.append(activity_sets(frozenset(c.activities)))
-            self._c_rested.append(not c.recent_activity_dates and c.open_requests <= 0)
+
+        accs, cands = self._acc, self._cands
+        isos = [c.country.upper() if c.country else None for c in accs]
+        countries_with_refs = {iso for iso in isos if iso}
+        self._acc_industry = [industries(distinct("industry", c.industry)) for c in accs]
+        self._acc_place = [places((iso, Region(c.region) if c.region else region_of(iso)))
+                           for c, iso in zip(accs, isos, strict=True)]
+        self._acc_emp = [emp_buckets(_bucket(c.employees)) for c in accs]
+        self._acc_rev = [rev_buckets(_bucket(c.annual_revenue)) for c in accs]
+        self._acc_products = [product_sets(ids_of(products, "product", c.products)) for c in accs]
+        self._acc_use_cases = [use_case_sets(ids_of(use_cases, "use_case", c.use_cases)) for c in accs]
+        self._acc_competitor = [competitors(distinct("competitor", c.competitor_replaced)) for c in accs]
+        self._c_people = [people((c.seniority, c.persona)) for c in cands]
+        self._c_topics = [topic_sets(ids_of(topics, "topic", c.topics)) for c in cands]
+        self._c_langs = [language_sets(frozenset(language_key(x) for x in c.languages if x.strip())) for c in cands]
+        self._c_acts = [activity_sets(frozenset(c.activities)) for c in cands]
+        self._c_rested = _rested(cands)
 
         self._industries = industries.values
         self._industry_families = [industry_family(v) if isinstance(v, str) else None for v in industries.values]
@@ -213,7 +206,7 @@ class MatchingEngine(Explainer):
                 c = dataclasses.replace(c, recent_activity_dates=dates, open_requests=open_requests)
             cands.append(c)
         clone._cands = cands
-        clone._c_rested = [not c.recent_activity_dates and c.open_requests <= 0 for c in cands]
+        clone._c_rested = _rested(cands)
         clone._availability_cache = {}
         return clone
 

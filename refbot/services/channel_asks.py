@@ -6,9 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from refbot.db import add_unique
 from refbot.models import ChannelAsk, ChannelPref
 from refbot.services.policy import load_policy
 from refbot.services.search import SearchOutcome, search_text
@@ -56,10 +56,7 @@ def record_ask(
         query=query[:2000],
         created_at=now,
     )
-    try:
-        with session.begin_nested():
-            session.add(ask)
-    except IntegrityError:  # a redelivery racing this one
+    if not add_unique(session, ask):  # a redelivery racing this one
         return AskDecision(ask_id=None, reply=False, why_not="already seen")
 
     if ext_shared:
@@ -79,10 +76,7 @@ def record_ask(
         return AskDecision(ask_id=ask.id, reply=False, why_not="cooldown")
     # Claim the channel's cooldown slot in this transaction (a conditional write, safe across instances).
     if pref is None:
-        try:
-            with session.begin_nested():
-                session.add(ChannelPref(channel_id=channel_id, nudges_enabled=True, last_nudge_at=now))
-        except IntegrityError:
+        if not add_unique(session, ChannelPref(channel_id=channel_id, nudges_enabled=True, last_nudge_at=now)):
             return AskDecision(ask_id=ask.id, reply=False, why_not="cooldown")
     else:
         claimed = session.execute(

@@ -243,9 +243,13 @@ class _Applier:
         if rows:
             self.session.execute(sa.insert(model), rows)
 
-    def _checked(self, label: str, record: CRMRecord, name: str, owners: dict[str, str | None]
-                 ) -> tuple[str | None, str | None, str | None] | None:
-        """(country, owner Slack id, owner CRM id), or None when the record is skipped and reported."""
+    def _checked(self, label: str, record: CRMRecord, name: str | None, owners: dict[str, str | None], *,
+                 nameless: str) -> tuple[str | None, str | None, str | None] | None:
+        """(country, owner Slack id, owner CRM id), or None when the record is skipped and reported: it has no
+        name (`nameless` says so), an unknown country or an owner with no Slack account."""
+        if not name:
+            self.skip(label, record, nameless)
+            return None
         v = record.values
         country_text = _text(v.get("country"), 100)
         country = resolve_country(country_text) if country_text else None
@@ -269,10 +273,7 @@ class _Applier:
         for record in page:
             v = record.values
             name = _text(v.get("name"), 200)
-            if not name:
-                self.skip("Account", record, "no name")
-                continue
-            checked = self._checked("Account", record, name, owners)
+            checked = self._checked("Account", record, name, owners, nameless="no name")
             if checked is None:
                 continue
             country, owner, _ = checked
@@ -327,10 +328,7 @@ class _Applier:
             v = record.values
             name = _text(v.get("name"), 200)
             prospect = _text(v.get("prospect"), 200) or name
-            if not prospect:
-                self.skip("Opportunity", record, "no name and no account")
-                continue
-            checked = self._checked("Opportunity", record, prospect, owners)
+            checked = self._checked("Opportunity", record, prospect, owners, nameless="no name and no account")
             if checked is None:
                 continue
             country, owner, owner_crm = checked

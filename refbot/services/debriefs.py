@@ -18,10 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from refbot.blocks import debriefs as blocks
+from refbot.db import add_unique
 from refbot.domain import MetNeeds, PointsReason
 from refbot.domain import RequestStatus as S
 from refbot.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
@@ -192,12 +192,18 @@ def send_prompt(*, session: Session, request_id: int, now: dt.datetime, policy: 
     ts, when = call_ts(request), call_at(request)
     if ts is None or when is None or when > now - dt.timedelta(hours=policy.debrief_delay_hours):
         return False
-    text, blks = blocks.debrief_prompt(card_of(request), reader_tz=tz_name)
-    if enqueue(session=session, key=prompt_key(request.id, ts), channel=request.requester_id, text=text,
-               blocks=blks) is None:
+    return _send_prompt(session=session, request=request, ts=ts, now=now, tz_name=tz_name, reminder=False)
+
+
+def _send_prompt(*, session: Session, request: ReferenceRequest, ts: int, now: dt.datetime, tz_name: str | None,
+                 reminder: bool) -> bool:
+    """Queue the prompt (or its reminder) for call time `ts` once and record it; False when it was queued already."""
+    text, blks = blocks.debrief_prompt(card_of(request), reader_tz=tz_name, reminder=reminder)
+    key = reminder_key(request.id, ts) if reminder else prompt_key(request.id, ts)
+    if enqueue(session=session, key=key, channel=request.requester_id, text=text, blocks=blks) is None:
         return False
-    lifecycle.record_event(session=session, request_id=request.id, actor_id=None, action=PROMPTED, now=now,
-                           detail={"call_ts": ts})
+    lifecycle.record_event(session=session, request_id=request.id, actor_id=None,
+                           action=REMINDED if reminder else PROMPTED, now=now, detail={"call_ts": ts})
     return True
 
 
@@ -236,13 +242,7 @@ def send_reminder(*, session: Session, request_id: int, now: dt.datetime, policy
         return False
     ts = call_ts(request)
     assert ts is not None
-    text, blks = blocks.debrief_prompt(card_of(request), reader_tz=tz_name, reminder=True)
-    if enqueue(session=session, key=reminder_key(request.id, ts), channel=request.requester_id, text=text,
-               blocks=blks) is None:
-        return False
-    lifecycle.record_event(session=session, request_id=request.id, actor_id=None, action=REMINDED, now=now,
-                           detail={"call_ts": ts})
-    return True
+    return _send_prompt(session=session, request=request, ts=ts, now=now, tz_name=tz_name, reminder=True)
 
 
 @dataclass(frozen=True)
@@ -516,10 +516,7 @@ def file_debrief(
         insights=answers.insights, concerns=answers.concerns, redo_needed=answers.redo_needed, notes=answers.notes,
         filed_by=user_id, filed_at=now, on_time=on_time,
     )
-    try:
-        with session.begin_nested():
-            session.add(debrief)
-    except IntegrityError:  # a concurrent submission filed it first
+    if not add_unique(session, debrief):  # a concurrent submission filed it first
         session.expire_all()
         first = get_debrief(session=session, request_id=request.id)
         if first is None:

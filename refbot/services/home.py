@@ -133,10 +133,9 @@ def seller_home(*, session: Session, user_id: str, now: dt.datetime, tz: dt.tzin
     return SellerHome(
         open_requests=open_lines,
         open_total=open_total,
-        open_from=open_from,
         debriefs=debrief_lines,
         debriefs_total=debriefs_total,
-        debriefs_from=debriefs_from,
+        starts={"open": open_from, "debriefs": debriefs_from},
         points=points,
         rank=position,
         ranked=ranked_count(session=session, since=since, until=until) if position is not None else 0,
@@ -198,9 +197,9 @@ def owner_home(*, session: Session, user_id: str, now: dt.datetime, tz: dt.tzinf
         for a, contact, account, prospect in rows
     )
     return OwnerHome(
-        accounts=accounts, approvals=approvals, approvals_total=approvals_total, approvals_from=approvals_from,
-        recent=recent, recent_total=recent_total, recent_from=recent_from, upcoming=upcoming,
-        upcoming_total=upcoming_total, upcoming_from=upcoming_from,
+        accounts=accounts, approvals=approvals, approvals_total=approvals_total, recent=recent,
+        recent_total=recent_total, upcoming=upcoming, upcoming_total=upcoming_total,
+        starts={"approvals": approvals_from, "recent": recent_from, "upcoming": upcoming_from},
     )
 
 
@@ -274,12 +273,12 @@ def admin_home(*, session: Session, now: dt.datetime, tz: dt.tzinfo, default_cha
     channel = policy.leaderboard_channel or default_channel
     return AdminHome(
         aging_hours=policy.approval_remind_hours, escalate_hours=policy.approval_escalate_hours,
-        aging=aging, aging_total=aging_total, aging_from=aging_from,
-        flagged=flagged, flagged_total=flagged_total, flagged_from=flagged_from,
-        nominations=nominations, nominations_total=nominations_total, nominations_from=nominations_from,
-        missing_debriefs=missing, missing_total=missing_total, missing_from=missing_from,
-        at_limit=tuple(at_limit[at_limit_from:at_limit_from + limit]), at_limit_total=len(at_limit),
-        at_limit_from=at_limit_from,
+        aging=aging, aging_total=aging_total, flagged=flagged, flagged_total=flagged_total,
+        nominations=nominations, nominations_total=nominations_total, missing_debriefs=missing,
+        missing_total=missing_total, at_limit=tuple(at_limit[at_limit_from:at_limit_from + limit]),
+        at_limit_total=len(at_limit),
+        starts={"aging": aging_from, "flagged": flagged_from, "nominations": nominations_from,
+                "missing": missing_from, "at_limit": at_limit_from},
         unmatched_queries=queries, unmatched_total=unmatched_total, channel_asks=asks, recent_days=RECENT_DAYS,
         quarter=leaderboard.quarter_name(now=now, tz=tz), kpis=kpis,
         leaderboard_channel=leaderboard.channel_mention(channel) if channel else None,

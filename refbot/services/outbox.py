@@ -18,11 +18,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from refbot.clock import Clock
-from refbot.db import Database
+from refbot.db import Database, add_unique
 from refbot.domain import OutboxStatus
 from refbot.models import OutboxMessage
 from refbot.models.base import utcnow
@@ -102,12 +101,7 @@ def enqueue(
     # Due at once, by the clock the deliverer compares with (not the wall clock of the column default).
     clock = session.info.get("clock")
     row.next_attempt_at = not_before or (clock.now() if clock is not None else utcnow())
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:  # a concurrent transaction queued the same key first
-        return None
-    return row
+    return row if add_unique(session, row) else None  # None: a concurrent transaction queued the key first
 
 
 @dataclass

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from refbot.db import add_unique
 from refbot.domain import PointsReason
 from refbot.models import PointsEntry
 from refbot.services.policy import load_policy
@@ -46,12 +46,7 @@ def award(
         note=note,
         created_at=now,
     )
-    try:
-        with session.begin_nested():
-            session.add(entry)
-    except IntegrityError:
-        return None
-    return entry
+    return entry if add_unique(session, entry) else None
 
 
 def totals(

@@ -9,9 +9,9 @@ import datetime as dt
 from collections import Counter
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from refbot.db import add_unique
 from refbot.domain import AccountStatus, ContactStatus, Seniority
 from refbot.geo import country_name
 from refbot.models import Account, Contact, Nomination, ReferenceRequest, Welcome, Wish
@@ -37,12 +37,8 @@ def claim(*, session: Session, user_id: str, now: dt.datetime, history: bool | N
         return False
     if history is None:
         history = has_history(session=session, user_id=user_id)
-    try:
-        with session.begin_nested():
-            session.add(Welcome(user_id=user_id, shown_at=now))
-    except IntegrityError:
-        return False  # another open of the same Home claimed it a moment ago
-    return not history
+    # False too when another open of the same Home claimed it a moment ago
+    return add_unique(session, Welcome(user_id=user_id, shown_at=now)) and not history
 
 
 def example_search(*, session: Session) -> str | None:
