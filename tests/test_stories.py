@@ -146,3 +146,15 @@ def test_no_story_for_a_deal_without_a_reference_call_or_a_stranger(bolt_app, ct
     ok(dispatch(bolt_app, block_actions("story_write", str(won), user_id=data.STRANGER)))
     assert "Only the seller of Initech can write its story" in slack_api.all_text()
     assert slack_api.calls("views.open") == []
+
+
+def test_a_refusal_naming_the_prospect_escapes_it_like_every_message(ctx, won):
+    from refbot.errors import NotAllowed
+    from refbot.models import Opportunity
+    from refbot.services import stories as story_service
+
+    with ctx.db.unit_of_work() as s:
+        s.get(Opportunity, won).prospect_company = "Initech <!channel>"
+    with ctx.db.unit_of_work() as s, pytest.raises(NotAllowed) as refused:
+        story_service.draft(session=s, opportunity_id=won, user_id="USOMEONE", is_admin=False)
+    assert refused.value.message == "Only the seller of Initech &lt;!channel&gt; can write its story."

@@ -30,7 +30,7 @@ def load_button(value: str) -> tuple[int, str]:
 
 
 def _figures(g: Gap) -> str:
-    asked = [plural(g.searches, "search", "searches")]
+    asked = [plural(g.searches, "search", "searches")] if g.searches or not (g.asks or g.requests) else []
     if g.unmatched:
         asked.append(f"{g.unmatched:,} with no good match")
     if g.asks:
@@ -74,9 +74,32 @@ def coverage_home(coverage: Coverage, *, max_gaps: int = 3, max_recruits: int = 
     for g in coverage.gaps[:max_gaps]:
         blocks += gap_blocks(g, max_recruits=max_recruits)
     extra = coverage.total - min(len(coverage.gaps), max_gaps)
-    if extra > 0:
-        blocks.append(kit.context(f"…and {extra:,} more: `refbot gaps` lists them all"))
+    if extra > 0:  # a command that works in Slack, where the program manager is reading
+        blocks.append(kit.context(f"…and {extra:,} more: `{GAPS_COMMAND}` lists the top {MESSAGE_GAPS}"))
     return blocks
+
+
+GAPS_COMMAND = "/reference gaps"
+MESSAGE_GAPS = 15  # 15 gaps x (1 + 1 recruit) + 3 blocks: well within a message's 50
+
+
+def gaps_message(coverage: Coverage, *, since_text: str) -> tuple[str, list[dict[str, Any]]]:
+    """`/reference gaps` (program managers): the biggest coverage gaps, each with one account to recruit."""
+    if not coverage.gaps:
+        text = (f"No coverage gaps since {since_text}: every segment sellers asked for has enough available "
+                "references.")
+        return text, [kit.section(text)]
+    blocks: list[dict[str, Any]] = [
+        kit.header(f"Coverage gaps ({coverage.total:,})"),
+        kit.context(f"Since {since_text}, biggest first: what sellers asked for and RefBot has too few references "
+                    "for. *Ask the owner to nominate* asks an account owner once."),
+    ]
+    for g in coverage.gaps[:MESSAGE_GAPS]:
+        blocks += gap_blocks(g, max_recruits=1)
+    extra = coverage.total - min(len(coverage.gaps), MESSAGE_GAPS)
+    if extra > 0:
+        blocks.append(kit.context(f"…and {extra:,} smaller gaps: `refbot gaps` on the RefBot server lists them all."))
+    return f"Coverage gaps since {since_text}: {plural(coverage.total, 'segment')} short of references.", blocks
 
 
 def gaps_text(coverage: Coverage, *, since_text: str) -> str:

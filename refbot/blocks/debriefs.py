@@ -8,7 +8,6 @@ None of these messages shows a contact's email or phone: the cards below have ne
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -17,6 +16,7 @@ from urllib.parse import quote
 from refbot.blocks import kit
 from refbot.blocks.format import date_text, escape, money, plural, relative_days, slack_datetime, truncate
 from refbot.domain import ActivityType, MetNeeds, OpportunityOutcome, RequestStatus
+from refbot.tz import zone
 
 # Slack ids (CONTRACTS.md "Loop"). Buttons on request messages carry the request id, outcome buttons
 # the opportunity id.
@@ -35,8 +35,6 @@ OUTCOME_MODAL = "outcome_modal"
 # Owned by the request workflow (issue 4): value = request id.
 MARK_SCHEDULED_ACTION = "request_mark_scheduled"
 SEARCH_AGAIN_ACTION = "search_again"
-# Every input element in these modals uses this action id; the block id names the field.
-VALUE = kit.VALUE  # the action_id of every input element
 
 CHOICE_RESCHEDULE = "reschedule"
 CHOICE_MISSED = "missed"
@@ -146,11 +144,7 @@ def _when(card: CallCard, reader_tz: str | None) -> str:
 
 
 def _local_date(when: dt.datetime, tz_name: str | None) -> dt.date:
-    try:
-        tz: dt.tzinfo = zoneinfo.ZoneInfo(tz_name) if tz_name else dt.UTC
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
-        tz = dt.UTC
-    return when.astimezone(tz).date()
+    return when.astimezone(zone(tz_name)).date()
 
 
 def _short_date(day: dt.date) -> str:
@@ -266,7 +260,7 @@ def _date_time_inputs(card: CallCard, reader_tz: str, initial: dt.datetime | Non
     day: dt.date | None = None
     time = "10:00"
     if initial is not None:
-        local = initial.astimezone(zoneinfo.ZoneInfo(reader_tz))
+        local = initial.astimezone(zone(reader_tz))
         day, time = local.date(), f"{local:%H:%M}"
     return [
         kit.input_block("date", "New date", kit.datepicker(day.isoformat() if day else None), optional=optional),
@@ -332,8 +326,9 @@ def owner_debrief_dm(
         if body.strip():
             blocks.append(kit.section(f"*{title}*\n{_quote(body)}"))
     if thank_you is None:
+        why = f"You own {escape(card.account_name)}: a short note" if card.owner_id else "A short note"
         blocks.append(kit.section(
-            f":pray: *Thank {escape(card.first_name)}.* A short note from you keeps them happy to help. "
+            f":pray: *Thank {escape(card.first_name)}.* {why} from you keeps them happy to help. "
             "I've drafted one with the deal context.",
             accessory=kit.button("Write thank-you", THANK_YOU_ACTION, str(card.request_id), style="primary"),
         ))
@@ -469,9 +464,9 @@ def outcome_followup_dm(deal: DealCard, *, today: dt.date) -> tuple[str, list[di
     return f"Did {escape(deal.prospect_company)} close? Tell me: won or lost.", blocks
 
 
-def outcome_recorded(deal: DealCard) -> tuple[str, list[dict[str, Any]]]:
-    """Replaces a follow-up's buttons once the outcome is known."""
-    by = f" by <@{deal.outcome_by}>" if deal.outcome_by else ""
+def outcome_recorded(deal: DealCard, *, reader_id: str | None = None) -> tuple[str, list[dict[str, Any]]]:
+    """Replaces a follow-up's buttons once the outcome is known ("by you" to `reader_id` when they recorded it)."""
+    by = (" by you" if deal.outcome_by == reader_id else f" by <@{deal.outcome_by}>") if deal.outcome_by else ""
     if deal.outcome is OpportunityOutcome.won:
         amount = f" ({money(deal.amount)})" if deal.amount else ""
         line = f":trophy: *{escape(deal.prospect_company)}: won*{amount}, recorded{by}. Congratulations!"
@@ -482,7 +477,7 @@ def outcome_recorded(deal: DealCard) -> tuple[str, list[dict[str, Any]]]:
 
 def outcome_confirmation(deal: DealCard, *, owners_told: tuple[str, ...]) -> tuple[str, list[dict[str, Any]]]:
     """To whoever recorded the outcome outside a follow-up DM (`/reference outcome`)."""
-    text, blks = outcome_recorded(deal)
+    text, blks = outcome_recorded(deal, reader_id=deal.outcome_by)
     if owners_told:
         names = ", ".join(f"<@{o}>" for o in owners_told)
         blks.append(kit.context(f"I told the account {'owner' if len(owners_told) == 1 else 'owners'} "

@@ -7,7 +7,7 @@ from typing import Any
 
 from refbot.blocks import kit
 from refbot.blocks.format import escape, money, plural, truncate
-from refbot.blocks.reports import _hours, _pct, served_text, win_rate_text
+from refbot.blocks.reports import _hours, _pct, _within_48h, served_text, win_rate_text
 
 LISTED = 5
 STORY_CHARS = 600
@@ -48,9 +48,9 @@ def digest_message(digest: dict[str, Any], *, why: str) -> tuple[str, list[dict[
         f"*Requests*\n{plural(r['requests']['total'], 'request')}: {served_text(srv)}",
         f"*Speed*\nTo approval: {_hours(appr['median_hours'])} (median)\n"
         f"To the call: {_hours(r['time_to_call']['median_hours'])} (median)\n"
-        f"Approved within 48 h: {_pct(appr['within_48h_share'])} ({appr['within_48h']} of {appr['eligible_48h']})",
+        f"Approved within 48 h: {_within_48h(appr)}",
         f"*Debriefs*\n{_pct(r['debriefs']['completion_rate'])} filed ({r['debriefs']['filed']} of "
-        f"{r['debriefs']['due']})",
+        f"{r['debriefs']['due']})" if r["debriefs"]["due"] else "*Debriefs*\nNone due",
         f"*Coverage gaps*\n{plural(r['unmatched_searches']['count'], 'search', 'searches')} found no fitting "
         f"reference\n{plural(r['channel_asks']['count'], 'ask')} made in channels instead of RefBot",
     ]
@@ -80,7 +80,8 @@ def digest_message(digest: dict[str, Any], *, why: str) -> tuple[str, list[dict[
     gaps = [c for c in digest.get("coverage") or [] if c["demand"] > c["supply"]][:LISTED]
     if gaps:
         blocks.append(kit.section("*Where we lack references*\n" + "\n".join(
-            f"• {escape(c['segment'])}: {plural(c['demand'], 'ask')}, {plural(c['supply'], 'reference')} available"
+            f"• {escape(c['segment'])}: asked for {plural(c['demand'], 'time')}, {plural(c['supply'], 'reference')} "
+            "available"
             for c in gaps)))
     recent = r["unmatched_searches"]["recent"]
     if recent:
@@ -90,7 +91,7 @@ def digest_message(digest: dict[str, Any], *, why: str) -> tuple[str, list[dict[
         blocks.append(kit.section(f"*Success story: {escape(story['title'])}*\n{truncate(story['text'], STORY_CHARS)}"))
     if win["comparable"] and win["small_sample"]:
         blocks.append(kit.context("Win rates rest on few closed deals this month: read them as a trend, not a verdict."))
-    blocks.append(kit.context("Charts follow in this conversation. Program managers: `refbot report` has every figure."))
+    blocks.append(kit.context("Charts follow in this conversation. Program managers: `/reference stats` has every figure."))
     return headline(digest), blocks
 
 

@@ -58,7 +58,7 @@ def admin_blocks(growth: GrowthHome | None) -> list[dict[str, Any]]:
     blocks += coverage_home(growth.coverage)
     blocks += wishes.wish_list_blocks(list(growth.wishes), growth.wishes_total, limit=HOME_WISHES)
     running = plural_contests(len(growth.contests))
-    blocks.append(kit.section(f"*Contests:* {running}. Targets: `/reference target 3` (every seller, this quarter).",
+    blocks.append(kit.section(f"*Contests:* {running}. Set a nomination target with `/reference target 3` (every seller, this quarter).",
                               accessory=contests.start_button()))
     return blocks
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from refbot.blocks import kit
-from refbot.blocks.format import truncate
+from refbot.blocks.format import escape, truncate
 
 
 def help_message(usages: list[tuple[str, str]], *, admin: bool) -> tuple[str, list[dict[str, Any]]]:
@@ -15,7 +15,7 @@ def help_message(usages: list[tuple[str, str]], *, admin: bool) -> tuple[str, li
         "it ranks the best-fit customers, asks their account owner for you, reminds you to debrief, "
         "and makes sure the customer is thanked."
     )
-    lines = [f"• `{usage}` — {summary}" for usage, summary in sorted(usages)]
+    lines = [f"• `{escape(usage)}` — {escape(summary)}" for usage, summary in sorted(usages)]
     blocks: list[dict[str, Any]] = [
         kit.header("RefBot help"),
         kit.section(intro),
@@ -32,5 +32,5 @@ def help_message(usages: list[tuple[str, str]], *, admin: bool) -> tuple[str, li
         "Example: `/reference search healthcare 5k employees Germany VP integration`"
     )
     blocks.append(kit.context(footer))
-    text = "RefBot help: " + ", ".join(u for u, _ in sorted(usages))
+    text = "RefBot help: " + ", ".join(escape(u) for u, _ in sorted(usages))
     return truncate(text, 3000), blocks

@@ -75,6 +75,7 @@ class RequestLine:
     justification: str = ""  # the seller's "why this contact" for a flagged request
     urgent: bool = False
     can_suggest: bool = False  # the account has another active contact to suggest instead
+    awaiting_seller: bool = False  # an owner's suggestion the seller has not taken (or passed on) yet
 
 
 @dataclass(frozen=True)
@@ -223,6 +224,8 @@ def _person(user_id: str, reader: str) -> str:
 
 def next_step(line: RequestLine, now: dt.datetime, reader_tz: str | None) -> str:
     s = line.status
+    if line.awaiting_seller:
+        return "take them or pass (see my DM)"
     if s is RequestStatus.pending_approval:
         return f"waiting for <@{line.owner_id}>" if line.owner_id else "waiting for a program manager"
     if s is RequestStatus.approved:
@@ -337,7 +340,7 @@ def program_queues(home: HomeData, r: Render) -> list[dict[str, Any]]:
         blocks.append(kit.section(f"*{title}*\nNone. Approvals are on time."))
     else:
         items = [f"• *#{x.id}* {who(x)} for {_person(x.requester_id, home.user_id)} · "
-                 + (f"owner <@{x.owner_id}>" if x.owner_id else "no owner") + f" · {_age(x.created_at, home.now)}"
+                 + (f"owner <@{x.owner_id}>" if x.owner_id else "no owner") + f" · waiting {_age(x.created_at, home.now)}"
                  for x in admin.aging[:n]]
         blocks.append(kit.section(f"*{title} ({admin.aging_total:,})*\n{_lines(items)}"))
         blocks.append(kit.context(f"The owner was reminded; after {plural(admin.escalate_hours, 'hour')} you get "
@@ -372,15 +375,16 @@ def seller(home: HomeData, r: Render) -> list[dict[str, Any]]:
         blocks.append(kit.section("No open requests. *Find a reference* to ask for the right customer for your deal."))
     else:
         for x in s.open_requests[:r.max_open]:
-            text = truncate(f"*#{x.id}* {who(x)} for {escape(x.prospect)} · {x.status.label} — "
+            status = "Suggested by the owner" if x.awaiting_seller else x.status.label
+            text = truncate(f"*#{x.id}* {who(x)} for {escape(x.prospect)} · {status} — "
                             f"{next_step(x, home.now, r.reader_tz)} · needed by {date_text(x.needed_by)}", LINE)
             accessory = (kit.button("Mark scheduled", MARK_SCHEDULED_ACTION, str(x.id))
-                         if x.status is RequestStatus.approved else None)
+                         if x.status is RequestStatus.approved and not x.awaiting_seller else None)
             blocks.append(kit.section(text, accessory=accessory) if accessory else kit.section(text))
         blocks += pager("open", s.starts, len(s.open_requests[:r.max_open]), s.open_total, "open request")
     if s.debriefs_total:
         blocks.append(kit.header(f"Debriefs waiting ({s.debriefs_total:,})"))
-        blocks.append(kit.context("Your call took place: two minutes of notes earn points and help the next seller."))
+        blocks.append(kit.context("Your call took place: a 1-minute debrief earns you points and helps the next seller."))
         shown = s.debriefs[:r.max_items]
         for x in shown:
             when = slack_datetime(x.call_at, r.reader_tz) if x.call_at else "recently"
@@ -482,7 +486,7 @@ def program_health(home: HomeData, r: Render) -> list[dict[str, Any]]:
         blocks.append(kit.section(f"*{title} ({admin.unmatched_total:,})*\n{_lines(items)}"))
         blocks.append(kit.context("What sellers looked for and didn't find: ideas for new references. "
                                   "*Full report* lists more."))
-    asks = plural(admin.channel_asks, "reference ask")
+    asks = plural(admin.channel_asks, "reference ask") if admin.channel_asks else "none"
     blocks.append(kit.section(f"*Reference asks in channels:* {asks} seen in the last {admin.recent_days} days "
                               "(sellers asking colleagues for a customer to call instead of using RefBot)"))
     blocks.append(kit.section(f"*This quarter ({admin.quarter})*"))

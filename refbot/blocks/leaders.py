@@ -80,8 +80,10 @@ def team_post_text(view: dict[str, Any]) -> str:
                           for d in out["won_deals"][:LISTED])
         lines.append(f"• {plural(out['won'], 'deal')} won with a customer reference: {deals} — "
                      f"{money(out['influenced_revenue'])} in all")
-    lines.append(f"• {plural(r['requests']['total'], 'reference request')}, {r['served']['served']} served; "
-                 f"median {_hours(r['approval']['median_hours'])} to approval")
+    if r["requests"]["total"]:  # a post says what happened, never "0 reference requests … median —"
+        median = r["approval"]["median_hours"]
+        lines.append(f"• {plural(r['requests']['total'], 'reference request')}, {r['served']['served']} served"
+                     + (f"; median {_hours(median)} to approval" if median is not None else ""))
     sellers = [s for s in r["top_sellers"] if s["requests"] or s["won_deals"]][:3]
     if sellers:
         who = [_name(view, s["user_id"]) for s in sellers]

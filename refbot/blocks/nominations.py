@@ -20,10 +20,9 @@ REJECT_MODAL = "nomination_reject_modal"
 OPEN_ACTION = "nominate_open"
 ACCEPT_ACTION = "nomination_accept"
 REJECT_ACTION = "nomination_reject"
-# The customer account is an external_select answered by block_suggestion; its action id must be unique app-wide.
+# The customer account is an external_select answered by block_suggestion; its action id must be unique
+# app-wide (every other input uses kit.VALUE; the block id names the field).
 ACCOUNT_ACTION = "nomination_account"
-# Every other input in these modals uses this action id; the block id names the field.
-VALUE = kit.VALUE  # the action_id of every input element
 
 ACCOUNT_PREFIX = "acc:"
 NEW_PREFIX = "new:"
@@ -124,8 +123,8 @@ def _details(card: NominationCard, *, show_email: bool) -> list[dict[str, Any]]:
     account = escape(card.account_name) + (" _(new customer)_" if card.account_is_new else "")
     fields = [f"*Customer*\n{account}",
               f"*Contact*\n{escape(card.contact_name)}" + (f", {escape(card.contact_title)}" if card.contact_title else "")]
-    if show_email:
-        fields.append(f"*Email*\n{escape(card.contact_email) if card.contact_email else '—'}")
+    if show_email:  # the program manager asks the customer first: say plainly when there is no address
+        fields.append(f"*Email*\n{escape(card.contact_email) if card.contact_email else 'not given: ask the nominator'}")
     if card.products:
         fields.append("*Products*\n" + truncate(", ".join(escape(p) for p in card.products), 1900))
     if card.activities:

@@ -4,14 +4,13 @@ render the dict built by refbot.services.reports.build_report, so they always sh
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import zoneinfo
 from typing import Any
 
 from refbot.blocks import kit
 from refbot.blocks.format import date_text, escape, money, plural, truncate, uses_text
 from refbot.domain import RequestStatus
+from refbot.tz import find_zone
 
 LISTED = 10
 # Statuses in the order a program manager reads them (the lifecycle), then the side exits.
@@ -51,9 +50,9 @@ def _day(iso: str | None, tz_name: str | None = None) -> str:
     if not iso:
         return "—"
     when = dt.datetime.fromisoformat(iso)
-    if tz_name:
-        with contextlib.suppress(zoneinfo.ZoneInfoNotFoundError, ValueError):
-            when = when.astimezone(zoneinfo.ZoneInfo(tz_name))
+    tz = find_zone(tz_name)
+    if tz is not None:
+        when = when.astimezone(tz)
     return date_text(when.date())
 
 
@@ -71,6 +70,8 @@ def status_lines(report: dict[str, Any]) -> list[str]:
 def win_rate_text(win: dict[str, Any]) -> str:
     """'Win rate 60% with references (3 of 5) vs 40% without (4 of 10) · small sample', or what is known."""
     w, wo = win["with_references"], win["without_references"]
+    if not w["closed"]:  # not "— with references (0 of 0)"
+        return "no closed deals with references yet"
     with_refs = f"{_pct(w['rate'])} with references ({w['won']} of {w['closed']})"
     if not win["comparable"]:
         return f"{with_refs}; no closed deals {'without' if w['closed'] else 'with'} references to compare"
@@ -85,6 +86,14 @@ def served_text(srv: dict[str, Any]) -> str:
 
 def _more(total: int, shown: int, word: str) -> list[str]:
     return [f"…and {plural(total - shown, word)} more"] if total > shown else []
+
+
+def _debriefs(deb: dict[str, Any]) -> str:
+    """"75% filed (3 of 4)" and the on-time / missing counts, or "None due yet" rather than "— filed (0 of 0)"."""
+    if not deb["due"]:
+        return "None due yet: a debrief is due after each call."
+    return (f"{_pct(deb['completion_rate'])} filed ({deb['filed']} of {deb['due']})\n"
+            f"On time: {deb['on_time']} · missing: {len(deb['missing'])}")
 
 
 def report_message(report: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
@@ -102,9 +111,8 @@ def report_message(report: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
                 f"*Approval*\nMedian wait: {_hours(appr['median_hours'])}\n"
                 f"Approved within 48 h: {_within_48h(appr)}\n"
                 f"Asked to call: {_hours(report['time_to_call']['median_hours'])}",
-                f"*Debriefs*\n{_pct(deb['completion_rate'])} filed ({deb['filed']} of {deb['due']})\n"
-                f"On time: {deb['on_time']} · missing: {len(deb['missing'])}",
-                f"*Thank-yous*\n{thx['sent']} of {thx['due']} sent",
+                f"*Debriefs*\n{_debriefs(deb)}",
+                f"*Thank-yous*\n{thx['sent']} of {thx['due']} sent" if thx["due"] else "*Thank-yous*\nNone due yet",
                 f"*Influenced revenue*\n{money(out['influenced_revenue'])} from "
                 f"{plural(out['won'], 'won deal')}\n{plural(out['lost'], 'lost deal')}",
                 f"*Demand signals*\n{plural(report['unmatched_searches']['count'], 'unmatched search', 'unmatched searches')}\n"
@@ -148,8 +156,8 @@ def report_message(report: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
     recent = report["unmatched_searches"]["recent"]
     if recent:
         blocks.append(kit.context("Unmatched lately: " + escape("; ".join(truncate(q, 60) for q in recent))))
-    text = (f"Reference program: {plural(req['total'], 'request')}, debriefs {_pct(deb['completion_rate'])} filed, "
-            f"{money(out['influenced_revenue'])} influenced revenue.")
+    filed = f"debriefs {_pct(deb['completion_rate'])} filed" if deb["due"] else "no debriefs due yet"
+    text = f"Reference program: {plural(req['total'], 'request')}, {filed}, {money(out['influenced_revenue'])} influenced revenue."
     return text, blocks
 
 

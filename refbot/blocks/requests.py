@@ -8,7 +8,6 @@ builder gets a `RequestCard`, which has no contact details at all.
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +16,7 @@ from refbot.blocks import kit
 from refbot.blocks.format import date_text, datetime_text, escape, money, plural, slack_datetime, truncate
 from refbot.domain import SALES_STAGES, STAGE_LABELS, ActivityType, RequestStatus
 from refbot.geo import country_name
+from refbot.tz import find_zone, zone
 
 # Slack ids (CONTRACTS.md)
 FROM_SEARCH_ACTION = "request_from_search"
@@ -91,8 +91,9 @@ class ContactDetails:
 
 
 @dataclass(frozen=True)
-class RequestPrefill:
-    """Initial values of the request form (from a search, or what the seller typed before)."""
+class RequestDraft:
+    """The request form's answers as typed: what the form shows (RequestPrefill) and what it sends back
+    (refbot.services.requests.RequestInput) both start from these."""
 
     prospect_company: str = ""
     crm_id: str = ""
@@ -105,8 +106,14 @@ class RequestPrefill:
     needed_by: dt.date | None = None
     topics: str = ""
     note: str = ""
-    urgent: bool = False
     urgent_reason: str = ""
+
+
+@dataclass(frozen=True)
+class RequestPrefill(RequestDraft):
+    """Initial values of the request form (from a search, or what the seller typed before)."""
+
+    urgent: bool = False
     justification: str = ""
 
 
@@ -361,7 +368,8 @@ def request_modal(form: RequestForm, *, metadata: str) -> dict[str, Any]:
         blocks.append(kit.input_block(
             "urgent_reason", "Why is this urgent?",
             kit.text_input(p.urgent_reason, placeholder="e.g. board decision on Friday", max_length=300),
-            optional=True, hint=f"The date is inside the lead time ({plural(form.lead_time_days, 'business day')}); "
+            # Required for a date inside the lead time (the form refuses it without a reason): not "(optional)".
+            optional=not inside_lead_time(form, needed_by), hint=f"The date is inside the lead time ({plural(form.lead_time_days, 'business day')}); "
                                 "the account owner sees why."))
     blocks += [
         kit.input_block("topics", "Topics to cover", kit.text_input(p.topics, placeholder="e.g. migration, ROI",
@@ -438,8 +446,9 @@ def _summary_blocks(card: RequestCard, *, lead: str) -> list[dict[str, Any]]:
         f"*Deal*\n{deal_text(card)}",
         f"*Needed by*\n{date_text(card.needed_by)}",
         f"*Activity*\n{card.activity_type.label}",
-        f"*Topics*\n{truncate(topics_text(card.topics), 1900)}",
     ]
+    if card.topics:  # an empty field reads as a blank to fill in
+        fields.append(f"*Topics*\n{truncate(topics_text(card.topics), 1900)}")
     prospect = prospect_text(card)
     if prospect:
         fields.append(f"*Prospect*\n{prospect}")
@@ -490,10 +499,20 @@ def approval_dm(
     blocks.append(kit.actions(*buttons, block_id=f"decide_{card.id}"))
     blocks.append(kit.context(f"Request #{card.id} · asked {slack_datetime(card.created_at, reader_tz)}"))
     text = (
-        f"{'Reminder: ' if lead else ''}<@{card.requester_id}> asks to use {escape(who(card))} for a "
+        f"{_notice_prefix(lead)}<@{card.requester_id}> asks to use {escape(who(card))} for a "
         f"{card.activity_type.label.lower()}, needed by {date_text(card.needed_by)}."
     )
     return text, blocks
+
+
+def _notice_prefix(lead: str | None) -> str:
+    """What the notification of an approval DM starts with: "Reminder: " for a reminder, "Escalated to you: "
+    for an escalation, nothing for a first ask (whatever its lead says, e.g. why a program manager decides)."""
+    if lead and lead.startswith(REMINDER_MARK):
+        return "Reminder: "
+    if lead and lead.startswith(ESCALATION_MARK):
+        return "Escalated to you: "
+    return ""
 
 
 def decided_dm(
@@ -629,11 +648,8 @@ def _seller_button(card: RequestCard, text: str, action_id: str) -> dict[str, An
 def _contact_timezone(details: ContactDetails, now: dt.datetime | None) -> str:
     if not details.timezone:
         return "unknown"
-    try:
-        tz = zoneinfo.ZoneInfo(details.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
-        return escape(details.timezone)
-    if now is None:
+    tz = find_zone(details.timezone)
+    if tz is None or now is None:
         return escape(details.timezone)
     return f"{escape(details.timezone)} (now {now.astimezone(tz):%H:%M})"
 
@@ -701,7 +717,8 @@ def seller_suggested_dm(old: RequestCard, new: RequestCard, *, reason: str) -> t
         kit.section("\n".join(lines)),
         kit.actions(kit.button(f"Take {truncate(first, 60)}", TAKE_SUGGESTION_ACTION, str(new.id), style="primary"),
                     kit.button("No thanks", PASS_SUGGESTION_ACTION, str(new.id)), block_id=f"suggested_{new.id}"),
-        kit.context(f"You asked for {escape(old.contact_name)} at {escape(old.account_name)}; request #{new.id}."),
+        kit.context(f"You asked for {escape(old.contact_name)} at {escape(old.account_name)} (request #{old.id}); "
+                    f"this suggestion is request #{new.id}."),
     ]
     text = (f"Request #{old.id}: {by} suggests {escape(new.contact_name)} instead of {escape(old.contact_name)}. "
             "Take them or pass.")
@@ -724,8 +741,8 @@ def seller_reminded_dm(card: RequestCard, *, hours: int) -> tuple[str, list[dict
 
 
 def seller_escalated_dm(card: RequestCard, *, hours: int) -> tuple[str, list[dict[str, Any]]]:
-    text = (f"Request #{card.id} has waited {plural(hours, 'hour')} for approval, so I asked the program "
-            "managers to step in.")
+    text = (f"Request #{card.id} ({escape(card.contact_name)}) has waited {plural(hours, 'hour')} for approval, so I "
+            "asked the program managers to step in. Nothing for you to do yet.")
     return text, [kit.section(f":rotating_light: {text}")]
 
 
@@ -739,14 +756,18 @@ def seller_expired_dm(card: RequestCard) -> tuple[str, list[dict[str, Any]]]:
     return text, blocks
 
 
+REMINDER_MARK = ":alarm_clock: *Reminder:*"
+ESCALATION_MARK = ":rotating_light: *Escalated to you:*"
+
+
 def escalation_lead(card: RequestCard, *, hours: int) -> str:
     owner = f"<@{card.owner_id}>" if card.owner_id else "Nobody"
-    return (f":rotating_light: *Escalated to you:* {owner} hasn't answered in {plural(hours, 'hour')}. "
+    return (f"{ESCALATION_MARK} {owner} hasn't answered in {plural(hours, 'hour')}. "
             "As a program manager you can decide.")
 
 
 def reminder_lead(*, hours: int) -> str:
-    return f":alarm_clock: *Reminder:* this request has waited {plural(hours, 'hour')} for your answer."
+    return f"{REMINDER_MARK} this request has waited {plural(hours, 'hour')} for your answer."
 
 
 # ------------------------------------------------------------------ /reference my
@@ -777,7 +798,8 @@ def my_requests_message(
     blocks: list[dict[str, Any]] = [
         *top,
         kit.header("Your reference requests"),
-        kit.context(f"{plural(len(open_cards), 'open request')} · {plural(len(closed_cards), 'recent closed one')}"),
+        kit.context(f"{plural(len(open_cards), 'open request') if open_cards else 'No open requests'} · "
+                    f"{plural(len(closed_cards), 'recent closed one')}"),
     ]
     for card in open_cards[:MAX_OPEN_LISTED]:
         blocks.append(kit.section(_my_line(card, reader_tz), block_id=f"my_{card.id}"))
@@ -798,14 +820,28 @@ def my_requests_message(
     if closed_cards:
         blocks.append(kit.divider())
         lines = []
+        passed = {c.id for c in closed_cards if c.suggestion_answer == "passed"}
         for card in closed_cards:
-            line = f"#{card.id} {escape(card.contact_name)} ({escape(card.account_name)}) · {card.status.label}"
-            if card.status is RequestStatus.declined and card.decline_reason:
-                line += f": {escape(truncate(card.decline_reason, 80))}"
-            lines.append(line)
+            lines.append(f"#{card.id} {escape(card.contact_name)} ({escape(card.account_name)}) · "
+                         + _closed_outcome(card, passed_from=card.suggested_from_id in passed))
         blocks.append(kit.section("*Recently closed*\n" + "\n".join(lines)))
-    text = f"Your reference requests: {plural(len(open_cards), 'open request')}."
+    text = f"Your reference requests: {plural(len(open_cards), 'open request') if open_cards else 'none open'}."
     return text, blocks
+
+
+def _closed_outcome(card: RequestCard, *, passed_from: bool) -> str:
+    """How a closed request ended, in the seller's words: an owner's suggestion is not a plain "Declined", and
+    the suggestion the seller passed on is not "Cancelled"."""
+    if card.status is RequestStatus.declined and card.decline_reason == SUGGESTED_REASON:
+        instead = escape(card.suggested_contact) if card.suggested_contact else "another contact"
+        answer = {"taken": "; you took them", "passed": "; you passed"}.get(card.suggestion_answer, "")
+        return f"the owner suggested {instead} instead{answer}"
+    if card.status is RequestStatus.cancelled and passed_from:
+        return "you passed on this suggestion"
+    out = card.status.label
+    if card.status is RequestStatus.declined and card.decline_reason:
+        out += f": {escape(truncate(card.decline_reason, 80))}"
+    return out
 
 
 # ------------------------------------------------------------------ decline / suggest / schedule modals
@@ -842,7 +878,7 @@ def schedule_modal(
     card: RequestCard, *, metadata: str, reader_tz: str, initial: dt.datetime | None = None
 ) -> dict[str, Any]:
     """Date and time of the call, in the seller's own timezone."""
-    start = initial.astimezone(zoneinfo.ZoneInfo(reader_tz)) if initial else None
+    start = initial.astimezone(zone(reader_tz)) if initial else None
     day = start.date() if start else card.needed_by
     time = f"{start:%H:%M}" if start else "10:00"
     return kit.modal(

@@ -79,6 +79,15 @@ def results_message(
     blocks: list[dict[str, Any]] = []
     matches = result.matches[:5]
     unused = ("Didn't use: " + escape(", ".join(result.unused))) if result.unused else ""
+    if not matches and not criteria.summary() and result.unused:
+        # Nothing understood: saying "No reference matches any reference" would blame the program.
+        said = escape(", ".join(result.unused))
+        text = f"I didn't recognise anything to search for in “{said}”."
+        blocks.append(kit.section(f"*I didn't recognise anything to search for* in “{said}”. Try an industry, a "
+                                  "country, a company size or a title, e.g. `/reference search bank in Germany VP`."))
+        if search_id is not None:
+            blocks.append(_footer(search_id))
+        return text, blocks
     if not matches:
         text = f"No reference matches {escape(summary)} yet."
         blocks.append(kit.section(f"*No reference matches* {escape(summary)} yet."))

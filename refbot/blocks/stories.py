@@ -78,11 +78,12 @@ def review_dm(card: StoryCard) -> tuple[str, list[dict[str, Any]]]:
     ]
 
 
-def reviewed(card: StoryCard, *, by: str) -> tuple[str, list[dict[str, Any]]]:
-    """Replaces the review DM's buttons once decided."""
+def reviewed(card: StoryCard, *, by: str, reader_id: str | None = None) -> tuple[str, list[dict[str, Any]]]:
+    """Replaces the review DM's buttons once decided ("by you" when `reader_id` decided)."""
     word = "approved" if card.status == "approved" else "rejected"
+    who = "you" if by == reader_id else f"<@{by}>"
     return (f"Story of {escape(card.prospect)}: {word}.",
-            [kit.section(f"*Success story:* {escape(card.prospect)} — {word} by <@{by}>"), kit.section(_story_text(card))])
+            [kit.section(f"*Success story:* {escape(card.prospect)} — {word} by {who}"), kit.section(_story_text(card))])
 
 
 def reject_modal(story_id: int, prospect: str) -> dict[str, Any]:

@@ -124,7 +124,7 @@ def wish_line(line: WishLine) -> str:
 def wish_list_blocks(lines: list[WishLine], total: int, *, limit: int = 5) -> list[dict[str, Any]]:
     """The program manager's wish list (Home): at most 2 + limit blocks."""
     if not lines:
-        return [kit.section("*Wish list*\nNo wishes yet. Sellers add them with `/reference wish <customer>`.")]
+        return [kit.section("*Wish list*\nNo wishes yet. Sellers add them with `/reference wish &lt;customer&gt;`.")]
     blocks: list[dict[str, Any]] = [kit.section(f"*Wish list ({total:,})* · most wanted first")]
     blocks += [kit.section(kit.truncate(wish_line(line), 900)) for line in lines[:limit]]
     extra = total - min(len(lines), limit)

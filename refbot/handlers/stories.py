@@ -70,7 +70,7 @@ def _decide(ctx: AppContext, body: dict[str, Any], client: WebClient, respond: R
         card = svc.review(session=session, story_id=story_id, actor_id=user_id, approve=approve, reason=reason,
                           now=ctx.clock.now())
     if respond is not None and payload.has_response_url(body):
-        text, blks = blocks.reviewed(card, by=user_id)
+        text, blks = blocks.reviewed(card, by=user_id, reader_id=user_id)  # the clicker's own review DM
         respond(text=text, blocks=blks, replace_original=True)
 
 

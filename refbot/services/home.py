@@ -8,7 +8,6 @@ handful of small queries.
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from collections.abc import Mapping
 
 import sqlalchemy as sa
@@ -35,6 +34,7 @@ from refbot.models import (
     Nomination,
     Opportunity,
     ReferenceRequest,
+    RequestEvent,
     SearchLog,
 )
 from refbot.models.search import NOT_SELLER_SOURCES
@@ -42,6 +42,8 @@ from refbot.services import availability, leaderboard
 from refbot.services.growth import growth_home
 from refbot.services.points import rank, ranked_count
 from refbot.services.policy import Policy, load_policy
+from refbot.services.requests.cards import SUGGESTION_TAKEN
+from refbot.tz import zone
 
 LIST_LIMIT = 8
 RECENT_DAYS = 30
@@ -76,13 +78,17 @@ def _lines(session: Session, stmt: sa.Select[tuple[ReferenceRequest, str, str, s
         for account_id, contact_id in pairs:
             per_account.setdefault(account_id, set()).add(contact_id)
         others = {r.id for r, *_ in rows if per_account.get(r.account_id, set()) - {r.contact_id}}
+    # An owner's suggestion is approved by their click but is the seller's to take or pass until taken.
+    suggested = {r.id for r, *_ in rows if r.suggested_from_id is not None and S(r.status) is S.approved}
+    taken = set(session.scalars(sa.select(RequestEvent.request_id).where(
+        RequestEvent.request_id.in_(suggested), RequestEvent.action == SUGGESTION_TAKEN))) if suggested else set()
     return tuple(
         RequestLine(
             id=r.id, status=S(r.status), requester_id=r.requester_id, owner_id=r.owner_id, contact_name=contact,
             account_name=account, prospect=prospect, activity=r.activity_type, needed_by=r.needed_by,
             created_at=r.created_at, scheduled_at=r.scheduled_at, call_at=r.scheduled_at or r.completed_at,
             flagged=r.flagged, justification=r.justification or "", urgent=r.urgent,
-            can_suggest=r.id in others,
+            can_suggest=r.id in others, awaiting_seller=r.id in suggested - taken,
         )
         for r, contact, account, prospect in rows
     )
@@ -288,13 +294,6 @@ def admin_home(*, session: Session, now: dt.datetime, tz: dt.tzinfo, default_cha
 # ------------------------------------------------------------------ the whole tab
 
 
-def reader_zone(reader_tz: str | None, default: dt.tzinfo) -> dt.tzinfo:
-    try:
-        return zoneinfo.ZoneInfo(reader_tz) if reader_tz else default
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
-        return default
-
-
 def build_home(*, session: Session, user_id: str, is_admin: bool, now: dt.datetime, tz: dt.tzinfo,
                default_channel: str | None = None, reader_tz: str | None = None,
                pages: Pages | None = None) -> HomeData:
@@ -303,7 +302,7 @@ def build_home(*, session: Session, user_id: str, is_admin: bool, now: dt.dateti
     return HomeData(
         user_id=user_id,
         now=now,
-        today=now.astimezone(reader_zone(reader_tz, tz)).date(),
+        today=now.astimezone(zone(reader_tz, tz)).date(),
         seller=seller_home(session=session, user_id=user_id, now=now, tz=tz, pages=pages),
         owner=owner_home(session=session, user_id=user_id, now=now, tz=tz, pages=pages),
         admin=admin_home(session=session, now=now, tz=tz, default_channel=default_channel, pages=pages)

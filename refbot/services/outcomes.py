@@ -231,8 +231,8 @@ def _update_followups(session: Session, deal: blocks.DealCard) -> set[str]:
             OutboxMessage.dedupe_key.startswith(prefix, autoescape=True), OutboxMessage.method == "chat.postMessage"
         )
     ).all()
-    text, blks = blocks.outcome_recorded(deal)
-    for key, _channel in rows:
+    for key, channel in rows:
+        text, blks = blocks.outcome_recorded(deal, reader_id=channel)  # "recorded by you" to the one who did
         enqueue(session=session, key=f"{key}:update:{deal.outcome.value}", channel=None, method="chat.update",
                 update_of=key, text=text, blocks=blks)
     return {channel for _key, channel in rows if channel}

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from refbot.blocks import stories as blocks
-from refbot.blocks.format import money
+from refbot.blocks.format import escape, money
 from refbot.domain import MetNeeds, OpportunityOutcome
 from refbot.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from refbot.models import Contact, Debrief, Opportunity, ReferenceRequest, StoryStatus, SuccessStory
@@ -51,7 +51,7 @@ def _won_with_references(session: Session, opportunity_id: int) -> tuple[Opportu
         raise NotFound("That deal doesn't exist (anymore).")
     helped = helped_requests(session=session, opportunity_id=opp.id)
     if opp.outcome is not OpportunityOutcome.won or not helped:
-        raise InvalidTransition(f"A story is for a deal won with references; {opp.prospect_company} isn't one (yet).")
+        raise InvalidTransition(f"A story is for a deal won with references; {escape(opp.prospect_company)} isn't one (yet).")
     return opp, helped
 
 
@@ -66,7 +66,7 @@ def draft(*, session: Session, opportunity_id: int, user_id: str, is_admin: bool
     debriefs: roles and companies, never names' contact details."""
     opp, helped = _won_with_references(session, opportunity_id)
     if not can_record(session=session, opportunity=opp, user_id=user_id, is_admin=is_admin):
-        raise NotAllowed(f"Only the seller of {opp.prospect_company} can write its story.")
+        raise NotAllowed(f"Only the seller of {escape(opp.prospect_company)} can write its story.")
     existing = session.scalar(sa.select(SuccessStory).where(SuccessStory.opportunity_id == opp.id))
     if existing is not None:
         return opp.id, opp.prospect_company, StoryInput(existing.need, existing.helped, existing.result)
@@ -124,11 +124,11 @@ def submit(
     the program managers to approve it."""
     opp, _helped = _won_with_references(session, opportunity_id)
     if not can_record(session=session, opportunity=opp, user_id=user_id, is_admin=is_admin):
-        raise NotAllowed(f"Only the seller of {opp.prospect_company} can write its story.")
+        raise NotAllowed(f"Only the seller of {escape(opp.prospect_company)} can write its story.")
     values = validate(session=session, opportunity_id=opportunity_id, story=story)
     row = session.scalar(sa.select(SuccessStory).where(SuccessStory.opportunity_id == opp.id).with_for_update())
     if row is not None and row.status is StoryStatus.approved:
-        raise InvalidTransition(f"The story of {opp.prospect_company} is already approved.")
+        raise InvalidTransition(f"The story of {escape(opp.prospect_company)} is already approved.")
     if row is None:
         row = SuccessStory(opportunity_id=opp.id, author_id=user_id, **values)
         session.add(row)

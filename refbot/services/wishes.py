@@ -19,6 +19,7 @@ from rapidfuzz import fuzz
 from sqlalchemy.orm import Session
 
 from refbot.blocks import wishes as blocks
+from refbot.blocks.kit import escape
 from refbot.domain import AccountStatus, ContactStatus, OpportunityOutcome
 from refbot.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from refbot.models import Account, Contact, Opportunity, ReferenceRequest, Wish, WishedCustomer
@@ -248,7 +249,7 @@ def answer(*, session: Session, customer_id: int, actor_id: str, is_admin: bool,
     )
     session.refresh(customer)
     if result.rowcount != 1 and not open_to_it:  # type: ignore[attr-defined]
-        raise InvalidTransition(f"You already answered about {customer.name}.")
+        raise InvalidTransition(f"You already answered about {escape(customer.name)}.")
     return customer
 
 

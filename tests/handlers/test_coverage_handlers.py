@@ -59,3 +59,30 @@ def test_only_program_managers_can_ask(bolt_app, slack_api, session):
     view = home(bolt_app, slack_api, data.ADMIN)
     dispatch(bolt_app, block_actions("coverage_ask_nominate", user_id=data.SELLER, view=view))
     assert slack_api.messages_to(data.OWNER) == []
+
+
+def test_the_cut_gap_list_on_home_leads_to_reference_gaps_which_lists_them_for_program_managers_only(
+        bolt_app, slack_api, session):
+    from tests.support.payloads import slash_command
+
+    places = ("DE", "FR", "ES", "IT", "NL")
+    for i, country in enumerate(places):
+        session.add(SearchLog(user_id=data.SELLER, query=f"bank in {country}", criteria={"industry": "Banking",
+                              "country": country}, unmatched=True, created_at=NOW - dt.timedelta(days=1 + i)))
+    session.add(Account(external_id="A1", name="Beispielbank", industry="Banking", country="DE", owner_id=data.OWNER))
+    session.commit()
+    text = "\n".join(texts_of(home(bolt_app, slack_api, data.ADMIN)["blocks"]))
+    assert "Coverage gaps (5)" in text and "…and 2 more: `/reference gaps` lists the top 15" in text
+    assert "refbot gaps" not in text  # a server command is no way forward for someone reading Slack
+
+    url = slack_api.response_url()
+    dispatch(bolt_app, slash_command("gaps", user_id=data.ADMIN, response_url=url))
+    answer = slack_api.wait_for("response_url")[-1].args
+    shown = "\n".join(texts_of(answer["blocks"]))
+    assert "Coverage gaps (5)" in shown and "Financial Services · France" in shown
+    assert "Not a reference yet: *Beispielbank*" in shown and "coverage_ask_nominate" in str(answer["blocks"])
+
+    url = slack_api.response_url()
+    dispatch(bolt_app, slash_command("gaps", user_id=data.SELLER, response_url=url))
+    refused = [c.args["text"] for c in slack_api.wait_for("response_url") if c.args.get("text", "").startswith("`")]
+    assert "`/reference gaps` is for program managers. Ask one of them if you need it." in refused

@@ -180,3 +180,24 @@ def test_a_job_escalating_a_request_puts_it_on_the_program_managers_home(bolt_ap
         assert escalate(session=s, env=RequestEnv.from_ctx(ctx), request_id=request.id) == [data.ADMIN]
     assert len(slack_api.calls("views.publish", user_id=data.ADMIN)) == publishes + 1
     assert f"*#{request.id}*" in shown(slack_api.home(data.ADMIN))
+
+
+def test_an_owners_suggestion_reads_take_or_pass_on_the_sellers_home_until_taken(bolt_app, slack_api, session, ctx):
+    from tests.support.payloads import static_select
+
+    request = asked(ctx, session, contacts=2)
+    open_home(bolt_app, slack_api, data.SELLER)
+    dispatch(bolt_app, block_actions("request_suggest", str(request.id), data.OWNER,
+                                     message=slack_api.last_message_to(data.OWNER)))
+    form = slack_api.last_view()
+    other = form["blocks"][1]["element"]["options"][0]["value"]
+    dispatch(bolt_app, view_submission("request_suggest_modal", {"contact": {"value": static_select(other)}},
+                                       user_id=data.OWNER, private_metadata=form["private_metadata"]))
+    home = slack_api.home(data.SELLER)  # republished without the seller opening it
+    assert "Suggested by the owner — take them or pass (see my DM)" in shown(home)
+    assert not [b for b in home["blocks"] if (b.get("accessory") or {}).get("action_id") == "request_mark_scheduled"]
+
+    dm = slack_api.last_message_to(data.SELLER)
+    assert dispatch(bolt_app, block_actions("request_take_suggestion", user_id=data.SELLER, message=dm)).status == 200
+    home = slack_api.home(data.SELLER)  # taking the suggestion republishes it again
+    assert "take them or pass" not in shown(home) and "then *Mark scheduled*" in shown(home)

@@ -385,3 +385,12 @@ def test_contact_choices_group_active_contacts_by_company(session, ids):
         [("Globex", [("Dana Scully · VP Finance", str(ids["dana"]))])], 1)
     assert svc.contact_choices(session=session, query="C3")[1] == 1
     assert svc.contact_choices(session=session, query="nobody") == ([], 0)
+
+
+def test_the_justification_error_reads_as_one_sentence_for_a_busy_contact_too(session, env, ids):
+    create(session, env, ids["dana"], token="V1")
+    with pytest.raises(ValidationFailed) as exc:
+        create(session, env, ids["dana"], token="V2", requester="UOTHER")
+    error = field_errors(exc)["justification"]
+    assert error == "Dana is not free right now: already committed to 1 open request. Say why this deal needs them."
+    assert "resting (" not in error  # a busy contact is not "resting", and no parentheses inside parentheses

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from refbot.blocks import requests as blocks
+from refbot.blocks.kit import escape
 from refbot.errors import NotAllowed, ValidationFailed
 from refbot.models import OutboxMessage, ReferenceRequest
 from refbot.services import lifecycle
@@ -33,7 +34,7 @@ def mark_scheduled(
     if not can_schedule(session=session, env=env, request=request, user_id=actor_id):
         raise NotAllowed(f"Only <@{request.requester_id}>, who asked, can schedule request #{request.id}.")
     if request.suggested_from_id is not None and not suggestion_taken(session, request):
-        raise NotAllowed(f"First take {request.contact.name} (or pass) in my DM about the account owner's "
+        raise NotAllowed(f"First take {escape(request.contact.name)} (or pass) in my DM about the account owner's "
                          "suggestion: that gives you their contact details.")
     if S(request.status) is S.scheduled and request.scheduled_at == scheduled_at:
         return request

@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from refbot.blocks import requests as blocks
+from refbot.db import touch_homes
 from refbot.domain import ContactStatus
 from refbot.errors import NotAllowed, NotFound, ValidationFailed
 from refbot.models import (
@@ -114,6 +115,7 @@ def answer_suggestion(
     if take:
         lifecycle.record_event(session=session, request_id=request.id, actor_id=actor_id, action=SUGGESTION_TAKEN,
                                now=env.now)
+        touch_homes(session, request.requester_id)  # the Home row turns from "take or pass" to Mark scheduled
         text, blks = blocks.seller_approved_dm(card_of(session=session, request=request),
                                                contact_details(request.contact), now=env.now)
         step = "taken"
