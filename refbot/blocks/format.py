@@ -99,6 +99,13 @@ def relative_days(day: dt.date, today: dt.date) -> str:
     return f"in {delta} days" if delta > 0 else f"{-delta} days ago"
 
 
+def person(user_id: str | None, reader_id: str | None, *, capital: bool = False, nobody: str = "RefBot") -> str:
+    """A Slack mention, or "you" when the reader is that person (a mention of yourself reads oddly)."""
+    if user_id and user_id == reader_id:
+        return "You" if capital else "you"
+    return f"<@{user_id}>" if user_id else nobody
+
+
 _MENTION = re.compile(r"<[@#!][^>]*>")
 
 

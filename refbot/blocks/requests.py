@@ -14,7 +14,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from refbot.blocks import kit
-from refbot.blocks.format import date_text, datetime_text, escape, money, plural, slack_datetime, truncate
+from refbot.blocks.format import (
+    date_text,
+    datetime_text,
+    escape,
+    money,
+    person,
+    plural,
+    slack_datetime,
+    truncate,
+)
 from refbot.domain import SALES_STAGES, STAGE_LABELS, ActivityType, RequestStatus
 from refbot.geo import country_name
 
@@ -187,13 +196,6 @@ def prospect_text(card: RequestCard) -> str:
 
 def topics_text(topics: tuple[str, ...] | list[str]) -> str:
     return ", ".join(escape(t) for t in topics) if topics else "—"
-
-
-def person(user_id: str | None, reader_id: str | None, *, capital: bool = False) -> str:
-    """A Slack mention, or "you" when the reader is that person."""
-    if user_id and user_id == reader_id:
-        return "You" if capital else "you"
-    return f"<@{user_id}>" if user_id else "RefBot"
 
 
 def next_step(card: RequestCard) -> str:
