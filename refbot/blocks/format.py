@@ -62,6 +62,15 @@ def _tz(tz_name: str | None) -> dt.tzinfo:
     return dt.UTC
 
 
+def zone_label(tz_name: str) -> str:
+    """A timezone as people say it: "America/New_York" -> "New York time"; a zone that is no place
+    ("UTC", "Etc/GMT+5") keeps its name. The result still needs escaping (it comes from data)."""
+    area, _, city = tz_name.rpartition("/")
+    if not area or area == "Etc" or not city:
+        return tz_name
+    return f"{city.replace('_', ' ')} time"
+
+
 def local_datetime(when: dt.datetime, tz_name: str | None) -> dt.datetime:
     return when.astimezone(_tz(tz_name))
 

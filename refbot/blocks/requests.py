@@ -23,6 +23,7 @@ from refbot.blocks.format import (
     plural,
     slack_datetime,
     truncate,
+    zone_label,
 )
 from refbot.domain import SALES_STAGES, STAGE_LABELS, ActivityType, RequestStatus
 from refbot.geo import country_name
@@ -641,15 +642,18 @@ def _seller_button(card: RequestCard, text: str, action_id: str) -> dict[str, An
 
 
 def _contact_timezone(details: ContactDetails, now: dt.datetime | None) -> str:
+    """The contact's zone as people say it, with their time: "New York time (now 04:00)", 24-hour like every
+    time the app shows. A name that is no known zone is shown as given."""
     if not details.timezone:
         return "unknown"
     try:
         tz = zoneinfo.ZoneInfo(details.timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         return escape(details.timezone)
+    label = escape(zone_label(details.timezone))
     if now is None:
-        return escape(details.timezone)
-    return f"{escape(details.timezone)} (now {now.astimezone(tz):%H:%M})"
+        return label
+    return f"{label} (now {now.astimezone(tz):%H:%M})"
 
 
 def seller_approved_dm(
