@@ -11,6 +11,8 @@ from typing import Annotated, Any
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from refbot.tz import find_zone
+
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///refbot.db"
 
@@ -183,10 +185,8 @@ class CoreSettings(BaseSettings):
     @classmethod
     def _timezone(cls, v: str) -> str:
         v = v.strip() or "UTC"
-        try:
-            zoneinfo.ZoneInfo(v)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
-            raise ValueError("unknown timezone") from None
+        if find_zone(v) is None:
+            raise ValueError("unknown timezone")
         return v
 
     @field_validator("refbot_digest_channel")

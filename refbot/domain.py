@@ -10,6 +10,15 @@ from enum import StrEnum
 from typing import TypeVar
 
 
+class LabelledEnum(StrEnum):
+    """A StrEnum whose members have a human label, what messages show instead of the stored value: the value
+    in words, capitalised ("site_visit" reads "Site visit"). A subclass overrides `label` for its exceptions."""
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
 class Region(StrEnum):
     NA = "NA"
     LATAM = "LATAM"
@@ -17,7 +26,7 @@ class Region(StrEnum):
     APAC = "APAC"
 
 
-class Seniority(StrEnum):
+class Seniority(LabelledEnum):
     c_level = "c_level"
     vp = "vp"
     director = "director"
@@ -31,13 +40,7 @@ class Seniority(StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "c_level": "C-level",
-            "vp": "VP",
-            "director": "Director",
-            "manager": "Manager",
-            "individual": "Individual contributor",
-        }[self.value]
+        return {"c_level": "C-level", "vp": "VP", "individual": "Individual contributor"}.get(self.value, super().label)
 
 
 class Persona(StrEnum):
@@ -45,7 +48,7 @@ class Persona(StrEnum):
     technical = "technical"
 
 
-class ActivityType(StrEnum):
+class ActivityType(LabelledEnum):
     call = "call"
     site_visit = "site_visit"
     case_study = "case_study"
@@ -56,15 +59,7 @@ class ActivityType(StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "call": "Reference call",
-            "site_visit": "Site visit",
-            "case_study": "Case study",
-            "video": "Video",
-            "press": "Press",
-            "event": "Event",
-            "analyst": "Analyst briefing",
-        }[self.value]
+        return {"call": "Reference call", "analyst": "Analyst briefing"}.get(self.value, super().label)
 
 
 class AccountStatus(StrEnum):
@@ -80,7 +75,7 @@ class ContactStatus(StrEnum):
     retired = "retired"
 
 
-class RequestStatus(StrEnum):
+class RequestStatus(LabelledEnum):
     pending_approval = "pending_approval"
     approved = "approved"
     scheduled = "scheduled"
@@ -98,17 +93,7 @@ class RequestStatus(StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "pending_approval": "Waiting for approval",
-            "approved": "Approved",
-            "scheduled": "Scheduled",
-            "completed": "Completed",
-            "debriefed": "Debriefed",
-            "declined": "Declined",
-            "cancelled": "Cancelled",
-            "expired": "Expired",
-            "missed": "Missed",
-        }[self.value]
+        return "Waiting for approval" if self is RequestStatus.pending_approval else super().label
 
 
 OPEN_REQUEST_STATUSES = frozenset(
@@ -163,14 +148,7 @@ SALES_STAGES: tuple[str, ...] = (
     "closed",
 )
 
-STAGE_LABELS = {
-    "prospecting": "Prospecting",
-    "discovery": "Discovery",
-    "evaluation": "Evaluation",
-    "proposal": "Proposal",
-    "negotiation": "Negotiation",
-    "closed": "Closed",
-}
+STAGE_LABELS = {stage: stage.capitalize() for stage in SALES_STAGES}
 
 
 _SENIORITY_PATTERNS: tuple[tuple[Seniority, re.Pattern[str]], ...] = (

@@ -8,7 +8,6 @@ None of these messages shows a contact's email or phone: the cards below have ne
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -26,6 +25,7 @@ from refbot.blocks.format import (
     truncate,
 )
 from refbot.domain import ActivityType, MetNeeds, OpportunityOutcome, RequestStatus
+from refbot.tz import zone
 
 # Slack ids (CONTRACTS.md "Loop"). Buttons on request messages carry the request id, outcome buttons
 # the opportunity id.
@@ -44,8 +44,6 @@ OUTCOME_MODAL = "outcome_modal"
 # Owned by the request workflow (issue 4): value = request id.
 MARK_SCHEDULED_ACTION = "request_mark_scheduled"
 SEARCH_AGAIN_ACTION = "search_again"
-# Every input element in these modals uses this action id; the block id names the field.
-VALUE = kit.VALUE  # the action_id of every input element
 
 CHOICE_RESCHEDULE = "reschedule"
 CHOICE_MISSED = "missed"
@@ -155,11 +153,7 @@ def _when(card: CallCard, reader_tz: str | None) -> str:
 
 
 def _local_date(when: dt.datetime, tz_name: str | None) -> dt.date:
-    try:
-        tz: dt.tzinfo = zoneinfo.ZoneInfo(tz_name) if tz_name else dt.UTC
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
-        tz = dt.UTC
-    return when.astimezone(tz).date()
+    return when.astimezone(zone(tz_name)).date()
 
 
 def _short_date(day: dt.date) -> str:
@@ -275,7 +269,7 @@ def _date_time_inputs(card: CallCard, reader_tz: str, initial: dt.datetime | Non
     day: dt.date | None = None
     time = "10:00"
     if initial is not None:
-        local = initial.astimezone(zoneinfo.ZoneInfo(reader_tz))
+        local = initial.astimezone(zone(reader_tz))
         day, time = local.date(), f"{local:%H:%M}"
     return [
         kit.input_block("date", "New date", kit.datepicker(day.isoformat() if day else None), optional=optional),

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import zoneinfo
 
 from refbot.blocks.kit import escape as escape  # re-exported: the kit owns it
 from refbot.blocks.kit import truncate as truncate
 from refbot.domain import Seniority
+from refbot.tz import zone
 
 _PLURALS = {"opportunity": "opportunities", "activity": "activities", "company": "companies", "reply": "replies"}
 
@@ -53,15 +53,6 @@ def seniority_label(value: str | Seniority | None) -> str:
     return Seniority(value).label
 
 
-def _tz(tz_name: str | None) -> dt.tzinfo:
-    if tz_name:
-        try:
-            return zoneinfo.ZoneInfo(tz_name)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
-            pass
-    return dt.UTC
-
-
 def zone_label(tz_name: str) -> str:
     """A timezone as people say it: "America/New_York" -> "New York time"; a zone that is no place
     ("UTC", "Etc/GMT+5") keeps its name. The result still needs escaping (it comes from data)."""
@@ -72,7 +63,7 @@ def zone_label(tz_name: str) -> str:
 
 
 def local_datetime(when: dt.datetime, tz_name: str | None) -> dt.datetime:
-    return when.astimezone(_tz(tz_name))
+    return when.astimezone(zone(tz_name))
 
 
 def date_text(day: dt.date) -> str:

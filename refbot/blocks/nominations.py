@@ -20,10 +20,9 @@ REJECT_MODAL = "nomination_reject_modal"
 OPEN_ACTION = "nominate_open"
 ACCEPT_ACTION = "nomination_accept"
 REJECT_ACTION = "nomination_reject"
-# The customer account is an external_select answered by block_suggestion; its action id must be unique app-wide.
+# The customer account is an external_select answered by block_suggestion; its action id must be unique
+# app-wide (every other input uses kit.VALUE; the block id names the field).
 ACCOUNT_ACTION = "nomination_account"
-# Every other input in these modals uses this action id; the block id names the field.
-VALUE = kit.VALUE  # the action_id of every input element
 
 ACCOUNT_PREFIX = "acc:"
 NEW_PREFIX = "new:"

@@ -4,14 +4,13 @@ render the dict built by refbot.services.reports.build_report, so they always sh
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import zoneinfo
 from typing import Any
 
 from refbot.blocks import kit
 from refbot.blocks.format import date_text, escape, money, plural, truncate, uses_text
 from refbot.domain import RequestStatus
+from refbot.tz import find_zone
 
 LISTED = 10
 # Statuses in the order a program manager reads them (the lifecycle), then the side exits.
@@ -51,9 +50,9 @@ def _day(iso: str | None, tz_name: str | None = None) -> str:
     if not iso:
         return "—"
     when = dt.datetime.fromisoformat(iso)
-    if tz_name:
-        with contextlib.suppress(zoneinfo.ZoneInfoNotFoundError, ValueError):
-            when = when.astimezone(zoneinfo.ZoneInfo(tz_name))
+    tz = find_zone(tz_name)
+    if tz is not None:
+        when = when.astimezone(tz)
     return date_text(when.date())
 
 

@@ -8,7 +8,6 @@ builder gets a `RequestCard`, which has no contact details at all.
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +26,7 @@ from refbot.blocks.format import (
 )
 from refbot.domain import SALES_STAGES, STAGE_LABELS, ActivityType, RequestStatus
 from refbot.geo import country_name
+from refbot.tz import find_zone, zone
 
 # Slack ids (CONTRACTS.md)
 FROM_SEARCH_ACTION = "request_from_search"
@@ -101,8 +101,9 @@ class ContactDetails:
 
 
 @dataclass(frozen=True)
-class RequestPrefill:
-    """Initial values of the request form (from a search, or what the seller typed before)."""
+class RequestDraft:
+    """The request form's answers as typed: what the form shows (RequestPrefill) and what it sends back
+    (refbot.services.requests.RequestInput) both start from these."""
 
     prospect_company: str = ""
     crm_id: str = ""
@@ -115,8 +116,14 @@ class RequestPrefill:
     needed_by: dt.date | None = None
     topics: str = ""
     note: str = ""
-    urgent: bool = False
     urgent_reason: str = ""
+
+
+@dataclass(frozen=True)
+class RequestPrefill(RequestDraft):
+    """Initial values of the request form (from a search, or what the seller typed before)."""
+
+    urgent: bool = False
     justification: str = ""
 
 
@@ -646,9 +653,8 @@ def _contact_timezone(details: ContactDetails, now: dt.datetime | None) -> str:
     time the app shows. A name that is no known zone is shown as given."""
     if not details.timezone:
         return "unknown"
-    try:
-        tz = zoneinfo.ZoneInfo(details.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
+    tz = find_zone(details.timezone)
+    if tz is None:
         return escape(details.timezone)
     label = escape(zone_label(details.timezone))
     if now is None:
@@ -880,7 +886,7 @@ def schedule_modal(
     card: RequestCard, *, metadata: str, reader_tz: str, initial: dt.datetime | None = None
 ) -> dict[str, Any]:
     """Date and time of the call, in the seller's own timezone."""
-    start = initial.astimezone(zoneinfo.ZoneInfo(reader_tz)) if initial else None
+    start = initial.astimezone(zone(reader_tz)) if initial else None
     day = start.date() if start else card.needed_by
     time = f"{start:%H:%M}" if start else "10:00"
     return kit.modal(

@@ -87,12 +87,7 @@ def _input(values: Values) -> svc.ContestInput:
 def on_submit(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
     data, user_id = _input(Values(body)), payload.user_id(body)
     today = ctx.clock.today(ctx.settings.tz)
-
-    def check() -> None:
-        with ctx.db.unit_of_work(read_only=True) as session:  # before ack: never wait for a writer
-            svc.validate(session=session, data=data, today=today)
-
-    if refused_inline(ack, check):
+    if refused_inline(ack, ctx, lambda session: svc.validate(session=session, data=data, today=today)):
         return
     ack()
     with privately(body, client, respond):

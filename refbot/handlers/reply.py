@@ -3,16 +3,18 @@ refusals privately, and binding a module-level listener to its dependencies for 
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
-import zoneinfo
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session
 
+from refbot import tz
 from refbot.context import AppContext
 from refbot.errors import RefBotError, ValidationFailed
 from refbot.handlers import payload
@@ -58,11 +60,12 @@ def reason_errors(reason: str, *, limit: int, reader: str) -> dict[str, str]:
     return {}
 
 
-def refused_inline(ack: Any, check: Callable[[], object]) -> bool:
-    """Run a modal's check before ack(); when it raises ValidationFailed, answer with its inline errors (by
-    block id) and return True."""
+def refused_inline(ack: Any, ctx: AppContext, check: Callable[[Session], object]) -> bool:
+    """Run a modal's check before ack(), on a read-only session (never waiting for a writer); when it raises
+    ValidationFailed, answer with its inline errors (by block id) and return True."""
     try:
-        check()
+        with ctx.db.unit_of_work(read_only=True) as session:
+            check(session)
     except ValidationFailed as exc:
         ack(response_action="errors", errors={k: v[:150] for k, v in exc.field_errors.items()})
         return True
@@ -95,9 +98,6 @@ def privately(body: Any, client: WebClient, respond: Any) -> Iterator[None]:
         tell_user(body, client, respond, exc.message)
 
 
-def zone(name: str, ctx: AppContext) -> zoneinfo.ZoneInfo:
+def zone(name: str, ctx: AppContext) -> dt.tzinfo:
     """The timezone a form's metadata names, else the program's."""
-    try:
-        return zoneinfo.ZoneInfo(name or ctx.settings.refbot_timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
-        return ctx.settings.tz
+    return tz.zone(name, ctx.settings.tz)

@@ -57,12 +57,7 @@ def _input(body: dict[str, Any]) -> svc.WishInput:
 
 def on_submit(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
     data, user_id = _input(body), payload.user_id(body)
-
-    def check() -> None:
-        with ctx.db.unit_of_work(read_only=True) as session:  # before ack: never wait for a writer
-            svc.validate(session=session, user_id=user_id, data=data)
-
-    if refused_inline(ack, check):
+    if refused_inline(ack, ctx, lambda session: svc.validate(session=session, user_id=user_id, data=data)):
         return
     ack()
     with privately(body, client, respond):

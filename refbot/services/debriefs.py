@@ -13,7 +13,6 @@ keyed by their source.
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -30,6 +29,7 @@ from refbot.services import lifecycle
 from refbot.services.outbox import enqueue
 from refbot.services.points import award
 from refbot.services.policy import Policy
+from refbot.tz import zone
 
 # A debrief is owed while the request is in one of these (completed = "It happened" clicked, not filed yet).
 AWAITING = (S.scheduled, S.completed)
@@ -96,13 +96,6 @@ def debrief_view(debrief: Debrief) -> blocks.DebriefView:
 
 def get_debrief(*, session: Session, request_id: int) -> Debrief | None:
     return session.scalar(sa.select(Debrief).where(Debrief.request_id == request_id))
-
-
-def _tz(tz_name: str | None) -> dt.tzinfo:
-    try:
-        return zoneinfo.ZoneInfo(tz_name) if tz_name else dt.UTC
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
-        return dt.UTC
 
 
 # ------------------------------------------------------------------ keys
@@ -468,7 +461,7 @@ def _record_activity(session: Session, request: ReferenceRequest, *, notes: str,
     existing = session.scalar(sa.select(Activity).where(Activity.request_id == request.id))
     if existing is not None:
         return existing
-    occurred_on = (call_at(request) or now).astimezone(_tz(tz_name)).date()
+    occurred_on = (call_at(request) or now).astimezone(zone(tz_name)).date()
     label = request.opportunity.prospect_company[:200]
     same = session.scalar(
         sa.select(Activity).where(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import zoneinfo
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Session
 from refbot.errors import ValidationFailed
 from refbot.services import stories
 from refbot.services.reports import build_report, is_empty, period_figures
+from refbot.tz import zone
 
 DIGEST_WEEKDAY = 0  # Monday
 DIGEST_TIME = dt.time(9, 0)  # program timezone
@@ -75,10 +75,7 @@ def build_digest(
 ) -> dict[str, Any]:
     """The digest of `month`: its report, the series of the `months` months ending with it, and whether
     anything happened at all (an empty month is never posted)."""
-    try:
-        tz: dt.tzinfo = zoneinfo.ZoneInfo(tz_name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
-        tz = dt.UTC
+    tz = zone(tz_name)
     since, until = month_window(month, tz)
     report = build_report(session=session, now=now, since=since, until=until, tz_name=tz_name)
     series = []

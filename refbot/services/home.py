@@ -8,7 +8,6 @@ handful of small queries.
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from collections.abc import Mapping
 
 import sqlalchemy as sa
@@ -44,6 +43,7 @@ from refbot.services.growth import growth_home
 from refbot.services.points import rank, ranked_count
 from refbot.services.policy import Policy, load_policy
 from refbot.services.requests.cards import SUGGESTION_TAKEN
+from refbot.tz import zone
 
 LIST_LIMIT = 8
 RECENT_DAYS = 30
@@ -294,13 +294,6 @@ def admin_home(*, session: Session, now: dt.datetime, tz: dt.tzinfo, default_cha
 # ------------------------------------------------------------------ the whole tab
 
 
-def reader_zone(reader_tz: str | None, default: dt.tzinfo) -> dt.tzinfo:
-    try:
-        return zoneinfo.ZoneInfo(reader_tz) if reader_tz else default
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
-        return default
-
-
 def build_home(*, session: Session, user_id: str, is_admin: bool, now: dt.datetime, tz: dt.tzinfo,
                default_channel: str | None = None, reader_tz: str | None = None,
                pages: Pages | None = None) -> HomeData:
@@ -309,7 +302,7 @@ def build_home(*, session: Session, user_id: str, is_admin: bool, now: dt.dateti
     return HomeData(
         user_id=user_id,
         now=now,
-        today=now.astimezone(reader_zone(reader_tz, tz)).date(),
+        today=now.astimezone(zone(reader_tz, tz)).date(),
         seller=seller_home(session=session, user_id=user_id, now=now, tz=tz, pages=pages),
         owner=owner_home(session=session, user_id=user_id, now=now, tz=tz, pages=pages),
         admin=admin_home(session=session, now=now, tz=tz, default_channel=default_channel, pages=pages)

@@ -17,7 +17,6 @@ import datetime as dt
 import functools
 import io
 import re
-import zoneinfo
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +42,7 @@ from refbot.errors import RefBotError
 from refbot.geo import region_of, resolve_country, resolve_region
 from refbot.models import Account, Activity, Contact
 from refbot.services.users import resolve_email
+from refbot.tz import find_zone
 
 ACCOUNT_COLUMNS = (
     "account_id", "name", "industry", "employees", "annual_revenue", "country", "region", "products",
@@ -325,11 +325,7 @@ def _deployment_key(v: str) -> str | None:
 
 @functools.lru_cache(maxsize=1024)
 def _is_timezone(name: str) -> bool:
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
-        return False
-    return True
+    return find_zone(name) is not None
 
 
 _url_length = _text(Account, "case_study_url")

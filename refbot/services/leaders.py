@@ -14,7 +14,6 @@ import datetime as dt
 import logging
 import threading
 import time
-import zoneinfo
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,6 +27,7 @@ from refbot.models import Account, ChannelAsk, Contact, Opportunity, ReferenceRe
 from refbot.services.outcomes import HELPED_STATUSES
 from refbot.services.reports import build_report
 from refbot.services.users import resolve_email
+from refbot.tz import zone
 
 log = logging.getLogger(__name__)
 
@@ -118,10 +118,7 @@ def team_view(
 ) -> dict[str, Any]:
     """What a leader sees about their team: the period's figures (this month so far by default), open
     requests, recent deals with references and their outcomes, debriefs missing, asks made in channels."""
-    try:
-        tz: dt.tzinfo = zoneinfo.ZoneInfo(tz_name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
-        tz = dt.UTC
+    tz = zone(tz_name)
     since = since or _month_start(now, tz)
     report = build_report(session=session, now=now, since=since, until=until, tz_name=tz_name, team=team)
     members = list(team)

@@ -434,15 +434,13 @@ def _require_admin(is_admin: bool) -> None:
 
 def refusal(nomination: Nomination) -> str:
     """Why a nomination can't be decided (any more)."""
-    status = N(nomination.status)
     by = f" by <@{nomination.reviewed_by}>" if nomination.reviewed_by else ""
-    if status is N.accepted:
-        return f"The nomination of {escape(nomination.contact_name)} was already accepted{by}."
-    if status is N.rejected:
-        return f"The nomination of {escape(nomination.contact_name)} was already rejected{by}."
-    if status is N.merged:
-        return f"The nomination of {escape(nomination.contact_name)} was merged into an earlier one; decide on that one."
-    return f"The nomination of {escape(nomination.contact_name)} is still waiting for a decision."
+    state = {
+        N.accepted: f"was already accepted{by}.",
+        N.rejected: f"was already rejected{by}.",
+        N.merged: "was merged into an earlier one; decide on that one.",
+    }.get(N(nomination.status), "is still waiting for a decision.")
+    return f"The nomination of {escape(nomination.contact_name)} {state}"
 
 
 def require_pending(*, session: Session, nomination_id: int, is_admin: bool) -> Nomination:

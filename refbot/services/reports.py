@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
-import zoneinfo
 from collections.abc import Collection
 from typing import Any
 
@@ -34,6 +33,7 @@ from refbot.models import (
 from refbot.models.search import NOT_SELLER_SOURCES
 from refbot.services import availability
 from refbot.services.policy import Policy, load_policy
+from refbot.tz import zone
 
 REPORT_VERSION = 1
 FULFIL_HOURS = 48
@@ -56,10 +56,7 @@ def build_report(
     month of the digest); without it the period runs up to now. `team` (Slack ids) narrows every period
     figure to a sales leader's team (see `window`); the snapshot figures stay the program's."""
     policy = policy or load_policy(session=session)
-    try:
-        tz: dt.tzinfo = zoneinfo.ZoneInfo(tz_name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
-        tz = dt.UTC
+    tz = zone(tz_name)
     today = now.astimezone(tz).date()
     since_day = since.astimezone(tz).date() if since is not None else None
     until_day = until.astimezone(tz).date() if until is not None else None

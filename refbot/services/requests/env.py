@@ -4,7 +4,6 @@ loading a request."""
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -16,6 +15,7 @@ from refbot.domain import RequestStatus
 from refbot.errors import NotFound
 from refbot.models import ReferenceRequest
 from refbot.services import users
+from refbot.tz import zone
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
@@ -62,10 +62,7 @@ class RequestEnv:
     def today(self, session: Session, user_id: str | None = None) -> dt.date:
         """Today in `user_id`'s timezone (the program's when None)."""
         tz_name = self.tz(session, user_id) if user_id else self.settings.refbot_timezone
-        try:
-            return self.now.astimezone(zoneinfo.ZoneInfo(tz_name)).date()
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
-            return self.now.astimezone(self.settings.tz).date()
+        return self.now.astimezone(zone(tz_name, self.settings.tz)).date()
 
     def is_admin(self, session: Session, user_id: str) -> bool:
         return users.is_admin(settings=self.settings, session=session, client=self.client, slack_id=user_id)  # type: ignore[arg-type]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -82,9 +83,5 @@ def prefill_from_search(*, session: Session, search_id: int | None) -> blocks.Re
 
 def prefill_from_input(data: RequestInput) -> blocks.RequestPrefill:
     """Redisplay what the seller typed (when the form has to be shown again)."""
-    return blocks.RequestPrefill(
-        prospect_company=data.prospect_company, crm_id=data.crm_id, stage=data.stage, amount=data.amount,
-        industry=data.industry, employees=data.employees, country=data.country, activity=data.activity,
-        needed_by=data.needed_by, topics=data.topics, note=data.note, urgent=bool(data.urgent),
-        urgent_reason=data.urgent_reason, justification=data.justification or "",
-    )
+    typed = {f.name: getattr(data, f.name) for f in fields(blocks.RequestDraft)}
+    return blocks.RequestPrefill(**typed, urgent=bool(data.urgent), justification=data.justification or "")

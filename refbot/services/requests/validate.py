@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from refbot.blocks.format import date_text, plural
 from refbot.blocks.kit import escape
+from refbot.blocks.requests import RequestDraft
 from refbot.domain import (
     MAX_EMPLOYEES,
     SALES_STAGES,
@@ -63,22 +64,10 @@ def parse_topics(text: str) -> list[str]:
 
 
 @dataclass(frozen=True)
-class RequestInput:
+class RequestInput(RequestDraft):
     """What the seller typed, unparsed. `justification` is None when the form did not ask for it."""
 
-    prospect_company: str = ""
-    crm_id: str = ""
-    stage: str | None = None
-    amount: str = ""
-    industry: str = ""
-    employees: str = ""
-    country: str = ""
-    activity: str | None = None
-    needed_by: dt.date | None = None
-    topics: str = ""
-    note: str = ""
     urgent: bool | None = False  # None (the form): urgent when the date is inside the lead time, with a reason
-    urgent_reason: str = ""
     justification: str | None = None
     deal_id: str | None = None  # with a CRM connected: the picked deal (its facts replace the typed ones)
 
