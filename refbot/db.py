@@ -7,14 +7,19 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
 
 from refbot.clock import Clock
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+# sqlalchemy.orm (and Alembic) are imported where they are used, not with this module: `refbot db current` and
+# the readiness check need only SQLAlchemy's core (bench/bench_startup.py).
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +105,9 @@ class Database:
         self.url = url
         # The time "now" means for rows written in this database's units of work (outbox due times):
         # the same clock the services and jobs use, so a test's frozen clock and the outbox agree.
+        from sqlalchemy.orm import sessionmaker
+
+        _track_outbox_writes()
         self.clock = clock or Clock()
         self.engine = create_engine(url, **engine_kwargs)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
@@ -167,7 +175,14 @@ def _is_unavailable(exc: DBAPIError) -> bool:
     return any(s in text for s in ("database is locked", "could not connect", "connection refused", "timeout"))
 
 
-@event.listens_for(Session, "after_flush")
+def _track_outbox_writes() -> None:
+    """Note the outbox rows each unit of work writes (`_track_outbox`), once per process."""
+    from sqlalchemy.orm import Session
+
+    if not event.contains(Session, "after_flush", _track_outbox):
+        event.listen(Session, "after_flush", _track_outbox)
+
+
 def _track_outbox(session: Session, _ctx: Any) -> None:
     from refbot.models.outbox import OutboxMessage
 
@@ -205,17 +220,34 @@ def downgrade(url: str, revision: str = "base") -> None:
 
 
 def current_revision(url: str) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
+    """The database's schema revision (None: empty, no migration applied), read with a plain SELECT on Alembic's
+    version table; Alembic is asked only in the unusual case of several stored heads (branches)."""
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+            if not sa.inspect(conn).has_table(VERSION_TABLE):
+                return None
+            stored = conn.execute(sa.text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all()
+            if len(stored) <= 1:
+                return stored[0] if stored else None
+            return alembic_current_revision(conn)  # Alembic's own error for multiple heads
     finally:
         engine.dispose()
 
 
+def alembic_current_revision(conn: sa.Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(conn).get_current_revision()
+
+
 def head_revision(url: str) -> str | None:
+    """The latest revision of the migration files: `declared_head()`, or Alembic's answer when the files don't
+    form one simple chain."""
+    return declared_head() or alembic_head_revision(url)
+
+
+def alembic_head_revision(url: str) -> str | None:
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(alembic_config(url)).get_current_head()
@@ -225,6 +257,7 @@ def pending_migrations(url: str) -> bool:
     return current_revision(url) != head_revision(url)
 
 
+VERSION_TABLE = "alembic_version"  # Alembic's default; migrations/env.py doesn't change it
 _REVISION_LINE = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+?)\s*$", re.MULTILINE)
 
 
@@ -253,7 +286,7 @@ def at_declared_head(url: str) -> bool:
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            stored = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all()
+            stored = conn.execute(sa.text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all()
     except DBAPIError:  # no alembic_version table yet (an empty database), or unreachable: Alembic says which
         return False
     finally:

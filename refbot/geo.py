@@ -50,6 +50,7 @@ def _fold(text: str) -> str:
 @dataclass(frozen=True)
 class _Places:
     names: dict[str, str]  # iso2 -> display name
+    with_the: frozenset[str]  # display names that take "the" in a sentence ("in the United Kingdom")
     regions: dict[str, Region]  # iso2 -> program region
     lookup: dict[str, str]  # lower-case and folded names, aliases and codes -> iso2
     nationalities: dict[str, str]
@@ -121,8 +122,9 @@ def _places() -> _Places:
                 region=within,
             )
         )
+    with_the = frozenset(names[iso] for iso in data["with_the"])
     return _Places(
-        names=names, regions=regions, lookup=lookup, nationalities=dict(data["nationalities"]), groups=tuple(groups)
+        names=names, with_the=with_the, regions=regions, lookup=lookup, nationalities=dict(data["nationalities"]), groups=tuple(groups)
     )
 
 
@@ -140,6 +142,13 @@ def country_name(iso2: str | None) -> str:
     if not iso2:
         return ""
     return _places().names.get(iso2.upper(), iso2)
+
+
+def in_sentence(place: str) -> str:
+    """A place as it reads inside a sentence: "United Kingdom" -> "the United Kingdom", "Germany" as is.
+    Each part of "X or Y" on its own; group names carry their own article ("the Nordics")."""
+    with_the = _places().with_the
+    return " or ".join(f"the {part}" if part in with_the else part for part in place.split(" or "))
 
 
 def region_of(iso2: str | None) -> Region | None:

@@ -91,11 +91,23 @@ def test_constraints_keep_bad_data_out(empty_url):
 
 
 def test_the_quick_head_check_agrees_with_alembic(empty_url):
-    """Offline commands skip Alembic when the stored revision is the head the migration files declare."""
-    assert dbmod.declared_head() == dbmod.head_revision(empty_url)
+    """Offline commands skip Alembic when the stored revision is the head the migration files declare, and
+    `refbot db current` reads the revisions without Alembic: both agree with Alembic's own answers."""
+    assert dbmod.declared_head() is not None
+    assert dbmod.declared_head() == dbmod.head_revision(empty_url) == dbmod.alembic_head_revision(empty_url)
     assert not dbmod.at_declared_head(empty_url)  # empty: no alembic_version yet
+    assert dbmod.current_revision(empty_url) is None
     dbmod.upgrade(empty_url, "0001")
     assert not dbmod.at_declared_head(empty_url)  # behind
-    dbmod.upgrade(empty_url)
-    assert dbmod.at_declared_head(empty_url)
-    assert not dbmod.pending_migrations(empty_url)
+    assert dbmod.pending_migrations(empty_url)
+    engine = dbmod.create_engine(empty_url)
+    try:
+        with engine.connect() as conn:
+            assert dbmod.current_revision(empty_url) == dbmod.alembic_current_revision(conn) == "0001"
+        dbmod.upgrade(empty_url)
+        assert dbmod.at_declared_head(empty_url)
+        assert not dbmod.pending_migrations(empty_url)
+        with engine.connect() as conn:
+            assert dbmod.current_revision(empty_url) == dbmod.alembic_current_revision(conn) == dbmod.declared_head()
+    finally:
+        engine.dispose()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from refbot.blocks import kit
-from refbot.blocks.format import date_text, plural
+from refbot.blocks.format import date_text, person, plural
 
 if TYPE_CHECKING:
     from refbot.models import Contest
@@ -110,14 +110,15 @@ class ContestView:
 
 def standings_blocks(contests: list[ContestView], *, reader: str | None = None,
                      limit: int = 2) -> list[dict[str, Any]]:
-    """One section per running contest (at most `limit`): the top of the table, and the reader's place."""
+    """One section per running contest (at most `limit`): the top of the table, and the reader's place.
+    With a `reader` (their Home) their own row says "You"; without one (a channel post) everyone is mentioned."""
     blocks: list[dict[str, Any]] = []
     for c in contests[:limit]:
         head = f"*Contest: {METRIC_LABELS.get(c.metric, c.metric).lower()}* · {period_text(c.starts_on, c.ends_on)}"
         if c.prize:
             head += f" · prize: {kit.escape(kit.truncate(c.prize, 100))}"
         if c.table:
-            rows = [f"{i}. <@{s.user_id}> · {_unit(c.metric, s.count)}"
+            rows = [f"{i}. {person(s.user_id, reader, capital=True)} · {_unit(c.metric, s.count)}"
                     for i, s in enumerate(c.table[:MAX_STANDINGS], 1)]
         else:
             rows = ["Nobody has scored yet: be the first."]

@@ -14,7 +14,16 @@ from typing import Any
 from urllib.parse import quote
 
 from refbot.blocks import kit
-from refbot.blocks.format import date_text, escape, money, plural, relative_days, slack_datetime, truncate
+from refbot.blocks.format import (
+    date_text,
+    escape,
+    money,
+    person,
+    plural,
+    relative_days,
+    slack_datetime,
+    truncate,
+)
 from refbot.domain import ActivityType, MetNeeds, OpportunityOutcome, RequestStatus
 from refbot.tz import zone
 
@@ -308,9 +317,11 @@ def _stars(rating: int | None) -> str:
 
 
 def owner_debrief_dm(
-    card: CallCard, debrief: DebriefView, *, thank_you: ThankYouView | None, reader_tz: str | None
+    card: CallCard, debrief: DebriefView, *, thank_you: ThankYouView | None, reader_tz: str | None,
+    reader_id: str | None = None,
 ) -> tuple[str, list[dict[str, Any]]]:
-    """The debrief summary for the account owner, ending with the thank-you prompt (or who sent it)."""
+    """The debrief summary for the account owner (`reader_id`), ending with the thank-you prompt (or who sent
+    it: "you" when the reader did)."""
     met = MET_NEEDS_LABELS.get(debrief.met_needs, "—") if debrief.met_needs else "—"
     blocks: list[dict[str, Any]] = [
         kit.section(f":memo: *Debrief from <@{debrief.filed_by}>:* {card.activity_name} with {who(card)} "
@@ -333,7 +344,7 @@ def owner_debrief_dm(
             accessory=kit.button("Write thank-you", THANK_YOU_ACTION, str(card.request_id), style="primary"),
         ))
     else:
-        by = f"<@{thank_you.thanked_by}>" if thank_you.thanked_by else "someone"
+        by = person(thank_you.thanked_by, reader_id, nobody="someone")
         blocks.append(kit.context(f":white_check_mark: Thank-you sent by {by} · "
                                f"{slack_datetime(thank_you.thanked_at, reader_tz)}"))
     blocks.append(kit.context(f"Request #{card.request_id}"))

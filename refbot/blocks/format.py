@@ -53,6 +53,15 @@ def seniority_label(value: str | Seniority | None) -> str:
     return Seniority(value).label
 
 
+def zone_label(tz_name: str) -> str:
+    """A timezone as people say it: "America/New_York" -> "New York time"; a zone that is no place
+    ("UTC", "Etc/GMT+5") keeps its name. The result still needs escaping (it comes from data)."""
+    area, _, city = tz_name.rpartition("/")
+    if not area or area == "Etc" or not city:
+        return tz_name
+    return f"{city.replace('_', ' ')} time"
+
+
 def local_datetime(when: dt.datetime, tz_name: str | None) -> dt.datetime:
     return when.astimezone(zone(tz_name))
 
@@ -88,6 +97,13 @@ def relative_days(day: dt.date, today: dt.date) -> str:
     if delta == -1:
         return "yesterday"
     return f"in {delta} days" if delta > 0 else f"{-delta} days ago"
+
+
+def person(user_id: str | None, reader_id: str | None, *, capital: bool = False, nobody: str = "RefBot") -> str:
+    """A Slack mention, or "you" when the reader is that person (a mention of yourself reads oddly)."""
+    if user_id and user_id == reader_id:
+        return "You" if capital else "you"
+    return f"<@{user_id}>" if user_id else nobody
 
 
 _MENTION = re.compile(r"<[@#!][^>]*>")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from refbot.blocks import kit
-from refbot.blocks.format import escape, plural, slack_datetime, truncate
+from refbot.blocks.format import escape, person, plural, slack_datetime, truncate
 from refbot.domain import ActivityType, NominationStatus
 
 # Slack ids (CONTRACTS.md)
@@ -149,9 +149,10 @@ def state_text(status: NominationStatus) -> str:
     return _STATE[status]
 
 
-def decision_line(card: NominationCard, reader_tz: str | None = None) -> str:
+def decision_line(card: NominationCard, reader_tz: str | None = None, reader_id: str | None = None) -> str:
+    """Who decided, and when; "you" to the program manager who did."""
     when = f" · {slack_datetime(card.reviewed_at, reader_tz)}" if card.reviewed_at else ""
-    by = f"<@{card.reviewed_by}>" if card.reviewed_by else "a program manager"
+    by = person(card.reviewed_by, reader_id, nobody="a program manager")
     if card.status is NominationStatus.accepted:
         return f":white_check_mark: Accepted by {by}{when}"
     if card.status is NominationStatus.rejected:
@@ -162,8 +163,9 @@ def decision_line(card: NominationCard, reader_tz: str | None = None) -> str:
     return ":hourglass_flowing_sand: Waiting for a decision"
 
 
-def review_dm(card: NominationCard, *, reader_tz: str | None = None) -> tuple[str, list[dict[str, Any]]]:
-    """The program manager's DM: the nomination, with Accept / Reject while it is pending."""
+def review_dm(card: NominationCard, *, reader_tz: str | None = None,
+              reader_id: str | None = None) -> tuple[str, list[dict[str, Any]]]:
+    """The program manager's DM (`reader_id`'s copy): the nomination, with Accept / Reject while it is pending."""
     lead = f":star2: *New reference nomination* from <@{card.nominator_id}>"
     blocks = [kit.section(lead), *_details(card, show_email=True)]
     notes = []
@@ -186,7 +188,7 @@ def review_dm(card: NominationCard, *, reader_tz: str | None = None) -> tuple[st
             block_id=f"nomination_{card.id}",
         ))
     else:
-        blocks.append(kit.context(decision_line(card, reader_tz)))
+        blocks.append(kit.context(decision_line(card, reader_tz, reader_id)))
     text = f"Nomination from <@{card.nominator_id}>: {escape(card.contact_name)} ({escape(card.account_name)})"
     if card.status is not NominationStatus.pending:
         text += f" · {state_text(card.status)}"

@@ -13,7 +13,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from refbot.blocks import kit
-from refbot.blocks.format import date_text, datetime_text, escape, money, plural, slack_datetime, truncate
+from refbot.blocks.format import (
+    date_text,
+    datetime_text,
+    escape,
+    money,
+    person,
+    plural,
+    slack_datetime,
+    truncate,
+    zone_label,
+)
 from refbot.domain import SALES_STAGES, STAGE_LABELS, ActivityType, RequestStatus
 from refbot.geo import country_name
 from refbot.tz import find_zone, zone
@@ -194,13 +204,6 @@ def prospect_text(card: RequestCard) -> str:
 
 def topics_text(topics: tuple[str, ...] | list[str]) -> str:
     return ", ".join(escape(t) for t in topics) if topics else "—"
-
-
-def person(user_id: str | None, reader_id: str | None, *, capital: bool = False) -> str:
-    """A Slack mention, or "you" when the reader is that person."""
-    if user_id and user_id == reader_id:
-        return "You" if capital else "you"
-    return f"<@{user_id}>" if user_id else "RefBot"
 
 
 def next_step(card: RequestCard) -> str:
@@ -651,12 +654,17 @@ def _seller_button(card: RequestCard, text: str, action_id: str) -> dict[str, An
 
 
 def _contact_timezone(details: ContactDetails, now: dt.datetime | None) -> str:
+    """The contact's zone as people say it, with their time: "New York time (now 04:00)", 24-hour like every
+    time the app shows. A name that is no known zone is shown as given."""
     if not details.timezone:
         return "unknown"
     tz = find_zone(details.timezone)
-    if tz is None or now is None:
+    if tz is None:
         return escape(details.timezone)
-    return f"{escape(details.timezone)} (now {now.astimezone(tz):%H:%M})"
+    label = escape(zone_label(details.timezone))
+    if now is None:
+        return label
+    return f"{label} (now {now.astimezone(tz):%H:%M})"
 
 
 def seller_approved_dm(

@@ -6,18 +6,24 @@ for each failure. Exit code 0 when every check passed, 1 otherwise."""
 from __future__ import annotations
 
 import argparse
-from typing import Any, NamedTuple
+from typing import Any
 
 from refbot.cli import core as cli
 
 OK, FAIL, SKIP = "ok", "FAIL", "skip"
 
 
-class Item(NamedTuple):  # not a dataclass: `refbot --help` imports this module, dataclasses costs start-up
-    status: str
-    what: str
-    detail: str = ""
-    fix: str = ""
+class Item:
+    """One checklist line. A plain class: `refbot --help` imports this module, and a dataclass or NamedTuple
+    costs start-up time (bench/bench_startup.py)."""
+
+    __slots__ = ("status", "what", "detail", "fix")
+
+    def __init__(self, status: str, what: str, detail: str = "", fix: str = "") -> None:
+        self.status, self.what, self.detail, self.fix = status, what, detail, fix
+
+    def __repr__(self) -> str:
+        return f"Item({self.status!r}, {self.what!r}, {self.detail!r}, {self.fix!r})"
 
     def lines(self) -> list[str]:
         mark = {OK: "[ok]  ", FAIL: "[FAIL]", SKIP: "[skip]"}[self.status]

@@ -9,7 +9,7 @@ import math
 from collections.abc import Callable
 
 from refbot.domain import Region
-from refbot.geo import country_name, region_name, region_of
+from refbot.geo import country_name, in_sentence, region_name, region_of
 from refbot.matching.candidates import Candidate
 from refbot.matching.criteria import Criteria
 from refbot.matching.scoring import (
@@ -230,19 +230,21 @@ class Explainer:
         region = Region(c.region) if c.region else region_of(iso)
         where = country_name(iso) if iso else (region_name(region) if region else "")
         regions = _regions_text(q.regions)
+        at = in_sentence(where)  # "in the United Kingdom"; a label after a colon keeps the bare name
         if q.countries:
             asked = q.place
+            asked_at = in_sentence(asked)
             if iso in q.countries:
-                reasons.append((w, f"same country: {asked}" if len(q.countries) == 1 else f"in {asked}: {where}"))
+                reasons.append((w, f"same country: {asked}" if len(q.countries) == 1 else f"in {asked_at}: {where}"))
             elif not where:
                 compromises.append((w * 0.8, "country unknown"))
             elif region in q.regions:
                 if not q.country_has_references:
-                    compromises.append((w * 0.5, f"no reference in {asked}: showing {regions}"))
+                    compromises.append((w * 0.5, f"no reference in {asked_at}: showing {regions}"))
                 else:
-                    compromises.append((w * 0.5, f"in {where}, not {asked}"))
+                    compromises.append((w * 0.5, f"in {at}, not {asked_at}"))
             else:
-                compromises.append((w, f"in {where}, outside {regions}" if regions else f"in {where}"))
+                compromises.append((w, f"in {at}, outside {regions}" if regions else f"in {at}"))
         elif q.regions:
             if region in q.regions:
                 reasons.append((w, f"in {regions}: {where}"))

@@ -7,6 +7,8 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+import refbot.models.opportunity  # noqa: F401 - its table is a foreign key's target (refbot.models)
+import refbot.models.request  # noqa: F401 - its table is a foreign key's target (refbot.models)
 from refbot.domain import ActivityType, MetNeeds
 from refbot.models.account import Contact
 from refbot.models.base import Base, enum_column, utcnow

@@ -9,6 +9,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+import refbot.models.account  # noqa: F401 - its table is a foreign key's target (refbot.models)
+import refbot.models.opportunity  # noqa: F401 - its table is a foreign key's target (refbot.models)
+import refbot.models.search  # noqa: F401 - its table is a foreign key's target (refbot.models)
 from refbot.models.base import Base, utcnow
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+import refbot.models.account  # noqa: F401 - its table is a foreign key's target (refbot.models)
 from refbot.domain import PointsReason
 from refbot.models.base import Base, enum_column, utcnow
 

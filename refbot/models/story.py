@@ -9,6 +9,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+import refbot.models.opportunity  # noqa: F401 - its table is a foreign key's target (refbot.models)
 from refbot.models.base import Base, TimestampMixin, enum_column
 
 

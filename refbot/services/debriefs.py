@@ -540,7 +540,8 @@ def file_debrief(
     _update_prompts(session, request.id, "filed", text, blks)
     owner = card.owner_id or next(iter(fallback_owner_ids), None)
     if owner:
-        text, blks = blocks.owner_debrief_dm(card, debrief_view(debrief), thank_you=None, reader_tz=tz_name)
+        text, blks = blocks.owner_debrief_dm(card, debrief_view(debrief), thank_you=None, reader_tz=tz_name,
+                                             reader_id=owner)
         enqueue(session=session, key=summary_key(request.id), channel=owner, text=text, blocks=blks)
     if answers.redo_needed:
         text, blks = blocks.redo_offer(card)
@@ -625,8 +626,11 @@ def mark_thank_you_sent(
                   user_id=user_id, note=f"Thanked {request.contact.name}", now=now)
     debrief = get_debrief(session=session, request_id=request.id)
     if debrief is not None:
-        text, blks = blocks.owner_debrief_dm(card_of(request), debrief_view(debrief), thank_you=sent, reader_tz=tz_name)
-        if session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == summary_key(request.id))):
+        summary = session.scalars(
+            sa.select(OutboxMessage).where(OutboxMessage.dedupe_key == summary_key(request.id))).first()
+        if summary is not None:  # its reader is whoever got the summary: "Thank-you sent by you" if they sent it
+            text, blks = blocks.owner_debrief_dm(card_of(request), debrief_view(debrief), thank_you=sent,
+                                                 reader_tz=tz_name, reader_id=summary.channel)
             enqueue(session=session, key=f"{summary_key(request.id)}:update:thanked", channel=None,
                     method="chat.update", update_of=summary_key(request.id), text=text, blocks=blks)
     return ThankYouResult(True, sent, entry.points if entry is not None else 0)

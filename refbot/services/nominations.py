@@ -574,12 +574,13 @@ def _tell_decision(session: Session, nomination: Nomination, points: int) -> Non
     confirmation stays as it was: one message per decision. Every Home tab that lists it is refreshed."""
     card = card_of(session=session, nomination=nomination, points=points)
     status = card.status.value
-    text, blks = blocks.review_dm(card)
     reviewers = []
     for review_key in _review_keys(session, nomination.id):
+        reviewer = review_key.rsplit(":", 1)[-1]
+        text, blks = blocks.review_dm(card, reader_id=reviewer)  # "Accepted by you" in the decider's own copy
         enqueue(session=session, key=f"{review_key}:{status}", channel=None, method="chat.update",
                 update_of=review_key, text=text, blocks=blks)
-        reviewers.append(review_key.rsplit(":", 1)[-1])
+        reviewers.append(reviewer)
     text, blks = blocks.decided_dm(card)
     enqueue(session=session, key=f"nomination:{nomination.id}:{status}", channel=nomination.nominator_id, text=text,
             blocks=blks)

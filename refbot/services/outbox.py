@@ -15,11 +15,9 @@ import logging
 import os
 import socket
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from refbot.clock import Clock
@@ -27,6 +25,10 @@ from refbot.db import Database, add_unique
 from refbot.domain import OutboxStatus
 from refbot.models import OutboxMessage
 from refbot.models.base import utcnow
+
+if TYPE_CHECKING:  # slack_sdk is imported where messages are sent: `enqueue` (offline commands) doesn't need it
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
 
 log = logging.getLogger(__name__)
 
@@ -179,6 +181,8 @@ class OutboxDeliverer:
         return stats
 
     def _deliver_one(self, row_id: int, stats: DeliveryStats, *, taken_over: bool = False) -> None:
+        from slack_sdk.errors import SlackApiError
+
         with self.db.unit_of_work() as session:
             row = session.get(OutboxMessage, row_id)
             assert row is not None
@@ -251,6 +255,8 @@ class OutboxDeliverer:
         """(channel id, ts) of this row's message if an earlier unanswered post did land, else None.
         Raises when Slack can't be asked now; a Slack refusal to answer (e.g. a missing scope) means we
         can't know, and the message is posted again (at least once beats never)."""
+        from slack_sdk.errors import SlackApiError
+
         try:
             if channel[:1] in ("U", "W"):  # a DM given by user id: history needs the DM channel's id
                 channel = self.client.conversations_open(users=channel)["channel"]["id"]

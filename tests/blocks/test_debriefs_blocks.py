@@ -109,6 +109,8 @@ def test_owner_summary_ends_with_the_thank_you_prompt_until_it_is_sent():
     _, blocks = b.owner_debrief_dm(CARD, DEBRIEF, thank_you=sent, reader_tz="UTC")
     assert actions(blocks) == []
     assert "Thank-you sent by <@UOWNER>" in json.dumps(blocks)
+    _, own = b.owner_debrief_dm(CARD, DEBRIEF, thank_you=sent, reader_tz="UTC", reader_id="UOWNER")
+    assert "Thank-you sent by you" in json.dumps(own) and "<@UOWNER>" not in json.dumps(own)
 
 
 def test_thank_you_draft_has_the_deal_context_and_stays_short():

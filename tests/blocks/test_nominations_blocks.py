@@ -44,6 +44,9 @@ def test_the_review_dm_shows_the_email_to_program_managers_and_buttons_only_whil
     _, blocks = b.review_dm(decided)
     assert all(blk["type"] != "actions" for blk in blocks)
     assert "Rejected by <@UADMIN>" in "\n".join(texts_of(blocks)) and "Not now" in "\n".join(texts_of(blocks))
+    own = "\n".join(texts_of(b.review_dm(decided, reader_id="UADMIN")[1]))
+    assert "Rejected by you" in own and "<@UADMIN>" not in own  # the decider's own copy
+    assert "Rejected by <@UADMIN>" in "\n".join(texts_of(b.review_dm(decided, reader_id="UPM2")[1]))
 
 
 def test_the_nominator_never_sees_the_email_and_points_are_pluralised():

@@ -199,8 +199,12 @@ def test_only_the_approved_dm_reveals_contact_details():
     text, blocks = b.seller_approved_dm(card, details, now=CREATED)
     dump = dumps(blocks)
     assert "dana@globex.example" in text
-    for fact in ("mailto:dana@globex.example", "+1 555 0100", "America/New_York (now 04:00)", "Mark scheduled"):
+    # A place and a 24-hour time, as everywhere in the app (issue 16; was "America/New_York (now 04:00)").
+    for fact in ("mailto:dana@globex.example", "+1 555 0100", "New York time (now 04:00)", "Mark scheduled"):
         assert fact in dump, fact
+    assert "America/New_York" not in dump
+    for zone, shown in (("America/Argentina/Buenos_Aires", "Buenos Aires time (now 06:00)"), ("UTC", "UTC (now 09:00)")):
+        assert shown in dumps(b.seller_approved_dm(card, dataclasses.replace(details, timezone=zone), now=CREATED)[1])
     assert_within_limits(blocks)
     button = next(e for blk in blocks if blk["type"] == "actions" for e in blk["elements"])
     assert (button["action_id"], button["value"]) == ("request_mark_scheduled", "12")

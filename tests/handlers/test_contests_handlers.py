@@ -71,7 +71,10 @@ def test_a_manager_starts_a_contest_it_is_announced_once_and_standings_show_on_h
 
     award(session=session, reason=PointsReason.nomination_accepted, source_key="n1", user_id=data.SELLER, now=NOW)
     session.commit()
-    assert "1. <@USELLER> · 1 accepted nomination" in home_text(bolt_app, slack_api, data.SELLER)
+    # Standings on the Home tab are read by that one person, so their own row says "You" (issue 16; was
+    # "1. <@USELLER>"); the weekly channel post keeps mentions, since many people read it.
+    assert "1. You · 1 accepted nomination" in home_text(bolt_app, slack_api, data.SELLER)
+    assert "1. <@USELLER> · 1 accepted nomination" in home_text(bolt_app, slack_api, data.ADMIN)
     assert "1 running" in home_text(bolt_app, slack_api, data.ADMIN)
 
 

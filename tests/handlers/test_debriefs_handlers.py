@@ -127,7 +127,8 @@ def test_the_whole_loop(bolt_app, ctx, clock, slack_api, scheduled):
     assert open_email["url"].startswith("mailto:") and "Hi%20Dana%2C" in open_email["url"]
     submit(bolt_app, slack_api, data.OWNER, {})  # sent as drafted
     summary = slack_api.message(summary["channel"], summary["ts"])
-    assert buttons(summary) == [] and "Thank-you sent by <@UOWNER>" in text(summary)
+    # The owner's own summary says "you", not their own mention (issue 16; was "by <@UOWNER>").
+    assert buttons(summary) == [] and "Thank-you sent by you" in text(summary)
     with ctx.db.unit_of_work() as s:
         assert s.get(ReferenceRequest, request_id).thank_you_note == note
 

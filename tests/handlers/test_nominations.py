@@ -123,7 +123,9 @@ def test_nominate_accept_and_the_double_click(bolt_app, slack_api, session, glob
     assert any("already accepted by <@UADMIN>" in t for t in private_replies(slack_api))
 
     updated = slack_api.message(ADMIN, review.response["ts"])
-    assert "Accepted by <@UADMIN>" in text_of(updated) and not [b for b in updated["blocks"] if b["type"] == "actions"]
+    # The decider reads their own copy: "you", not their own mention (issue 16; was "Accepted by <@UADMIN>").
+    assert "Accepted by you" in text_of(updated) and "<@UADMIN>" not in text_of(updated)
+    assert not [b for b in updated["blocks"] if b["type"] == "actions"]
     # One DM per decision (issue 16): the confirmation stays as it was; the news comes in one new DM.
     assert "Thanks!" in text_of(slack_api.message(SELLER, receipt.response["ts"]))
     assert len(slack_api.messages_to(SELLER)) == 2 and slack_api.calls("chat.update", channel=SELLER) == []

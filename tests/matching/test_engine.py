@@ -62,7 +62,7 @@ def test_same_country_beats_same_region_beats_elsewhere():
     assert ids(r) == ["T3", "T2", "T1"]
     assert "same country: Germany" in by_id(r, "T3").reasons
     assert by_id(r, "T2").compromises == ["in Austria, not Germany"]
-    assert by_id(r, "T1").compromises == ["in United States, outside EMEA"]
+    assert by_id(r, "T1").compromises == ["in the United States, outside EMEA"]
 
 
 def test_a_country_without_references_says_so_and_shows_its_region():

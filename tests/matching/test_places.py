@@ -73,5 +73,22 @@ def test_a_group_matches_any_of_its_countries_as_the_same_place():
     by = {m.candidate.contact_external_id: m for m in r.matches}
     assert by["T1"].score == by["T2"].score == 100
     assert "in DACH: Switzerland" in by["T2"].reasons
-    assert by["T3"].score < 100 and "in United Kingdom, not DACH" in by["T3"].compromises
+    assert by["T3"].score < 100 and "in the United Kingdom, not DACH" in by["T3"].compromises
     assert "in South Africa, not DACH" in by["T4"].compromises  # EMEA, like the UK: a nearby place, not the same
+
+
+def test_countries_whose_name_takes_the_read_with_it_in_a_reason():
+    cands = [candidate(1, country="GB"), candidate(2, country="NL"), candidate(3, country="US"),
+             candidate(4, country="AT"), candidate(5, country="DE")]
+    r = MatchingEngine(cands).search(Criteria(industry="Banking", country="DE"), today=TODAY)
+    by = {m.candidate.contact_external_id: m.compromises for m in r.matches}
+    assert by["T1"] == ["in the United Kingdom, not Germany"]
+    assert by["T2"] == ["in the Netherlands, not Germany"]
+    assert by["T3"] == ["in the United States, outside EMEA"]
+    assert by["T4"] == ["in Austria, not Germany"]  # most names take no article
+    asked_uk = MatchingEngine(cands).search(Criteria(industry="Banking", country="GB"), today=TODAY)
+    assert "in Austria, not the United Kingdom" in next(m for m in asked_uk.matches
+                                                        if m.candidate.contact_external_id == "T4").compromises
+    nothing_there = MatchingEngine([candidate(1, country="SG")]).search(
+        Criteria(industry="Banking", country="PH"), today=TODAY)
+    assert nothing_there.matches[0].compromises == ["no reference in the Philippines: showing APAC"]

@@ -133,3 +133,13 @@ def test_targets_for_everyone_and_per_seller_with_progress(session):
                             tz=BERLIN)
     with pytest.raises(NotAllowed):
         contests.set_target(session=session, target=2, user_ids=[], actor_id="UA", is_admin=False, now=NOW, tz=BERLIN)
+
+
+def test_the_weekly_channel_post_mentions_everyone_in_the_standings(session):
+    start(session)
+    award(session=session, reason=PointsReason.nomination_accepted, source_key="n1", user_id=data.SELLER, now=NOW)
+    session.commit()
+    shown = "\n".join(str(b.get("text", {}).get("text", ""))
+                      for b in contests.weekly_post_blocks(session=session, now=NOW, tz=BERLIN))
+    # Many people read a channel post: "You" would mean nobody in particular, so each row is a mention.
+    assert f"1. <@{data.SELLER}> · 1 accepted nomination" in shown and "You" not in shown

@@ -340,8 +340,18 @@ def test_marking_the_thank_you_sent_logs_it_once_and_updates_the_prompt(ctx, clo
         [entry] = session.query(PointsEntry).filter_by(reason=PointsReason.thank_you_sent).all()
         assert entry.user_id == data.OWNER
     [summary] = slack_api.history(data.OWNER)
-    assert buttons(summary) == [] and f"Thank-you sent by <@{data.OWNER}>" in text(summary)
+    # The owner reads their own summary: "you", not their own mention (issue 16; was "by <@OWNER>").
+    assert buttons(summary) == [] and "Thank-you sent by you" in text(summary)
     assert len(slack_api.successful("chat.update")) == 1
+
+
+def test_a_thank_you_sent_by_a_program_manager_names_them_in_the_owners_summary(ctx, clock, slack_api, request_id):
+    clock.set(CALL + dt.timedelta(hours=2))
+    file(ctx, request_id)
+    uow(ctx, debriefs.mark_thank_you_sent, request_id=request_id, user_id=data.ADMIN, is_admin=True,
+        note="Thank you, Dana!", now=clock.now(), tz_name=TZ)
+    [summary] = slack_api.history(data.OWNER)
+    assert f"Thank-you sent by <@{data.ADMIN}>" in text(summary) and "sent by you" not in text(summary)
 
 
 def test_an_empty_thank_you_note_is_refused(ctx, clock, request_id):

@@ -159,6 +159,8 @@ def test_accepting_a_new_customer_creates_account_and_contact_and_awards_the_nom
     rows = outbox(session)
     assert rows[f"nomination:{nomination.id}:review:UADMIN:accepted"].update_of == f"nomination:{nomination.id}:review:UADMIN"
     assert "Accepted by <@UADMIN>" in row_text(rows[f"nomination:{nomination.id}:review:UPM2:accepted"])
+    # The decider's own copy says "you" (issue 16); the other program manager's copy keeps the mention.
+    assert "Accepted by you" in row_text(rows[f"nomination:{nomination.id}:review:UADMIN:accepted"])
     # One DM per decision (issue 16): the nominator's confirmation is not edited as well.
     assert f"nomination:{nomination.id}:submitted:accepted" not in rows
     assert "10 points" in row_text(rows[f"nomination:{nomination.id}:accepted"])
@@ -221,7 +223,8 @@ def test_rejecting_tells_the_nominator_why(session):
     assert (nomination.status, nomination.reject_reason) == (N.rejected, "Legal says no press")
     rows = outbox(session)
     assert "Legal says no press" in row_text(rows[f"nomination:{nomination.id}:rejected"])
-    assert "Rejected by <@UADMIN>" in row_text(rows[f"nomination:{nomination.id}:review:UADMIN:rejected"])
+    # UADMIN reads their own decision: "you" (issue 16; was "Rejected by <@UADMIN>").
+    assert "Rejected by you" in row_text(rows[f"nomination:{nomination.id}:review:UADMIN:rejected"])
     with pytest.raises(InvalidTransition, match="already rejected"):
         svc.accept(session=session, nomination_id=nomination.id, actor_id="UADMIN", is_admin=True, now=NOW)
     assert session.scalar(sa.select(sa.func.count(PointsEntry.id))) == 0

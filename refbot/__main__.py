@@ -1,0 +1,7 @@
+"""`python -m refbot` == `refbot`."""
+
+import sys
+
+from refbot.cli.core import main
+
+sys.exit(main())
