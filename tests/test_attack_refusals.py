@@ -44,7 +44,7 @@ def test_a_second_accept_of_a_hostile_nomination_quotes_the_name_escaped(bolt_ap
     refusal = [t for t in _answers(slack_api) if "already accepted" in t]
     assert len(refusal) == 1
     _assert_escaped_once(refusal[0])
-    assert "<@UADMIN>" in refusal[0]  # RefBot's own mention is still a mention
+    assert refusal[0].endswith("already accepted by you.")  # the decider clicking again reads "you" (issue 16)
 
 
 def test_a_stranger_on_a_deal_with_a_hostile_prospect_gets_it_escaped(bolt_app, slack_api, ctx, clock):

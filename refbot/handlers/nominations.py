@@ -124,21 +124,21 @@ def on_accept(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient
 def on_reject(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
     ack()
     with privately(body, client, respond):
-        nomination_id = _nomination_id(body)
+        nomination_id, user_id = _nomination_id(body), payload.user_id(body)
         with ctx.db.unit_of_work() as session:
             nomination = svc.require_pending(session=session, nomination_id=nomination_id,
-                                             is_admin=_admin(ctx, session, None, payload.user_id(body)))
+                                             is_admin=_admin(ctx, session, None, user_id), actor_id=user_id)
             card = svc.card_of(session=session, nomination=nomination)
         view = blocks.reject_modal(card, metadata=payload.dump(nomination_id=nomination_id))
         client.views_open(trigger_id=payload.trigger_id(body), view=view)
 
 
-def _refusal(ctx: AppContext, nomination_id: int) -> str | None:
+def _refusal(ctx: AppContext, nomination_id: int, reader_id: str) -> str | None:
     """Why a nomination can no longer be rejected (decided while the form was open), or None."""
     with ctx.db.unit_of_work(read_only=True) as session:  # before ack: never wait for a writer
         try:
             nomination = svc.get_nomination(session=session, nomination_id=nomination_id)
-            return None if nomination.status is NominationStatus.pending else svc.refusal(nomination)
+            return None if nomination.status is NominationStatus.pending else svc.refusal(nomination, reader_id)
         except NotFound as exc:
             return exc.message
 
@@ -150,7 +150,7 @@ def on_reject_submit(ctx: AppContext, ack: Ack, body: dict[str, Any], client: We
     if errors:
         ack(response_action="errors", errors=errors)
         return
-    refusal = _refusal(ctx, nomination_id)
+    refusal = _refusal(ctx, nomination_id, payload.user_id(body))
     if refusal:
         ack(response_action="update", view=blocks.notice_modal("Reject nomination", refusal))
         return

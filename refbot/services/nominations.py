@@ -22,6 +22,7 @@ from rapidfuzz import fuzz, process, utils
 from sqlalchemy.orm import Session
 
 from refbot.blocks import nominations as blocks
+from refbot.blocks.format import person
 from refbot.blocks.kit import escape
 from refbot.db import touch_homes
 from refbot.domain import (
@@ -432,9 +433,9 @@ def _require_admin(is_admin: bool) -> None:
         raise NotAllowed("Only program managers can accept or reject nominations.")
 
 
-def refusal(nomination: Nomination) -> str:
-    """Why a nomination can't be decided (any more)."""
-    by = f" by <@{nomination.reviewed_by}>" if nomination.reviewed_by else ""
+def refusal(nomination: Nomination, reader_id: str | None = None) -> str:
+    """Why a nomination can't be decided (any more), to `reader_id` ("by you" when they decided it)."""
+    by = f" by {person(nomination.reviewed_by, reader_id)}" if nomination.reviewed_by else ""
     state = {
         N.accepted: f"was already accepted{by}.",
         N.rejected: f"was already rejected{by}.",
@@ -443,12 +444,13 @@ def refusal(nomination: Nomination) -> str:
     return f"The nomination of {escape(nomination.contact_name)} {state}"
 
 
-def require_pending(*, session: Session, nomination_id: int, is_admin: bool) -> Nomination:
+def require_pending(*, session: Session, nomination_id: int, is_admin: bool,
+                    actor_id: str | None = None) -> Nomination:
     """For opening the reject form: the nomination, if the clicker may still decide it."""
     _require_admin(is_admin)
     nomination = get_nomination(session=session, nomination_id=nomination_id)
     if nomination.status is not N.pending:
-        raise InvalidTransition(refusal(nomination))
+        raise InvalidTransition(refusal(nomination, actor_id))
     return nomination
 
 
@@ -464,7 +466,7 @@ def _claim_decision(session: Session, nomination_id: int, to: NominationStatus, 
     )
     session.refresh(nomination)
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise InvalidTransition(refusal(nomination))
+        raise InvalidTransition(refusal(nomination, actor_id))
     return nomination
 
 

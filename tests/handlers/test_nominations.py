@@ -120,7 +120,8 @@ def test_nominate_accept_and_the_double_click(bolt_app, slack_api, session, glob
     assert session.scalar(sa.select(sa.func.count(PointsEntry.id))) == 1
     contact = session.get(Contact, nomination.contact_id)
     assert (contact.account_id, contact.nominated_by) == (globex.id, SELLER)
-    assert any("already accepted by <@UADMIN>" in t for t in private_replies(slack_api))
+    # The second click is the decider's own: "by you" (issue 16; was "already accepted by <@UADMIN>").
+    assert any("already accepted by you" in t for t in private_replies(slack_api))
 
     updated = slack_api.message(ADMIN, review.response["ts"])
     # The decider reads their own copy: "you", not their own mention (issue 16; was "Accepted by <@UADMIN>").

@@ -169,6 +169,9 @@ def test_accepting_a_new_customer_creates_account_and_contact_and_awards_the_nom
     with pytest.raises(InvalidTransition, match=r"already accepted by <@UADMIN>"):
         svc.accept(session=session, nomination_id=nomination.id, actor_id="UPM2", is_admin=True, now=NOW)
     session.rollback()
+    with pytest.raises(InvalidTransition, match=r"already accepted by you\."):  # the decider, clicking again
+        svc.accept(session=session, nomination_id=nomination.id, actor_id="UADMIN", is_admin=True, now=NOW)
+    session.rollback()
     assert session.scalar(sa.select(sa.func.count(PointsEntry.id))) == 1
 
 
