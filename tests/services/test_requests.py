@@ -1,6 +1,7 @@
 import dataclasses
 import datetime as dt
 import json
+import threading
 
 import pytest
 import sqlalchemy as sa
@@ -360,6 +361,38 @@ def test_an_unanswered_suggestion_lapses_after_the_policys_business_days_or_at_n
     assert lapsing(dt.date(2026, 12, 31)) == []  # taken: nothing lapses
     with pytest.raises(InvalidTransition):
         svc.lapse_suggestion(session=session, env=env, request_id=new.id)
+
+
+def test_a_suggestion_taken_while_it_lapses_ends_taken_not_both(session, database, env, ids):
+    """The seller takes the suggestion on one instance while the lapse job runs on another: the lapse waits
+    for the seller's transaction (the row is locked) and then finds it taken, so nobody gets the contact's
+    details and a "lapsed" DM. PostgreSQL only: SQLite has a single writer, so the two never interleave."""
+    if database.dialect != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL")
+    request = create(session, env, ids["dana"], needed_by=dt.date(2026, 12, 18))
+    new = svc.suggest(session=session, env=env, request_id=request.id, actor_id="UOWNER", contact_id=ids["bob"])
+    session.commit()
+    outcome: dict[str, object] = {}
+
+    def lapse() -> None:
+        with database.unit_of_work() as other:
+            try:
+                svc.lapse_suggestion(session=other, env=env, request_id=new.id)
+                outcome["lapse"] = "expired"
+            except InvalidTransition as exc:
+                outcome["lapse"] = exc.message
+
+    with database.unit_of_work() as seller:
+        svc.answer_suggestion(session=seller, env=env, request_id=new.id, actor_id="USELLER", take=True)
+        job = threading.Thread(target=lapse)
+        job.start()
+        job.join(timeout=1.0)
+        assert job.is_alive(), outcome  # the lapse waits on the seller's open transaction
+    job.join(timeout=30)
+    assert "not a suggestion waiting" in str(outcome["lapse"])
+    session.expire_all()
+    assert session.get(ReferenceRequest, new.id).status is S.approved
+    assert f"request:{new.id}:lapsed:seller" not in outbox(session)
 
 
 @pytest.mark.parametrize("value", [0, 31, "five"])

@@ -71,8 +71,10 @@ class RequestEnv:
         return users.admin_ids(settings=self.settings, session=session, client=self.client)  # type: ignore[arg-type]
 
 
-def get_request(*, session: Session, request_id: int) -> ReferenceRequest:
-    request = session.get(ReferenceRequest, request_id)
+def get_request(*, session: Session, request_id: int, lock: bool = False) -> ReferenceRequest:
+    """The request; with `lock`, its row is locked (and re-read) until the transaction ends, for a decision that
+    reads before it writes and must not interleave with another (PostgreSQL; SQLite has one writer anyway)."""
+    request = session.get(ReferenceRequest, request_id, with_for_update=lock or None, populate_existing=lock)
     if request is None:
         raise NotFound(f"Request #{request_id} doesn't exist (anymore).")
     return request

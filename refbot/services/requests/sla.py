@@ -129,7 +129,7 @@ def lapse_suggestion(*, session: Session, env: RequestEnv, request_id: int) -> R
     """The seller didn't take the owner's suggestion in time: the suggested request expires, the seller's
     suggestion DM loses its buttons and one DM says it lapsed (with Search again); the owner's DM says so and
     their Home is republished. Raises InvalidTransition when it was answered meanwhile."""
-    request = get_request(session=session, request_id=request_id)
+    request = get_request(session=session, request_id=request_id, lock=True)  # vs. the seller taking it now
     suggested_from = request.suggested_from_id
     if suggested_from is None or suggestion_taken(session, request):
         raise InvalidTransition(f"Request #{request_id} is not a suggestion waiting for the seller.")

@@ -107,7 +107,7 @@ def answer_suggestion(
     """The seller takes the contact the owner suggested (their details, Mark scheduled) or passes (the
     suggested request is cancelled). Edits the seller's suggestion DM and the owner's DM in place. Answering
     twice changes nothing."""
-    request = get_request(session=session, request_id=request_id)
+    request = get_request(session=session, request_id=request_id, lock=True)  # vs. the suggestion lapsing now
     if actor_id != request.requester_id:
         raise NotAllowed(f"Only <@{request.requester_id}>, who asked, can answer this suggestion.")
     if request.suggested_from_id is None:
