@@ -73,16 +73,27 @@ def refused_inline(ack: Any, ctx: AppContext, check: Callable[[Session], object]
     return False
 
 
+def _opened(client: WebClient, trigger_id: str, view: dict[str, Any]) -> bool:
+    try:
+        client.views_open(trigger_id=trigger_id, view=view)
+        return True
+    except Exception:
+        log.info("could not open a modal on the trigger (expired?)", exc_info=True)
+        return False
+
+
 def tell_user(body: Any, client: WebClient, respond: Any, text: str, *, title: str = "RefBot") -> None:
     """Reply privately through the response URL, else an ephemeral message; a click on the App Home tab (which
-    has neither) gets a small modal titled `title` on its trigger, never a DM; else a DM. Never raises."""
+    has neither) gets a small modal titled `title` on its trigger (a DM only when the trigger can't open one);
+    else a DM. Never raises."""
     user_id, channel_id = payload.maybe_user_id(body), payload.channel_id(body)
     try:
         if payload.from_home(body):
             trigger = payload.text(payload.obj(body).get("trigger_id"))
-            if trigger:
-                client.views_open(trigger_id=trigger,
-                                  view=kit.modal(title[:24], [kit.section(text)], close="Close"))
+            if trigger and _opened(client, trigger, kit.modal(title[:24], [kit.section(text)], close="Close")):
+                return
+            if user_id:  # no trigger, or it expired: a DM is the only way left to answer
+                client.chat_postMessage(channel=user_id, text=text)
         elif respond is not None and payload.has_response_url(body):
             respond(text=text, response_type="ephemeral", replace_original=False)
         elif user_id and channel_id:
@@ -93,6 +104,10 @@ def tell_user(body: Any, client: WebClient, respond: Any, text: str, *, title: s
         log.warning("could not tell the user about an error", exc_info=True)
 
 
+class Answered(RefBotError):
+    """A refusal the listener has already answered (e.g. with a modal on the Home tab): `privately` says no more."""
+
+
 @contextmanager
 def privately(body: Any, client: WebClient, respond: Any) -> Iterator[None]:
     """Expected refusals (not yours, already decided, out of date, a payload RefBot can't read) are answered
@@ -100,6 +115,8 @@ def privately(body: Any, client: WebClient, respond: Any) -> Iterator[None]:
     handler)."""
     try:
         yield
+    except Answered as exc:
+        log.info("refused: %s", exc.message)
     except RefBotError as exc:
         log.info("refused: %s", exc.message)
         tell_user(body, client, respond, exc.message,

@@ -24,13 +24,22 @@ from refbot.blocks import requests as blocks
 from refbot.blocks.kit import escape, unescape
 from refbot.blocks.search import results_message
 from refbot.context import AppContext
-from refbot.db import DatabaseUnavailable, touch_homes
+from refbot.db import DatabaseUnavailable
 from refbot.domain import RequestStatus as S
 from refbot.errors import InvalidTransition, NotAllowed, NotFound, RefBotError, ValidationFailed
 from refbot.handlers import payload
 from refbot.handlers.errors import TRY_AGAIN
+from refbot.handlers.home_tab import refresh_home
 from refbot.handlers.payload import Values
-from refbot.handlers.reply import listener, privately, reason_errors, register_listeners, zone
+from refbot.handlers.reply import (
+    Answered,
+    listener,
+    privately,
+    reason_errors,
+    register_listeners,
+    tell_user,
+    zone,
+)
 from refbot.handlers.router import CommandRequest, CommandRouter
 from refbot.handlers.search import open_search_modal
 from refbot.matching.criteria import Criteria
@@ -306,41 +315,44 @@ def on_deal_options(ctx: AppContext, ack: Ack, body: dict[str, Any]) -> None:
 # ------------------------------------------------------------------ the account owner's buttons
 
 
-def already_decided(ctx: AppContext, request_id: int, user_id: str, *, refresh_home: bool = False) -> str:
+def already_decided(ctx: AppContext, request_id: int, user_id: str) -> str:
     """Who decided request `request_id` and when, in the reader's timezone ("you" to the one who did): the one
-    answer to a button or a form on a request that is no longer waiting. `refresh_home`: the click came from
-    the reader's Home tab, which is republished (after this unit of work) so the stale row goes."""
+    answer to a button or a form on a request that is no longer waiting."""
     with ctx.db.unit_of_work(read_only=True) as session:
         request = svc.get_request(session=session, request_id=request_id)
         card = svc.card_of(session=session, request=request)
         tz = _quick_env(ctx).tz(session, user_id)
-        if refresh_home:
-            touch_homes(session, user_id)
     return blocks.already_decided(card, reader_id=user_id, reader_tz=tz)
 
 
 @contextmanager
-def _decided_meanwhile(ctx: AppContext, body: dict[str, Any], request_id: int) -> Iterator[None]:
-    """A click on a request that is no longer waiting: the private answer says who decided it and when (on
-    the Home tab: a modal, and the Home is republished)."""
+def _decided_meanwhile(ctx: AppContext, body: dict[str, Any], client: WebClient, request_id: int) -> Iterator[None]:
+    """A click on a request that is no longer waiting: the private answer says who decided it and when. On the
+    Home tab that answer is a modal, opened first (its trigger lives 3 s), and then the Home is republished
+    so the stale row goes."""
     try:
         yield
     except InvalidTransition:
-        raise InvalidTransition(already_decided(ctx, request_id, payload.user_id(body),
-                                                refresh_home=payload.from_home(body))) from None
+        user_id = payload.user_id(body)
+        text = already_decided(ctx, request_id, user_id)
+        if not payload.from_home(body):
+            raise InvalidTransition(text) from None
+        tell_user(body, client, None, text, title="Already decided")
+        refresh_home(ctx, client, user_id)
+        raise Answered(text) from None
 
 
 def on_approve(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
     ack()
     with privately(body, client, respond):
         request_id, user_id = _request_id(body), payload.user_id(body)
-        with _decided_meanwhile(ctx, body, request_id), ctx.db.unit_of_work() as session:
+        with _decided_meanwhile(ctx, body, client, request_id), ctx.db.unit_of_work() as session:
             svc.approve(session=session, env=_env(ctx), request_id=request_id, actor_id=user_id)
 
 
-def _decidable(ctx: AppContext, body: dict[str, Any], to: S) -> tuple[int, blocks.RequestCard]:
+def _decidable(ctx: AppContext, body: dict[str, Any], client: WebClient, to: S) -> tuple[int, blocks.RequestCard]:
     request_id, user_id = _request_id(body), payload.user_id(body)
-    with _decided_meanwhile(ctx, body, request_id), ctx.db.unit_of_work() as session:
+    with _decided_meanwhile(ctx, body, client, request_id), ctx.db.unit_of_work() as session:
         request = svc.get_request(session=session, request_id=request_id)
         svc.require_decider(session=session, env=_quick_env(ctx), request=request, user_id=user_id)
         svc.require_pending(request, to)
@@ -350,7 +362,7 @@ def _decidable(ctx: AppContext, body: dict[str, Any], to: S) -> tuple[int, block
 def on_decline(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
     ack()
     with privately(body, client, respond):
-        request_id, card = _decidable(ctx, body, S.declined)
+        request_id, card = _decidable(ctx, body, client, S.declined)
         client.views_open(trigger_id=payload.trigger_id(body),
                           view=blocks.decline_modal(card, metadata=payload.dump(request_id=request_id)))
 
@@ -371,7 +383,7 @@ def _alternatives(ctx: AppContext, request_id: int) -> list[tuple[str, str]]:
 def on_suggest(ctx: AppContext, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
     ack()
     with privately(body, client, respond):
-        request_id, card = _decidable(ctx, body, S.declined)
+        request_id, card = _decidable(ctx, body, client, S.declined)
         options = _alternatives(ctx, request_id)
         if not options:
             respond(response_type="ephemeral", replace_original=False,

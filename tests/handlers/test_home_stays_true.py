@@ -202,6 +202,15 @@ def test_a_click_on_a_home_row_decided_meanwhile_answers_in_a_modal_and_refreshe
     assert slack_api.calls("chat.postEphemeral") == []
     assert len(slack_api.calls("views.publish", user_id=data.OWNER)) == publishes + 2
     assert buttons(slack_api.home(data.OWNER), f"home_approval_{request.id}") == []
+    # The modal opens before the Home is rebuilt: the click's trigger lives only 3 s.
+    order = [c.method for c in slack_api.calls() if c.method == "views.open"
+             or (c.method == "views.publish" and c.args.get("user_id") == data.OWNER)]
+    assert order[-2:] == ["views.open", "views.publish"]
+
+    # A trigger that can no longer open a modal: the answer comes as a DM rather than not at all.
+    dispatch(bolt_app, block_actions("request_approve", str(request.id), data.OWNER, view=stale, trigger_id="expired"))
+    assert len(slack_api.messages_to(data.OWNER)) == dms + 1
+    assert "was already approved by <@UADMIN>" in slack_api.last_message_to(data.OWNER)["text"]
 
 
 def status(session, request_id):
