@@ -865,10 +865,13 @@ def _closed_outcome(card: RequestCard, *, passed_from: bool) -> str:
     the suggestion the seller passed on is not "Cancelled"."""
     if card.status is RequestStatus.declined and card.decline_reason == SUGGESTED_REASON:
         instead = escape(card.suggested_contact) if card.suggested_contact else "another contact"
-        answer = {"taken": "; you took them", "passed": "; you passed"}.get(card.suggestion_answer, "")
+        answer = {"taken": "; you took them", "passed": "; you passed",
+                  "lapsed": "; the suggestion lapsed"}.get(card.suggestion_answer, "")
         return f"the owner suggested {instead} instead{answer}"
     if card.status is RequestStatus.cancelled and passed_from:
         return "you passed on this suggestion"
+    if card.status is RequestStatus.expired and card.suggested_from_id is not None:
+        return "this suggestion lapsed: not taken in time"
     out = card.status.label
     if card.status is RequestStatus.declined and card.decline_reason:
         out += f": {escape(truncate(card.decline_reason, 80))}"

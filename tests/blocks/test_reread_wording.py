@@ -86,10 +86,14 @@ def test_my_requests_says_no_open_requests_and_how_an_owners_suggestion_ended():
     passed = dataclasses.replace(CARD, id=13, status=S.cancelled, contact_name="Fox Mulder", suggested_from_id=12)
     taken = dataclasses.replace(declined, id=14, suggestion_answer="taken")
     plain = dataclasses.replace(CARD, id=15, status=S.declined, decline_reason="on leave")
-    text, blocks = b.my_requests_message([], [passed, declined, taken, plain], reader_tz="UTC")
+    lapsed_from = dataclasses.replace(declined, id=16, suggestion_answer="lapsed")
+    lapsed = dataclasses.replace(CARD, id=17, status=S.expired, contact_name="Fox Mulder", suggested_from_id=16)
+    text, blocks = b.my_requests_message([], [passed, declined, taken, plain, lapsed_from, lapsed], reader_tz="UTC")
     dump = shown(blocks)
     assert text == "Your reference requests: none open."
-    assert "No open requests · 4 recent closed ones" in dump and "0 open requests" not in dump
+    assert "No open requests · 6 recent closed ones" in dump and "0 open requests" not in dump
+    assert "#16 Dana Scully (Globex) · the owner suggested Fox Mulder instead; the suggestion lapsed" in dump
+    assert "#17 Fox Mulder (Globex) · this suggestion lapsed: not taken in time" in dump
     assert "#13 Fox Mulder (Globex) · you passed on this suggestion" in dump
     assert "#12 Dana Scully (Globex) · the owner suggested Fox Mulder instead; you passed" in dump
     assert "#14 Dana Scully (Globex) · the owner suggested Fox Mulder instead; you took them" in dump
