@@ -82,6 +82,17 @@ def db_url(_db_template: str, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
+def offline_env(monkeypatch: pytest.MonkeyPatch, db_url: str, tmp_path: Path) -> Path:
+    """The environment of an offline `refbot` command: this test's database, no Slack settings, and a working
+    folder with no stray .env to read."""
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "REFBOT_ADMINS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
 def database(db_url: str) -> Iterator[dbmod.Database]:
     database = dbmod.Database(db_url)
     yield database

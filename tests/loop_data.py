@@ -17,6 +17,22 @@ OWNER = "UOWNER"
 STRANGER = "USTRANGER"
 ADMIN = "UADMIN"
 
+
+def add_people(slack_api) -> None:
+    """The seller (New York), the account owner and the program manager (Berlin) as Slack users."""
+    slack_api.add_user(SELLER, "Sam Seller", tz="America/New_York")
+    slack_api.add_user(OWNER, "Olivia Owner", tz="Europe/Berlin")
+    slack_api.add_user(ADMIN, "Pat Manager", tz="Europe/Berlin")
+
+
+def open_home(app, slack_api, user: str, tab: str = "home"):
+    """`user` opens their App Home tab: the view RefBot published."""
+    from tests.support.payloads import app_home_opened, dispatch
+
+    response = dispatch(app, app_home_opened(user, tab=tab, view=slack_api.home(user)))
+    assert response.status == 200, response.body
+    return slack_api.home(user)
+
 _ids = itertools.count(1)
 
 

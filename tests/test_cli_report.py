@@ -18,12 +18,8 @@ KEYS = {"version", "generated_at", "since", "until", "timezone", "requests", "ap
 
 
 @pytest.fixture
-def offline(monkeypatch, db_url, database, tmp_path):
-    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "REFBOT_ADMINS"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATABASE_URL", db_url)
+def offline(monkeypatch, offline_env, database):
     monkeypatch.setenv("REFBOT_TIMEZONE", "Europe/Berlin")
-    monkeypatch.chdir(tmp_path)  # no stray .env is read
     with database.unit_of_work() as s:
         opp = data.opportunity(s, "Initech", amount=120_000)
         opp.outcome, opp.outcome_at = OpportunityOutcome.won, dt.datetime(2024, 5, 2, tzinfo=dt.UTC)

@@ -12,11 +12,7 @@ from refbot.models import Account, Contact, SearchLog
 
 
 @pytest.fixture
-def offline(monkeypatch, db_url, database, tmp_path):
-    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "REFBOT_ADMINS"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    monkeypatch.chdir(tmp_path)
+def offline(offline_env, database):
     with database.unit_of_work() as s:
         bank = Account(external_id="A1", name="Globex Bank", industry="Banking", employees=5000, country="DE",
                        use_cases=["Identity federation"])

@@ -9,21 +9,14 @@ import pytest
 from refbot.models import Account, SearchLog
 from refbot.playground.slack_api import texts_of
 from tests import loop_data as data
-from tests.support.payloads import app_home_opened, block_actions, dispatch
+from tests.support.payloads import block_actions, dispatch
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture(autouse=True)
 def people(slack_api):
-    slack_api.add_user(data.SELLER, "Sam Seller", tz="America/New_York")
-    slack_api.add_user(data.OWNER, "Olivia Owner", tz="Europe/Berlin")
-    slack_api.add_user(data.ADMIN, "Pat Manager", tz="Europe/Berlin")
-
-
-def home(app, slack_api, user):
-    assert dispatch(app, app_home_opened(user, view=slack_api.home(user))).status == 200
-    return slack_api.home(user)
+    data.add_people(slack_api)
 
 
 def test_gaps_on_home_and_the_owner_is_asked_once(bolt_app, slack_api, session):
@@ -32,10 +25,10 @@ def test_gaps_on_home_and_the_owner_is_asked_once(bolt_app, slack_api, session):
                           created_at=NOW - dt.timedelta(days=1)))
     session.add(Account(external_id="A1", name="Beispielbank", industry="Banking", country="DE", owner_id=data.OWNER))
     session.commit()
-    seller_view = home(bolt_app, slack_api, data.SELLER)
+    seller_view = data.open_home(bolt_app, slack_api, data.SELLER)
     assert "Coverage gaps" not in "\n".join(texts_of(seller_view["blocks"]))
 
-    view = home(bolt_app, slack_api, data.ADMIN)
+    view = data.open_home(bolt_app, slack_api, data.ADMIN)
     text = "\n".join(texts_of(view["blocks"]))
     assert "Coverage gaps (1)" in text and "Financial Services · Germany" in text
     assert "&lt;!channel&gt;" in text and "<!channel>" not in text
@@ -56,7 +49,7 @@ def test_only_program_managers_can_ask(bolt_app, slack_api, session):
                           unmatched=True, created_at=NOW - dt.timedelta(days=1)))
     session.add(Account(external_id="A1", name="Beispielbank", industry="Banking", country="DE", owner_id=data.OWNER))
     session.commit()
-    view = home(bolt_app, slack_api, data.ADMIN)
+    view = data.open_home(bolt_app, slack_api, data.ADMIN)
     dispatch(bolt_app, block_actions("coverage_ask_nominate", user_id=data.SELLER, view=view))
     assert slack_api.messages_to(data.OWNER) == []
 
@@ -71,7 +64,7 @@ def test_the_cut_gap_list_on_home_leads_to_reference_gaps_which_lists_them_for_p
                               "country": country}, unmatched=True, created_at=NOW - dt.timedelta(days=1 + i)))
     session.add(Account(external_id="A1", name="Beispielbank", industry="Banking", country="DE", owner_id=data.OWNER))
     session.commit()
-    text = "\n".join(texts_of(home(bolt_app, slack_api, data.ADMIN)["blocks"]))
+    text = "\n".join(texts_of(data.open_home(bolt_app, slack_api, data.ADMIN)["blocks"]))
     assert "Coverage gaps (5)" in text and "…and 2 more: `/reference gaps` lists the top 15" in text
     assert "refbot gaps" not in text  # a server command is no way forward for someone reading Slack
 

@@ -32,9 +32,7 @@ START = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)  # Mon 10:00 in Berlin
 
 @pytest.fixture(autouse=True)
 def people(slack_api):
-    slack_api.add_user(data.SELLER, "Sam Seller", tz="America/New_York")
-    slack_api.add_user(data.OWNER, "Olivia Owner", tz="Europe/Berlin")
-    slack_api.add_user(data.ADMIN, "Pat Manager", tz="Europe/Berlin")
+    data.add_people(slack_api)
     slack_api.add_user(data.STRANGER, "Stan", tz="UTC")
 
 

@@ -13,6 +13,7 @@ from refbot.domain import RequestStatus as S
 from refbot.models import Activity, Nomination, ReferenceRequest
 from refbot.playground.slack_api import texts_of
 from tests import loop_data as data
+from tests.loop_data import open_home
 from tests.support.payloads import app_home_opened, block_actions, dispatch
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
@@ -20,15 +21,7 @@ NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 
 @pytest.fixture(autouse=True)
 def people(slack_api):
-    slack_api.add_user(data.SELLER, "Sam Seller", tz="America/New_York")
-    slack_api.add_user(data.OWNER, "Olivia Owner", tz="Europe/Berlin")
-    slack_api.add_user(data.ADMIN, "Pat Manager", tz="Europe/Berlin")
-
-
-def open_home(app, slack_api, user, tab="home"):
-    response = dispatch(app, app_home_opened(user, tab=tab, view=slack_api.home(user)))
-    assert response.status == 200, response.body
-    return slack_api.home(user)
+    data.add_people(slack_api)
 
 
 def shown(view) -> str:

@@ -15,7 +15,8 @@ from refbot.playground.slack_api import texts_of
 from refbot.services.requests import RequestEnv
 from refbot.services.requests.approvals import notify_created
 from tests import loop_data as data
-from tests.support.payloads import app_home_opened, block_actions, dispatch, plain_value, view_submission
+from tests.loop_data import open_home
+from tests.support.payloads import block_actions, dispatch, plain_value, view_submission
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 PM2 = "UPM2"
@@ -23,14 +24,7 @@ PM2 = "UPM2"
 
 @pytest.fixture(autouse=True)
 def people(slack_api):
-    slack_api.add_user(data.SELLER, "Sam Seller", tz="America/New_York")
-    slack_api.add_user(data.OWNER, "Olivia Owner", tz="Europe/Berlin")
-    slack_api.add_user(data.ADMIN, "Pat Manager", tz="Europe/Berlin")
-
-
-def open_home(app, slack_api, user):
-    assert dispatch(app, app_home_opened(user, view=slack_api.home(user))).status == 200
-    return slack_api.home(user)
+    data.add_people(slack_api)
 
 
 def shown(view) -> str:

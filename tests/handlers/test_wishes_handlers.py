@@ -21,9 +21,7 @@ from tests.support.payloads import (
 
 @pytest.fixture(autouse=True)
 def people(slack_api):
-    slack_api.add_user(data.SELLER, "Sam Seller", tz="America/New_York")
-    slack_api.add_user(data.OWNER, "Olivia Owner", tz="Europe/Berlin")
-    slack_api.add_user(data.ADMIN, "Pat Manager", tz="Europe/Berlin")
+    data.add_people(slack_api)
 
 
 def ok(response):

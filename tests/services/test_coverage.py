@@ -153,12 +153,8 @@ def test_home_section_stays_small(session):
 
 
 @pytest.fixture
-def offline(monkeypatch, db_url, tmp_path):
-    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "REFBOT_ADMINS"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATABASE_URL", db_url)
+def offline(monkeypatch, offline_env):
     monkeypatch.setenv("REFBOT_TIMEZONE", "Europe/Berlin")
-    monkeypatch.chdir(tmp_path)
 
 
 def test_cli_lists_gaps_and_refuses_a_bad_date(offline, database, capsys):

@@ -144,13 +144,9 @@ def test_charts_are_png_images_of_the_series(database, program):
 
 
 @pytest.fixture
-def offline(monkeypatch, db_url, tmp_path):
-    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "REFBOT_ADMINS"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATABASE_URL", db_url)
+def offline(monkeypatch, offline_env):
     monkeypatch.setenv("REFBOT_TIMEZONE", "Europe/Berlin")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+    return offline_env
 
 
 def test_refbot_digest_prints_the_figures_and_writes_the_charts(offline, program, capsys):
